@@ -1,0 +1,76 @@
+import { Admin, FetchIsolationLevels, ListOffsetTimestamps } from "@platformatic/kafka";
+import type { IsolationLevel, TopicSpec } from "./types.ts";
+
+export interface KafkaAdmin {
+  /** Creates the topics that do not exist yet; existing ones are left as they are. */
+  createTopics(specs: readonly TopicSpec[]): Promise<string[]>;
+  deleteTopics(names: readonly string[]): Promise<void>;
+  listTopics(): Promise<string[]>;
+  partitionCount(topic: string): Promise<number>;
+  /**
+   * The next offset to be written in each partition (the log end). With read_committed,
+   * the last stable offset: open transactions are not counted.
+   */
+  endOffsets(topic: string, isolation?: IsolationLevel): Promise<bigint[]>;
+  close(): Promise<void>;
+}
+
+export function createAdmin(options: { brokers: string[]; clientId: string }): KafkaAdmin {
+  const admin = new Admin({ clientId: options.clientId, bootstrapBrokers: options.brokers });
+
+  const partitionCount = async (topic: string) => {
+    const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
+    const meta = metadata.topics.get(topic);
+    if (!meta) throw new Error(`topic ${topic} does not exist`);
+    return meta.partitionsCount;
+  };
+
+  return {
+    async createTopics(specs) {
+      const existing = new Set(await admin.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.name));
+      // One request per topic: partitions and configs differ from topic to topic.
+      for (const spec of missing) {
+        await admin.createTopics({
+          topics: [spec.name],
+          partitions: spec.partitions,
+          replicas: spec.replicationFactor ?? 1,
+          configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+        });
+      }
+      return missing.map((s) => s.name);
+    },
+
+    async deleteTopics(names) {
+      if (names.length > 0) await admin.deleteTopics({ topics: [...names] });
+    },
+
+    listTopics: () => admin.listTopics(),
+
+    partitionCount,
+
+    async endOffsets(topic, isolation = "read_uncommitted") {
+      const count = await partitionCount(topic);
+      const listed = await admin.listOffsets({
+        topics: [
+          {
+            name: topic,
+            partitions: Array.from({ length: count }, (_, partitionIndex) => ({
+              partitionIndex,
+              timestamp: ListOffsetTimestamps.LATEST,
+            })),
+          },
+        ],
+        isolationLevel:
+          isolation === "read_committed"
+            ? FetchIsolationLevels.READ_COMMITTED
+            : FetchIsolationLevels.READ_UNCOMMITTED,
+      });
+      const offsets = new Array<bigint>(count).fill(0n);
+      for (const t of listed) for (const p of t.partitions) offsets[p.partitionIndex] = p.offset;
+      return offsets;
+    },
+
+    close: () => admin.close(),
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * The only module that knows which Kafka client the platform uses
+ * (docs/adr/004-kafka-client.md). Everything else imports from here.
+ */
+export { createAdmin, type KafkaAdmin } from "./admin.ts";
+export { type ConsumerOptions, createConsumer, type KafkaConsumer } from "./consumer.ts";
+export { brokerErrorNames, isFenced } from "./errors.ts";
+export { partitionFor } from "./partitioner.ts";
+export { lastPerPartition } from "./positions.ts";
+export {
+  createProducer,
+  type KafkaProducer,
+  type KafkaTransaction,
+  type ProducerOptions,
+} from "./producer.ts";
+export type {
+  InRecord,
+  IsolationLevel,
+  OutRecord,
+  RecordPosition,
+  StartFrom,
+  TopicSpec,
+} from "./types.ts";

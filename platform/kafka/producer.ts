@@ -1,0 +1,132 @@
+import { ProduceAcks, Producer } from "@platformatic/kafka";
+import type { KafkaConsumer } from "./consumer.ts";
+import { rawConsumer, rawMessage } from "./consumer.ts";
+import { encodeHeaders } from "./headers.ts";
+import { partitionFor } from "./partitioner.ts";
+import { lastPerPartition } from "./positions.ts";
+import type { InRecord, OutRecord, RecordPosition } from "./types.ts";
+
+export interface ProducerOptions {
+  brokers: string[];
+  clientId: string;
+  /** Makes the producer transactional; one id per task, stable across restarts (zombie fencing). */
+  transactionalId?: string;
+}
+
+export interface KafkaProducer {
+  /** Writes the records (idempotent, acks=all) and resolves with where each one landed. */
+  send(records: readonly OutRecord[]): Promise<RecordPosition[]>;
+  /** Starts a transaction; only for a producer created with a transactionalId. */
+  transaction(): Promise<KafkaTransaction>;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything sent through it, and the consumed offsets handed to it, become visible to
+ * read_committed readers together on commit, or never.
+ */
+export interface KafkaTransaction {
+  send(records: readonly OutRecord[]): Promise<RecordPosition[]>;
+  /** Commits "consumed up to and including these records" for the consumer's group. */
+  sendOffsets(consumer: KafkaConsumer, records: readonly InRecord[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+type Transaction = Awaited<ReturnType<Producer["beginTransaction"]>>;
+
+export function createProducer(options: ProducerOptions): KafkaProducer {
+  const producer = new Producer({
+    clientId: options.clientId,
+    bootstrapBrokers: options.brokers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    autocreateTopics: false,
+    strict: true,
+    ...(options.transactionalId
+      ? {
+          transactionalId: options.transactionalId,
+          // The client would otherwise ask InitProducerId for (0, 0), which the broker
+          // reads as "I am producer 0, epoch 0" and fences whenever the id was used
+          // before: a restarted task could never take over its own transactional id.
+          // (-1, -1) is the protocol's "new producer" (KIP-360).
+          producerId: -1n,
+          producerEpoch: -1,
+        }
+      : {}),
+  });
+
+  const partitionCounts = async (topics: string[]): Promise<Map<string, number>> => {
+    const metadata = await producer.metadata({ topics });
+    const counts = new Map<string, number>();
+    for (const topic of topics) {
+      const meta = metadata.topics.get(topic);
+      if (!meta) throw new Error(`topic ${topic} does not exist`);
+      counts.set(topic, meta.partitionsCount);
+    }
+    return counts;
+  };
+
+  const sendWith = async (
+    send: Producer["send"] | Transaction["send"],
+    target: Producer | Transaction,
+    records: readonly OutRecord[],
+  ): Promise<RecordPosition[]> => {
+    if (records.length === 0) return [];
+    const counts = await partitionCounts([...new Set(records.map((r) => r.topic))]);
+    // We choose partitions ourselves (Java-compatible) so we know where each record lands.
+    const partitions = records.map((r) => partitionFor(r.key, counts.get(r.topic) ?? 1));
+    const result = await send.call(target as never, {
+      messages: records.map((r, i) => ({
+        topic: r.topic,
+        partition: partitions[i],
+        key: r.key ?? undefined,
+        value: r.value ?? undefined,
+        headers: encodeHeaders(r.headers),
+        ...(r.timestamp === undefined ? {} : { timestamp: r.timestamp }),
+      })) as never,
+    });
+    const base = new Map<string, bigint>();
+    for (const o of result.offsets ?? [])
+      base.set(`${o.topic}\u0000${o.partition}`, BigInt(o.offset));
+    const seen = new Map<string, bigint>();
+    return records.map((r, i) => {
+      const partition = partitions[i] as number;
+      const slot = `${r.topic}\u0000${partition}`;
+      const index = seen.get(slot) ?? 0n;
+      seen.set(slot, index + 1n);
+      const first = base.get(slot);
+      if (first === undefined)
+        throw new Error(`broker reported no offset for ${r.topic}/${partition}`);
+      return { topic: r.topic, partition, offset: first + index };
+    });
+  };
+
+  return {
+    send: (records) => sendWith(producer.send, producer, records),
+
+    async transaction() {
+      if (!options.transactionalId) {
+        throw new Error("transaction() needs a producer created with a transactionalId");
+      }
+      const tx = await producer.beginTransaction();
+      const groups = new Set<string>();
+      return {
+        send: (records) => sendWith(tx.send, tx, records),
+        async sendOffsets(consumer, records) {
+          if (records.length === 0) return;
+          if (!groups.has(consumer.groupId)) {
+            await tx.addConsumer(consumer[rawConsumer] as never);
+            groups.add(consumer.groupId);
+          }
+          // One TxnOffsetCommit per partition: the last record of each is enough.
+          for (const r of lastPerPartition(records)) await tx.addOffset(rawMessage(r) as never);
+        },
+        commit: () => tx.commit(),
+        abort: () => tx.abort(),
+      };
+    },
+
+    close: () => producer.close(),
+  };
+}

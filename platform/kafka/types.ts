@@ -1,0 +1,37 @@
+/** A record to write. Keys are the entity id so every event of one entity stays in order. */
+export interface OutRecord {
+  topic: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: Record<string, string | Buffer>;
+  /** Event time in ms; the broker's append time when absent. */
+  timestamp?: bigint;
+}
+
+/** Where a written record landed: what the write API returns and read-your-writes waits for. */
+export interface RecordPosition {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+/** A record read from a topic. */
+export interface InRecord extends RecordPosition {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Map<string, Buffer>;
+  timestamp: bigint;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor?: number;
+  /** Topic-level configs, e.g. { "cleanup.policy": "compact" }. */
+  config?: Record<string, string>;
+}
+
+export type IsolationLevel = "read_committed" | "read_uncommitted";
+
+/** Where a group with no committed offset starts. */
+export type StartFrom = "earliest" | "latest";

@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  brokerErrorNames,
+  createConsumer,
+  createProducer,
+  type InRecord,
+  isFenced,
+} from "../../platform/kafka/index.ts";
+import { brokers, readTopic, testAdmin, uniqueName } from "../support/kafka.ts";
+
+const out = (topic: string, key: string, value: string) => ({
+  topic,
+  key: Buffer.from(key),
+  value: Buffer.from(value),
+});
+
+describe("Kafka transactions on the single-node broker", () => {
+  const admin = testAdmin();
+  const input = uniqueName("tx-in");
+  const output = uniqueName("tx-out");
+
+  beforeAll(async () => {
+    await admin.createTopics([
+      { name: input, partitions: 2 },
+      { name: output, partitions: 2 },
+    ]);
+  });
+  afterAll(async () => {
+    await admin.deleteTopics([input, output]);
+    await admin.close();
+  });
+
+  it("shows committed records and hides aborted ones from a read_committed reader", async () => {
+    const producer = createProducer({
+      brokers: brokers(),
+      clientId: "vobe-tests",
+      transactionalId: uniqueName("txid"),
+    });
+    const committed = await producer.transaction();
+    await committed.send([out(output, "a", "kept-1"), out(output, "b", "kept-2")]);
+    await committed.commit();
+    const aborted = await producer.transaction();
+    await aborted.send([out(output, "a", "dropped-1"), out(output, "c", "dropped-2")]);
+    await aborted.abort();
+    await producer.close();
+
+    const seen = await readTopic(output, 2, { settleMs: 1500 });
+    expect(seen.map((r) => r.value?.toString()).sort()).toEqual(["kept-1", "kept-2"]);
+    // A read_uncommitted reader does see the aborted records: they are in the log.
+    const raw = await readTopic(output, 4, { isolation: "read_uncommitted" });
+    expect(raw.map((r) => r.value?.toString()).sort()).toEqual([
+      "dropped-1",
+      "dropped-2",
+      "kept-1",
+      "kept-2",
+    ]);
+  });
+
+  it("commits consumed offsets atomically with the outputs (consume-transform-produce)", async () => {
+    const plain = createProducer({ brokers: brokers(), clientId: "vobe-tests" });
+    await plain.send([out(input, "x", "1"), out(input, "y", "2"), out(input, "z", "3")]);
+    await plain.close();
+
+    const groupId = uniqueName("ctp");
+    const txid = uniqueName("txid");
+    const transform = async (abort: boolean) => {
+      const consumer = createConsumer({
+        brokers: brokers(),
+        clientId: "ctp",
+        groupId,
+        maxWaitMs: 100,
+      });
+      const producer = createProducer({
+        brokers: brokers(),
+        clientId: "ctp",
+        transactionalId: txid,
+      });
+      const batch: InRecord[] = [];
+      for await (const record of consumer.records([input])) {
+        batch.push(record);
+        if (batch.length === 3) break;
+      }
+      const tx = await producer.transaction();
+      await tx.send(
+        batch.map((r) => out(output, r.key?.toString() ?? "", `x${r.value?.toString()}`)),
+      );
+      await tx.sendOffsets(consumer, batch);
+      if (abort) await tx.abort();
+      else await tx.commit();
+      await producer.close();
+      await consumer.close();
+      return batch.length;
+    };
+    // An aborted attempt leaves the group's offsets where they were: the records are read again.
+    expect(await transform(true)).toBe(3);
+    expect(await transform(false)).toBe(3);
+
+    const outputs = (await readTopic(output, 5, { settleMs: 1500 }))
+      .map((r) => r.value?.toString())
+      .filter((v) => v?.startsWith("x"));
+    expect(outputs.sort()).toEqual(["x1", "x2", "x3"]);
+
+    // The group now starts after the three records: nothing is read twice.
+    const producer = createProducer({ brokers: brokers(), clientId: "vobe-tests" });
+    await producer.send([out(input, "w", "4")]);
+    await producer.close();
+    const consumer = createConsumer({
+      brokers: brokers(),
+      clientId: "ctp",
+      groupId,
+      maxWaitMs: 100,
+    });
+    for await (const record of consumer.records([input])) {
+      expect(record.value?.toString()).toBe("4");
+      break;
+    }
+    await consumer.close();
+  });
+
+  it("fences a zombie: the older producer with the same transactional id cannot commit", async () => {
+    const txid = uniqueName("zombie");
+    const zombie = createProducer({
+      brokers: brokers(),
+      clientId: "zombie",
+      transactionalId: txid,
+    });
+    const zombieTx = await zombie.transaction();
+    await zombieTx.send([out(output, "z", "zombie-before")]);
+
+    const successor = createProducer({
+      brokers: brokers(),
+      clientId: "successor",
+      transactionalId: txid,
+    });
+    const tx = await successor.transaction();
+    await tx.send([out(output, "s", "successor")]);
+    await tx.commit();
+
+    const zombieCommit = (async () => {
+      await zombieTx.send([out(output, "z", "zombie-after")]);
+      await zombieTx.commit();
+    })();
+    const fenced = await zombieCommit.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(fenced, "the zombie's commit must fail").toBeDefined();
+    expect(isFenced(fenced), `fenced, not: ${brokerErrorNames(fenced).join(", ")}`).toBe(true);
+    await zombie.close().catch(() => {});
+    await successor.close();
+
+    const values = (await readTopic(output, 1, { settleMs: 1500 })).map((r) => r.value?.toString());
+    expect(values).toContain("successor");
+    expect(values).not.toContain("zombie-before");
+    expect(values).not.toContain("zombie-after");
+  });
+});
