@@ -52,7 +52,10 @@ export async function stackStatus(): Promise<ServiceStatus[]> {
  * are prepared (artifacts cached) and started as soon as what they depend on is healthy.
  * Returns the names of the services this call started.
  */
-export async function stackUp(log: Log = () => {}): Promise<string[]> {
+export async function stackUp(
+  log: Log = () => {},
+  only: readonly NativeService[] = services,
+): Promise<string[]> {
   ensureFreeDisk(stackConfig.home, MIN_FREE_DISK);
   const started: string[] = [];
   const ready = new Map<string, Promise<void>>();
@@ -80,7 +83,7 @@ export async function stackUp(log: Log = () => {}): Promise<string[]> {
     await service.provision?.();
     log(`${service.name}: healthy at ${service.endpoint}`);
   };
-  for (const service of services) ready.set(service.name, bringUp(service));
+  for (const service of only) ready.set(service.name, bringUp(service));
   const results = await Promise.allSettled(ready.values());
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failures.length > 0) {

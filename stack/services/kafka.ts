@@ -13,7 +13,7 @@ const NAME = "kafka";
 const { kafka: port, kafkaController: controllerPort } = stackConfig.ports;
 
 /** Single-node KRaft broker+controller, sized so transactions work with one replica. */
-function serverProperties(dataDir: string): string {
+export function serverProperties(dataDir: string): string {
   return `# Written by vobe stack; edits are overwritten on the next start.
 process.roles=broker,controller
 node.id=1

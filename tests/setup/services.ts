@@ -1,11 +1,8 @@
 import type {} from "vitest";
 import type { TestProject } from "vitest/node";
-import {
-  allEndpointsInEnv,
-  type Endpoints,
-  endpointsFromEnv,
-} from "../../platform/config/endpoints.ts";
-import { stackDown, stackUp } from "../../stack/stack.ts";
+import type { Endpoints } from "../../platform/config/endpoints.ts";
+import { provideEndpoints } from "../../stack/provide.ts";
+import { stackDown } from "../../stack/stack.ts";
 import { assertReachable } from "./reachability.ts";
 
 declare module "vitest" {
@@ -36,12 +33,12 @@ export default async function setup(
     endpoints = containers.endpoints;
     teardown = containers.stop;
   } else {
-    if (!allEndpointsInEnv()) {
-      const started = await stackUp(log);
-      // CI leaves nothing running behind it; a developer keeps the stack for the next run.
-      if (process.env.CI && started.length > 0) teardown = () => stackDown(log, started);
+    const provided = await provideEndpoints(log);
+    endpoints = provided.endpoints;
+    // CI leaves nothing running behind it; a developer keeps the stack for the next run.
+    if (process.env.CI && provided.started.length > 0) {
+      teardown = () => stackDown(log, provided.started);
     }
-    endpoints = endpointsFromEnv();
   }
   await assertReachable(endpoints);
   project.provide("endpoints", endpoints);

@@ -1,0 +1,38 @@
+import { spawn } from "node:child_process";
+import type { Command } from "commander";
+import { stackConfig } from "../../stack/config.ts";
+import { say } from "../output.ts";
+
+/** Runs one step with inherited output; resolves with its exit code. */
+function step(title: string, command: string, args: string[]): Promise<number> {
+  say(`\n▶ ${title}`);
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: stackConfig.projectRoot, stdio: "inherit" });
+    child.on("close", (code) => resolve(code ?? 1));
+    child.on("error", () => resolve(1));
+  });
+}
+
+export function registerTestCommand(program: Command): void {
+  program
+    .command("test")
+    .description(
+      "lint, type-check, then every unit and integration test against real services (started if needed)",
+    )
+    .argument("[filters...]", "only test files matching these (vitest filters)")
+    .action(async (filters: string[]) => {
+      const steps: Array<[string, string, string[]]> = [
+        ["lint and format (biome)", "biome", ["check", "."]],
+        ["type-check (tsc)", "tsc", ["--noEmit"]],
+        ["tests (vitest: unit + integration)", "vitest", ["run", ...filters]],
+      ];
+      for (const [title, command, args] of steps) {
+        const code = await step(title, command, args);
+        if (code !== 0) {
+          say(`\n✗ ${title} failed (exit ${code})`);
+          process.exitCode = code;
+          return;
+        }
+      }
+    });
+}

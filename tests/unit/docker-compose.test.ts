@@ -1,0 +1,78 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { stackConfig } from "../../stack/config.ts";
+import { serverProperties } from "../../stack/services/kafka.ts";
+import { versions } from "../../stack/versions.ts";
+
+interface ComposeService {
+  image: string;
+  ports?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+}
+
+const root = stackConfig.projectRoot;
+const compose = parse(readFileSync(resolve(root, "docker-compose.yml"), "utf8")) as {
+  services: Record<string, ComposeService>;
+};
+const service = (name: string): ComposeService => {
+  const found = compose.services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
+  return found;
+};
+const hostPorts = (name: string) => (service(name).ports ?? []).map((p) => Number(p.split(":")[0]));
+
+// docker-compose cannot run on machines without a Docker engine; this checks what can be
+// checked: it parses, and it names the native stack's services, ports, versions and settings.
+describe("docker-compose.yml matches the native stack", () => {
+  it("has every service the design asks for", () => {
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ["elasticsearch", "kafka", "ksqldb", "platform", "postgres", "registry"].sort(),
+    );
+  });
+
+  it("publishes the native stack's ports", () => {
+    expect(hostPorts("kafka")).toEqual([stackConfig.ports.kafka]);
+    expect(hostPorts("registry")).toEqual([stackConfig.ports.registry]);
+    expect(hostPorts("postgres")).toEqual([stackConfig.ports.postgres]);
+    expect(hostPorts("elasticsearch")).toEqual([stackConfig.ports.search]);
+  });
+
+  it("runs the same versions", () => {
+    expect(service("kafka").image).toBe(`apache/kafka:${versions.kafka}`);
+    expect(service("registry").image).toBe(`apicurio/apicurio-registry:${versions.apicurio}`);
+    expect(service("postgres").image).toBe(`postgres:${versions.postgresMajor}`);
+    expect(service("elasticsearch").image).toMatch(/elasticsearch:8\./);
+  });
+
+  it("configures Kafka as the native broker is configured", () => {
+    const env = service("kafka").environment ?? {};
+    const native = serverProperties("/data")
+      .split("\n")
+      .filter((line) => line && !line.startsWith("#"))
+      .map((line) => line.split("=") as [string, string])
+      // Listeners and paths differ by design (container network, volumes).
+      .filter(([key]) => !/listener|log\.dirs|quorum/.test(key));
+    expect(native.length).toBeGreaterThan(10);
+    for (const [key, value] of native) {
+      expect(env[`KAFKA_${key.toUpperCase().replaceAll(".", "_")}`], key).toBe(value);
+    }
+  });
+
+  it("creates one database per service, as the native stack does", () => {
+    const init = readFileSync(resolve(root, "stack/docker/postgres-init.sql"), "utf8");
+    const created = [...init.matchAll(/^create database (\w+);/gm)].map((m) => m[1]);
+    expect(created).toEqual([...stackConfig.serviceDatabases]);
+    expect(service("postgres").volumes?.some((v) => v.includes("postgres-init.sql"))).toBe(true);
+  });
+
+  it("points the platform at the services through the endpoint variables", () => {
+    const env = service("platform").environment ?? {};
+    for (const name of ["KAFKA_BROKERS", "SCHEMA_REGISTRY_URL", "DATABASE_URL", "SEARCH_URL"]) {
+      expect(env[name], name).toBeTruthy();
+    }
+    expect(env.SCHEMA_REGISTRY_URL).toMatch(/\/apis\/ccompat\/v7$/);
+  });
+});

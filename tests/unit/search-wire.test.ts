@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { aliasSwapActions, bulkBody, bulkResult } from "../../platform/search/wire.ts";
+
+describe("the bulk wire format shared by both engines", () => {
+  it("carries the record offset as an external version", () => {
+    expect(
+      bulkBody([
+        { action: "index", index: "tracks", id: "t1", document: { title: "x" }, version: 42 },
+        { action: "delete", index: "tracks", id: "t2" },
+      ]),
+    ).toEqual([
+      { index: { _index: "tracks", _id: "t1", version: 42, version_type: "external_gte" } },
+      { title: "x" },
+      { delete: { _index: "tracks", _id: "t2" } },
+    ]);
+  });
+
+  it("treats stale versions and already-deleted documents as done, and reports real failures", () => {
+    const result = bulkResult({
+      took: 3,
+      errors: true,
+      items: [
+        { index: { _id: "ok", status: 201 } },
+        {
+          index: {
+            _id: "stale",
+            status: 409,
+            error: { type: "version_conflict_engine_exception", reason: "old" },
+          },
+        },
+        { delete: { _id: "gone", status: 404 } },
+        {
+          index: {
+            _id: "bad",
+            status: 400,
+            error: { type: "mapper_parsing_exception", reason: "failed to parse field [plays]" },
+          },
+        },
+      ],
+    });
+    expect(result).toEqual({
+      took: 3,
+      failures: [
+        {
+          id: "bad",
+          status: 400,
+          type: "mapper_parsing_exception",
+          reason: "failed to parse field [plays]",
+        },
+      ],
+    });
+  });
+
+  it("moves an alias in one request: removes it from the old indices, adds it to the new", () => {
+    expect(aliasSwapActions("tracks", "tracks-v2", ["tracks-v1", "tracks-v2"])).toEqual([
+      { remove: { index: "tracks-v1", alias: "tracks" } },
+      { add: { index: "tracks-v2", alias: "tracks" } },
+    ]);
+  });
+});
