@@ -111,10 +111,17 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
       }
       const tx = await producer.beginTransaction();
       const groups = new Set<string>();
+      // The broker has no transaction until something is added to it, and answers an
+      // EndTxn for an empty one with INVALID_TXN_STATE: an empty one just ends locally.
+      let touched = false;
       return {
-        send: (records) => sendWith(tx.send, tx, records),
+        send: (records) => {
+          if (records.length > 0) touched = true;
+          return sendWith(tx.send, tx, records);
+        },
         async sendOffsets(consumer, records) {
           if (records.length === 0) return;
+          touched = true;
           if (!groups.has(consumer.groupId)) {
             await tx.addConsumer(consumer[rawConsumer] as never);
             groups.add(consumer.groupId);
@@ -122,8 +129,8 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
           // One TxnOffsetCommit per partition: the last record of each is enough.
           for (const r of lastPerPartition(records)) await tx.addOffset(rawMessage(r) as never);
         },
-        commit: () => tx.commit(),
-        abort: () => tx.abort(),
+        commit: () => (touched ? tx.commit() : tx.cancel()),
+        abort: () => (touched ? tx.abort() : tx.cancel()),
       };
     },
 

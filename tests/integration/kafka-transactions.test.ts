@@ -7,6 +7,7 @@ import {
   isFenced,
 } from "../../platform/kafka/index.ts";
 import { brokers, readTopic, testAdmin, uniqueName } from "../support/kafka.ts";
+import { killHard, spawnTs, waitForLine } from "../support/processes.ts";
 
 const out = (topic: string, key: string, value: string) => ({
   topic,
@@ -153,5 +154,55 @@ describe("Kafka transactions on the single-node broker", () => {
     expect(values).toContain("successor");
     expect(values).not.toContain("zombie-before");
     expect(values).not.toContain("zombie-after");
+  });
+
+  it("lets a restarted producer take over its transactional id after a crash mid-transaction", async () => {
+    const topic = uniqueName("tx-crash");
+    await admin.createTopics([{ name: topic, partitions: 1 }]);
+    try {
+      const txid = uniqueName("crash");
+      const child = spawnTs("tests/support/fixtures/tx-then-hang.ts", [
+        brokers().join(","),
+        txid,
+        topic,
+      ]);
+      await waitForLine(child, "sent");
+      await killHard(child);
+
+      // The restart: same transactional id, a new process. Initialising it aborts the
+      // crashed transaction instead of fencing the newcomer.
+      const restarted = createProducer({
+        brokers: brokers(),
+        clientId: "restarted",
+        transactionalId: txid,
+      });
+      const tx = await restarted.transaction();
+      await tx.send([out(topic, "k", "from-the-restarted-producer")]);
+      await tx.commit();
+      await restarted.close();
+
+      const committed = await readTopic(topic, 1, { settleMs: 1500 });
+      expect(committed.map((r) => r.value?.toString())).toEqual(["from-the-restarted-producer"]);
+      const everything = await readTopic(topic, 2, { isolation: "read_uncommitted" });
+      expect(everything.map((r) => r.value?.toString())).toContain("from-the-crashed-producer");
+    } finally {
+      await admin.deleteTopics([topic]);
+    }
+  });
+
+  it("ends an empty transaction without asking the broker (which would refuse it)", async () => {
+    const producer = createProducer({
+      brokers: brokers(),
+      clientId: "empty",
+      transactionalId: uniqueName("empty"),
+    });
+    await (await producer.transaction()).abort();
+    await (await producer.transaction()).commit();
+    const tx = await producer.transaction();
+    await tx.send([out(output, "e", "after-empty")]);
+    await tx.commit();
+    await producer.close();
+    const values = (await readTopic(output, 1, { settleMs: 500 })).map((r) => r.value?.toString());
+    expect(values).toContain("after-empty");
   });
 });
