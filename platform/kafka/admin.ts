@@ -1,4 +1,10 @@
-import { Admin, FetchIsolationLevels, ListOffsetTimestamps } from "@platformatic/kafka";
+import {
+  Admin,
+  ConfigResourceTypes,
+  FetchIsolationLevels,
+  IncrementalAlterConfigOperationTypes,
+  ListOffsetTimestamps,
+} from "@platformatic/kafka";
 import type { IsolationLevel, TopicSpec } from "./types.ts";
 
 export interface KafkaAdmin {
@@ -12,6 +18,10 @@ export interface KafkaAdmin {
    * the last stable offset: open transactions are not counted.
    */
   endOffsets(topic: string, isolation?: IsolationLevel): Promise<bigint[]>;
+  /** The topic's effective configs (explicit and defaulted), name to value. */
+  topicConfigs(topic: string): Promise<Record<string, string>>;
+  /** Sets these configs on the topic and leaves every other config as it is. */
+  setTopicConfigs(topic: string, configs: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,6 +79,34 @@ export function createAdmin(options: { brokers: string[]; clientId: string }): K
       const offsets = new Array<bigint>(count).fill(0n);
       for (const t of listed) for (const p of t.partitions) offsets[p.partitionIndex] = p.offset;
       return offsets;
+    },
+
+    async topicConfigs(topic) {
+      const [described] = await admin.describeConfigs({
+        resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic }],
+      });
+      const configs: Record<string, string> = {};
+      for (const c of described?.configs ?? []) {
+        if (typeof c.value === "string") configs[c.name] = c.value;
+      }
+      return configs;
+    },
+
+    async setTopicConfigs(topic, configs) {
+      // Incremental: the legacy AlterConfigs would reset every config it is not given.
+      await admin.incrementalAlterConfigs({
+        resources: [
+          {
+            resourceType: ConfigResourceTypes.TOPIC,
+            resourceName: topic,
+            configs: Object.entries(configs).map(([name, value]) => ({
+              name,
+              value,
+              configOperation: IncrementalAlterConfigOperationTypes.SET,
+            })),
+          },
+        ],
+      });
     },
 
     close: () => admin.close(),

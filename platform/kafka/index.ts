@@ -5,6 +5,20 @@
 export { createAdmin, type KafkaAdmin } from "./admin.ts";
 export { type ConsumerOptions, createConsumer, type KafkaConsumer } from "./consumer.ts";
 export { brokerErrorNames, isFenced } from "./errors.ts";
+export {
+  createFetcher,
+  type FetchedPartition,
+  type Fetcher,
+  type FetchPosition,
+} from "./fetcher.ts";
+export {
+  type Assignor,
+  createGroupMember,
+  type Generation,
+  type GroupMember,
+  partitionKey,
+  type TopicPartition,
+} from "./group-member.ts";
 export { partitionFor } from "./partitioner.ts";
 export { lastPerPartition } from "./positions.ts";
 export {

@@ -1,6 +1,7 @@
 import { ProduceAcks, Producer } from "@platformatic/kafka";
 import type { KafkaConsumer } from "./consumer.ts";
 import { rawConsumer, rawMessage } from "./consumer.ts";
+import type { GroupMember, TopicPartition } from "./group-member.ts";
 import { encodeHeaders } from "./headers.ts";
 import { partitionFor } from "./partitioner.ts";
 import { lastPerPartition } from "./positions.ts";
@@ -29,6 +30,14 @@ export interface KafkaTransaction {
   send(records: readonly OutRecord[]): Promise<RecordPosition[]>;
   /** Commits "consumed up to and including these records" for the consumer's group. */
   sendOffsets(consumer: KafkaConsumer, records: readonly InRecord[]): Promise<void>;
+  /**
+   * Commits the group's next offsets (the first unread offset per partition), tagged
+   * with the member's generation: a member that lost a rebalance is refused (KIP-447).
+   */
+  sendGroupOffsets(
+    member: GroupMember,
+    offsets: ReadonlyArray<TopicPartition & { offset: bigint }>,
+  ): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -128,6 +137,31 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
           }
           // One TxnOffsetCommit per partition: the last record of each is enough.
           for (const r of lastPerPartition(records)) await tx.addOffset(rawMessage(r) as never);
+        },
+        async sendGroupOffsets(member, offsets) {
+          if (offsets.length === 0) return;
+          touched = true;
+          const identity = member.transactionalIdentity();
+          if (!groups.has(member.groupId)) {
+            await tx.addConsumer(identity.consumer as never);
+            groups.add(member.groupId);
+          }
+          for (const o of offsets) {
+            // The client commits "offset + 1" of the message it is given.
+            await tx.addOffset({
+              topic: o.topic,
+              partition: o.partition,
+              offset: o.offset - 1n,
+              metadata: {
+                consumer: {
+                  groupId: member.groupId,
+                  generationId: identity.generationId,
+                  memberId: identity.memberId,
+                  coordinatorId: identity.coordinatorId,
+                },
+              },
+            } as never);
+          }
         },
         commit: () => (touched ? tx.commit() : tx.cancel()),
         abort: () => (touched ? tx.abort() : tx.cancel()),

@@ -1,0 +1,87 @@
+import avro from "avsc";
+import { type SchemaRegistry, SchemaType } from "../platform/registry/schema-registry.ts";
+import { type EventType, subjectOf } from "../schemas/event-type.ts";
+
+/** A value that does not fit its event's schema; nothing was produced. */
+export class EventValidationError extends Error {
+  constructor(
+    readonly eventType: string,
+    readonly fields: ReadonlyArray<{ path: string; value: unknown }>,
+  ) {
+    super(
+      `${eventType} does not match its schema: ${fields.map((f) => `${f.path || "(value)"} = ${describe(f.value)}`).join("; ")}`,
+    );
+    this.name = "EventValidationError";
+  }
+}
+
+/** The schema is not registered under its subject: `vobe topics apply` has not run. */
+export class SchemaNotRegisteredError extends Error {
+  constructor(subject: string, options?: { cause?: unknown }) {
+    super(`no registered schema for ${subject}; run "./vobe topics apply"`, options);
+    this.name = "SchemaNotRegisteredError";
+  }
+}
+
+function describe(value: unknown): string {
+  const text = value instanceof Date ? value.toISOString() : JSON.stringify(value);
+  return text === undefined ? "undefined" : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+export type AvroTypeFactory = (schema: unknown) => avro.Type;
+
+export const plainAvroType: AvroTypeFactory = (schema) =>
+  avro.Type.forSchema(schema as avro.Schema);
+
+/**
+ * Encodes values of one event type in the Confluent wire format (magic 0, schema id,
+ * Avro body) synchronously: the schema id is looked up once, not per record.
+ */
+export interface EventEncoder<T> {
+  readonly schemaId: number;
+  encode(value: T): Buffer;
+}
+
+export async function createEncoder<T>(
+  registry: SchemaRegistry,
+  event: EventType<T>,
+  avroType: AvroTypeFactory = plainAvroType,
+): Promise<EventEncoder<T>> {
+  const subject = subjectOf(event);
+  let schemaId: number;
+  try {
+    schemaId = await registry.getRegistryIdBySchema(subject, {
+      type: SchemaType.AVRO,
+      schema: JSON.stringify(event.schema),
+    });
+  } catch (error) {
+    throw new SchemaNotRegisteredError(subject, { cause: error });
+  }
+  const type = avroType(event.schema);
+  const header = Buffer.alloc(5);
+  header.writeUInt8(0, 0);
+  header.writeInt32BE(schemaId, 1);
+  return {
+    schemaId,
+    encode(value: T): Buffer {
+      let body: Buffer;
+      try {
+        body = type.toBuffer(value);
+      } catch {
+        throw new EventValidationError(event.name, invalidFields(type, value));
+      }
+      return Buffer.concat([header, body]);
+    },
+  };
+}
+
+/** Only on the failure path: every field of `value` that the type refuses, by path. */
+function invalidFields(type: avro.Type, value: unknown): Array<{ path: string; value: unknown }> {
+  const fields: Array<{ path: string; value: unknown }> = [];
+  type.isValid(value, {
+    errorHook: (path: string[], fieldValue: unknown) => {
+      fields.push({ path: path.join("."), value: fieldValue });
+    },
+  });
+  return fields.length > 0 ? fields : [{ path: "", value }];
+}

@@ -1,0 +1,93 @@
+import type { KafkaProducer, RecordPosition } from "../platform/kafka/index.ts";
+import type { SchemaRegistry } from "../platform/registry/schema-registry.ts";
+import type { EventType } from "../schemas/event-type.ts";
+import {
+  type AvroTypeFactory,
+  createEncoder,
+  type EventEncoder,
+  plainAvroType,
+} from "./encoder.ts";
+import { type Envelope, type EventContext, envelope, headersFor } from "./envelope.ts";
+
+/** What a command's answer carries: the event's id and where it landed. */
+export interface PublishedEvent extends RecordPosition {
+  eventId: string;
+}
+
+/** An event to publish: its type, its entity key, and the fields beyond the envelope. */
+export interface PendingEvent<T extends Envelope> {
+  type: EventType<T>;
+  key: string;
+  payload: Omit<T, keyof Envelope>;
+  context: EventContext;
+}
+
+export interface EventProducer {
+  /** Encodes (Avro, via the registry) and writes one event; resolves once acks=all. */
+  publish<T extends Envelope>(
+    type: EventType<T>,
+    key: string,
+    payload: Omit<T, keyof Envelope>,
+    context: EventContext,
+  ): Promise<PublishedEvent>;
+  /**
+   * Several events in one batch. Every event is encoded before anything is sent, so one
+   * invalid event means none is written.
+   */
+  publishAll(events: ReadonlyArray<PendingEvent<Envelope>>): Promise<PublishedEvent[]>;
+  /** Looks up the schema ids now, so a missing registration fails at start-up. */
+  prepare(types: ReadonlyArray<EventType<unknown>>): Promise<void>;
+}
+
+export function createEventProducer(options: {
+  producer: KafkaProducer;
+  registry: SchemaRegistry;
+  avroType?: AvroTypeFactory;
+}): EventProducer {
+  const encoders = new Map<string, Promise<EventEncoder<unknown>>>();
+  const encoderFor = <T>(type: EventType<T>): Promise<EventEncoder<T>> => {
+    let encoder = encoders.get(type.name);
+    if (!encoder) {
+      encoder = createEncoder(options.registry, type, options.avroType ?? plainAvroType);
+      // A failed lookup is not cached: the next call asks the registry again.
+      encoder.catch(() => encoders.delete(type.name));
+      encoders.set(type.name, encoder);
+    }
+    return encoder as Promise<EventEncoder<T>>;
+  };
+
+  const publishAll = async (
+    events: ReadonlyArray<PendingEvent<Envelope>>,
+  ): Promise<PublishedEvent[]> => {
+    const records = [];
+    const ids: string[] = [];
+    for (const event of events) {
+      const encoder = await encoderFor(event.type);
+      const env = envelope(event.context);
+      const value = encoder.encode({ ...env, ...event.payload } as Envelope);
+      ids.push(env.eventId);
+      records.push({
+        topic: event.type.topic,
+        key: Buffer.from(event.key),
+        value,
+        headers: headersFor(event.type.name, env.eventId, event.context),
+        timestamp: BigInt(env.occurredAt.getTime()),
+      });
+    }
+    const positions = await options.producer.send(records);
+    return positions.map((position, i) => ({ ...position, eventId: ids[i] as string }));
+  };
+
+  return {
+    async publish(type, key, payload, context) {
+      const [published] = await publishAll([
+        { type, key, payload, context } as unknown as PendingEvent<Envelope>,
+      ]);
+      return published as PublishedEvent;
+    },
+    publishAll,
+    async prepare(types) {
+      await Promise.all(types.map((t) => encoderFor(t)));
+    },
+  };
+}
