@@ -1,8 +1,10 @@
 import { Command } from "commander";
 import { StackError } from "../stack/errors.ts";
+import { registerSchemaCommands } from "./commands/schemas.ts";
 import { registerStackCommands } from "./commands/stack.ts";
 import { registerStartCommand } from "./commands/start.ts";
 import { registerTestCommand } from "./commands/test.ts";
+import { registerTopicCommands } from "./commands/topics.ts";
 
 const program = new Command()
   .name("vobe")
@@ -11,6 +13,8 @@ const program = new Command()
 registerStartCommand(program);
 registerTestCommand(program);
 registerStackCommands(program);
+registerTopicCommands(program);
+registerSchemaCommands(program);
 
 try {
   await program.parseAsync();

@@ -1,5 +1,6 @@
 import avro from "avsc";
-import { type SchemaRegistry, SchemaType } from "../platform/registry/schema-registry.ts";
+import type { RegistryApi } from "../platform/registry/confluent-api.ts";
+import { logicalTypes } from "../platform/registry/logical-types.ts";
 import { type EventType, subjectOf } from "../schemas/event-type.ts";
 
 /** A value that does not fit its event's schema; nothing was produced. */
@@ -17,8 +18,8 @@ export class EventValidationError extends Error {
 
 /** The schema is not registered under its subject: `vobe topics apply` has not run. */
 export class SchemaNotRegisteredError extends Error {
-  constructor(subject: string, options?: { cause?: unknown }) {
-    super(`no registered schema for ${subject}; run "./vobe topics apply"`, options);
+  constructor(subject: string) {
+    super(`no registered schema for ${subject}; run "./vobe topics apply"`);
     this.name = "SchemaNotRegisteredError";
   }
 }
@@ -30,8 +31,9 @@ function describe(value: unknown): string {
 
 export type AvroTypeFactory = (schema: unknown) => avro.Type;
 
-export const plainAvroType: AvroTypeFactory = (schema) =>
-  avro.Type.forSchema(schema as avro.Schema);
+/** avsc types with the platform's logical types (Date for timestamps, checked uuids and dates). */
+export const platformAvroType: AvroTypeFactory = (schema) =>
+  avro.Type.forSchema(schema as avro.Schema, { logicalTypes });
 
 /**
  * Encodes values of one event type in the Confluent wire format (magic 0, schema id,
@@ -43,20 +45,13 @@ export interface EventEncoder<T> {
 }
 
 export async function createEncoder<T>(
-  registry: SchemaRegistry,
+  registry: Pick<RegistryApi, "lookup">,
   event: EventType<T>,
-  avroType: AvroTypeFactory = plainAvroType,
+  avroType: AvroTypeFactory = platformAvroType,
 ): Promise<EventEncoder<T>> {
   const subject = subjectOf(event);
-  let schemaId: number;
-  try {
-    schemaId = await registry.getRegistryIdBySchema(subject, {
-      type: SchemaType.AVRO,
-      schema: JSON.stringify(event.schema),
-    });
-  } catch (error) {
-    throw new SchemaNotRegisteredError(subject, { cause: error });
-  }
+  const schemaId = await registry.lookup(subject, JSON.stringify(event.schema));
+  if (schemaId === null) throw new SchemaNotRegisteredError(subject);
   const type = avroType(event.schema);
   const header = Buffer.alloc(5);
   header.writeUInt8(0, 0);

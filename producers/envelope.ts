@@ -1,12 +1,7 @@
 import { randomUUID } from "node:crypto";
+import type { Actor } from "../schemas/generated/common.ts";
 
-export type Role = "listener" | "artist" | "admin" | "operator" | "system";
-
-/** Who caused an event: a signed-in user, or the system itself (userId null). */
-export interface Actor {
-  userId: string | null;
-  role: Role;
-}
+export type { Actor, Role } from "../schemas/generated/common.ts";
 
 /** The envelope every event carries (vobemusic.common fields of each schema). */
 export interface Envelope {

@@ -1,11 +1,11 @@
 import type { KafkaProducer, RecordPosition } from "../platform/kafka/index.ts";
-import type { SchemaRegistry } from "../platform/registry/schema-registry.ts";
-import type { EventType } from "../schemas/event-type.ts";
+import type { RegistryApi } from "../platform/registry/confluent-api.ts";
+import { type EventType, subjectOf } from "../schemas/event-type.ts";
 import {
   type AvroTypeFactory,
   createEncoder,
   type EventEncoder,
-  plainAvroType,
+  platformAvroType,
 } from "./encoder.ts";
 import { type Envelope, type EventContext, envelope, headersFor } from "./envelope.ts";
 
@@ -41,17 +41,19 @@ export interface EventProducer {
 
 export function createEventProducer(options: {
   producer: KafkaProducer;
-  registry: SchemaRegistry;
+  /** Only the schema-id lookup is used: producers never register schemas (vobe topics apply does). */
+  registry: Pick<RegistryApi, "lookup">;
   avroType?: AvroTypeFactory;
 }): EventProducer {
   const encoders = new Map<string, Promise<EventEncoder<unknown>>>();
   const encoderFor = <T>(type: EventType<T>): Promise<EventEncoder<T>> => {
-    let encoder = encoders.get(type.name);
+    const subject = subjectOf(type);
+    let encoder = encoders.get(subject);
     if (!encoder) {
-      encoder = createEncoder(options.registry, type, options.avroType ?? plainAvroType);
+      encoder = createEncoder(options.registry, type, options.avroType ?? platformAvroType);
       // A failed lookup is not cached: the next call asks the registry again.
-      encoder.catch(() => encoders.delete(type.name));
-      encoders.set(type.name, encoder);
+      encoder.catch(() => encoders.delete(subject));
+      encoders.set(subject, encoder);
     }
     return encoder as Promise<EventEncoder<T>>;
   };

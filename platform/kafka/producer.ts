@@ -66,7 +66,13 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
   });
 
   const partitionCounts = async (topics: string[]): Promise<Map<string, number>> => {
-    const metadata = await producer.metadata({ topics });
+    // A missing topic is an answer, not a transient fault: ask once without retries
+    // (the client would otherwise retry it for minutes), then retry other failures.
+    const metadata = await producer.metadata({ topics, retries: 0 }).catch((error: unknown) => {
+      const missing = topics.find((t) => String((error as Error).message).includes(t));
+      if (missing) throw new Error(`topic ${missing} does not exist`, { cause: error });
+      return producer.metadata({ topics });
+    });
     const counts = new Map<string, number>();
     for (const topic of topics) {
       const meta = metadata.topics.get(topic);

@@ -42,7 +42,11 @@ describe("an Avro record through the real registry and broker", () => {
     expect(again.id).toBe(id);
 
     await admin.createTopics([{ name: topic, partitions: 3 }]);
-    const event = { trackId: "track-42", durationMs: 181_000, playedAt: 1_700_000_000_000 };
+    const event = {
+      trackId: "track-42",
+      durationMs: 181_000,
+      playedAt: new Date(1_700_000_000_000),
+    };
     const value = await registry.encode(id, event);
     // Confluent wire format: magic byte 0, then the 4-byte schema id.
     expect(value[0]).toBe(0);

@@ -1,0 +1,93 @@
+import avro from "avsc";
+
+/**
+ * How the platform's Avro logical types look in TypeScript. Without these, avsc hands out
+ * raw numbers for times and dates and lets any string through as a uuid; with them, a bad
+ * id or date is refused when it is written, not discovered by a consumer years later.
+ * The generated interfaces (schemas/generated/) assume exactly these mappings.
+ */
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/;
+const dayMs = 86_400_000;
+
+function shown(value: unknown): string {
+  return value instanceof Date
+    ? `Date(${value.getTime()})`
+    : (JSON.stringify(value) ?? String(value));
+}
+
+/** A writer of the same logical type, or of its bare underlying type, can be read. */
+function readsFrom(type: avro.Type, logicalName: string, underlying: string[]): boolean {
+  const name = type.typeName;
+  return name === `logical:${logicalName}` || underlying.includes(name);
+}
+
+/** uuid: stays a string, but only the canonical 8-4-4-4-12 hex form is written. */
+export class UuidType extends avro.types.LogicalType {
+  protected override _fromValue(value: string): string {
+    return value;
+  }
+
+  protected override _toValue(value: unknown): string {
+    if (typeof value !== "string" || !uuidPattern.test(value)) {
+      throw new Error(`not a uuid: ${shown(value)} (expected 8-4-4-4-12 hex digits)`);
+    }
+    return value;
+  }
+
+  protected override _resolve(type: avro.Type) {
+    return readsFrom(type, "uuid", ["string"]) ? (value: string) => value : undefined;
+  }
+}
+
+/** timestamp-millis: a Date in TypeScript, milliseconds since the epoch on the wire. */
+export class TimestampMillisType extends avro.types.LogicalType {
+  protected override _fromValue(value: number): Date {
+    return new Date(value);
+  }
+
+  protected override _toValue(value: unknown): number {
+    if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+      throw new Error(`not a valid Date for a timestamp-millis: ${shown(value)}`);
+    }
+    return value.getTime();
+  }
+
+  protected override _resolve(type: avro.Type) {
+    return readsFrom(type, "timestamp-millis", ["long", "int"])
+      ? (value: number) => new Date(value)
+      : undefined;
+  }
+}
+
+/**
+ * date: a "YYYY-MM-DD" string in TypeScript (a calendar day has no time zone, which a
+ * Date would invent), days since 1970-01-01 on the wire.
+ */
+export class DateType extends avro.types.LogicalType {
+  protected override _fromValue(days: number): string {
+    return new Date(days * dayMs).toISOString().slice(0, 10);
+  }
+
+  protected override _toValue(value: unknown): number {
+    const match = typeof value === "string" ? datePattern.exec(value) : null;
+    const ms = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
+    // Date.UTC rolls 2025-02-30 over into March; only a day that round-trips is a real one.
+    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) {
+      throw new Error(`not a calendar date: ${shown(value)} (expected "YYYY-MM-DD")`);
+    }
+    return ms / dayMs;
+  }
+
+  protected override _resolve(type: avro.Type) {
+    return readsFrom(type, "date", ["int"]) ? (days: number) => this._fromValue(days) : undefined;
+  }
+}
+
+/** The avsc `logicalTypes` option that every Avro reader and writer in the platform uses. */
+export const logicalTypes = {
+  uuid: UuidType,
+  "timestamp-millis": TimestampMillisType,
+  date: DateType,
+};

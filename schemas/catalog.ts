@@ -1,0 +1,270 @@
+/**
+ * Topics as code: every topic of the event log, who owns it, who may read it, how long it
+ * is kept, and which event types it carries. `vobe topics apply` makes Kafka and the
+ * registry match this list; docs/events.md is rendered from it.
+ *
+ * Keys are plain UTF-8 strings of the entity id, not Avro: ksqlDB reads them as
+ * KEY_FORMAT='KAFKA', an analyst's console consumer shows them as they are, and Java's
+ * default partitioner hashes the same bytes as platform/kafka/partitioner.ts, so every
+ * client puts an entity's events in the same partition.
+ */
+import type { CompatibilityLevel } from "../platform/registry/confluent-api.ts";
+import type { EventType } from "./event-type.ts";
+import {
+  AlbumCreated,
+  AlbumDeleted,
+  AlbumUpdated,
+  ArtistCreated,
+  ArtistDeleted,
+  ArtistUpdated,
+  ChatMessageSent,
+  ChatReplyGenerated,
+  CommentAdded,
+  CommentDeleted,
+  CommentEdited,
+  CredentialSet,
+  FeedbackResolved,
+  FeedbackSubmitted,
+  FeedbackTriaged,
+  IdentityClaimed,
+  IdentityReleased,
+  LoginFailed,
+  LoginSucceeded,
+  PostDeleted,
+  PostEdited,
+  PostPublished,
+  ProfileUpdated,
+  TrackCreated,
+  TrackDeleted,
+  TrackLiked,
+  TrackPlayed,
+  TrackUnliked,
+  TrackUpdated,
+  UserErased,
+  UserRegistered,
+} from "./generated/index.ts";
+
+export type Service = "auth" | "artist" | "content" | "comment" | "feedback" | "listening" | "chat";
+/** Services that consume a topic, and "analysts" (people with read access to the log). */
+export type Reader = Service | "search" | "analysts";
+
+export interface TopicEntry {
+  readonly name: string;
+  readonly owner: Service;
+  /** What the topic is, for the analysts' catalog. */
+  readonly doc: string;
+  readonly partitions: number;
+  readonly cleanupPolicy: "delete" | "compact";
+  /** -1: kept forever. */
+  readonly retentionMs: number;
+  /** For compacted topics: how long a superseded value or a tombstone may survive at most. */
+  readonly maxCompactionLagMs?: number;
+  /** For compacted topics: how long consumers still see a tombstone after compaction. */
+  readonly deleteRetentionMs?: number;
+  readonly key: { readonly format: "string"; readonly doc: string };
+  readonly events: readonly EventType<unknown>[];
+  /** True when a record with a null value (a tombstone) deletes its key. */
+  readonly tombstones: boolean;
+  readonly readers: readonly Reader[];
+  /** Restricted topics hold secrets: analysts get no read access. */
+  readonly restricted: boolean;
+  /** The registry's compatibility level for every event subject of this topic. */
+  readonly compatibility: CompatibilityLevel;
+}
+
+const forever = -1;
+const day = 86_400_000;
+const uuidKey = (entity: string) => ({
+  format: "string" as const,
+  doc: `The ${entity}'s id (a UUID) as UTF-8 text: every event of one ${entity} is in one partition, in order.`,
+});
+
+/** A system-of-record topic: events kept forever, nothing a view rebuild needs is deleted. */
+const log = {
+  cleanupPolicy: "delete",
+  retentionMs: forever,
+  tombstones: false,
+  restricted: false,
+  compatibility: "BACKWARD_TRANSITIVE",
+} as const;
+
+export const catalog: readonly TopicEntry[] = [
+  {
+    ...log,
+    name: "auth.users",
+    owner: "auth",
+    doc: "Accounts: sign-ups, profile changes and erasures.",
+    partitions: 3,
+    key: uuidKey("user"),
+    events: [UserRegistered, ProfileUpdated, UserErased],
+    readers: ["auth", "content", "comment", "chat", "search", "analysts"],
+  },
+  {
+    name: "auth.credentials",
+    owner: "auth",
+    doc: "Password hashes, the latest per user. Restricted: only the auth service reads it.",
+    partitions: 3,
+    // Compacted, not kept forever: only the current hash matters, and an erased user's
+    // hash must really disappear (the tombstone removes it at the next compaction).
+    cleanupPolicy: "compact",
+    retentionMs: forever,
+    maxCompactionLagMs: day,
+    deleteRetentionMs: day,
+    key: uuidKey("user"),
+    events: [CredentialSet],
+    tombstones: true,
+    readers: ["auth"],
+    restricted: true,
+    compatibility: "BACKWARD_TRANSITIVE",
+  },
+  {
+    ...log,
+    name: "auth.logins",
+    owner: "auth",
+    doc: "Sign-in attempts, successful and refused.",
+    partitions: 3,
+    key: uuidKey("user"),
+    events: [LoginSucceeded, LoginFailed],
+    readers: ["auth", "analysts"],
+  },
+  {
+    ...log,
+    name: "auth.identity-claims",
+    owner: "auth",
+    doc: "Claims of unique e-mail addresses and usernames. The first claim of a key wins; never compacted, so the winner can always be recomputed.",
+    partitions: 3,
+    key: {
+      format: "string",
+      doc: 'The claimed identity: "email:<sha256 hex of the lower-cased e-mail>" or "username:<lower-cased username>". Every claim of one identity is in one partition, in order.',
+    },
+    events: [IdentityClaimed, IdentityReleased],
+    readers: ["auth", "analysts"],
+    // Uniqueness is decided by replaying this topic with old and new code side by side
+    // during a deploy, so both directions must keep working.
+    compatibility: "FULL",
+  },
+  {
+    ...log,
+    name: "artist.artists",
+    owner: "artist",
+    doc: "Artists in the catalog.",
+    partitions: 3,
+    key: uuidKey("artist"),
+    events: [ArtistCreated, ArtistUpdated, ArtistDeleted],
+    readers: ["artist", "content", "search", "analysts"],
+  },
+  {
+    ...log,
+    name: "artist.albums",
+    owner: "artist",
+    doc: "Albums in the catalog.",
+    partitions: 3,
+    key: uuidKey("album"),
+    events: [AlbumCreated, AlbumUpdated, AlbumDeleted],
+    readers: ["artist", "search", "analysts"],
+  },
+  {
+    ...log,
+    name: "artist.tracks",
+    owner: "artist",
+    doc: "Tracks in the catalog.",
+    partitions: 3,
+    key: uuidKey("track"),
+    events: [TrackCreated, TrackUpdated, TrackDeleted],
+    readers: ["artist", "listening", "search", "analysts"],
+  },
+  {
+    ...log,
+    name: "content.posts",
+    owner: "content",
+    doc: "Posts by users and artists.",
+    partitions: 3,
+    key: uuidKey("post"),
+    events: [PostPublished, PostEdited, PostDeleted],
+    readers: ["content", "comment", "search", "analysts"],
+  },
+  {
+    ...log,
+    name: "comment.comments",
+    owner: "comment",
+    doc: "Comments on posts, and replies to comments.",
+    partitions: 3,
+    key: uuidKey("comment"),
+    events: [CommentAdded, CommentEdited, CommentDeleted],
+    readers: ["comment", "content", "analysts"],
+  },
+  {
+    ...log,
+    name: "feedback.feedback",
+    owner: "feedback",
+    doc: "Feedback about the platform and its triage.",
+    partitions: 3,
+    key: uuidKey("feedback item"),
+    events: [FeedbackSubmitted, FeedbackTriaged, FeedbackResolved],
+    readers: ["feedback", "analysts"],
+  },
+  {
+    ...log,
+    name: "listening.plays",
+    owner: "listening",
+    doc: "Every play of a track: the highest-volume topic.",
+    partitions: 6,
+    key: uuidKey("track"),
+    events: [TrackPlayed],
+    readers: ["listening", "search", "analysts"],
+  },
+  {
+    ...log,
+    name: "listening.likes",
+    owner: "listening",
+    doc: "Likes of tracks, and their withdrawal.",
+    partitions: 6,
+    key: uuidKey("track"),
+    events: [TrackLiked, TrackUnliked],
+    readers: ["listening", "search", "analysts"],
+  },
+  {
+    ...log,
+    name: "chat.messages",
+    owner: "chat",
+    doc: "Conversations with the AI music guide: users' messages and the guide's replies.",
+    partitions: 3,
+    key: uuidKey("conversation"),
+    events: [ChatMessageSent, ChatReplyGenerated],
+    readers: ["chat", "analysts"],
+  },
+];
+
+/**
+ * The Kafka configs of a topic. min.insync.replicas follows the replication factor: 1 on
+ * the single-node native stack (anything more refuses every acks=all write), 2 from RF 3.
+ */
+export function topicConfigs(entry: TopicEntry, replicationFactor: number): Record<string, string> {
+  const configs: Record<string, string> = {
+    "cleanup.policy": entry.cleanupPolicy,
+    "retention.ms": String(entry.retentionMs),
+    "retention.bytes": "-1",
+    "min.insync.replicas": String(Math.max(1, Math.min(2, replicationFactor - 1))),
+    // Event time is the producer's (occurredAt); the broker must not overwrite it.
+    "message.timestamp.type": "CreateTime",
+  };
+  if (entry.maxCompactionLagMs !== undefined) {
+    configs["max.compaction.lag.ms"] = String(entry.maxCompactionLagMs);
+  }
+  if (entry.deleteRetentionMs !== undefined) {
+    configs["delete.retention.ms"] = String(entry.deleteRetentionMs);
+  }
+  return configs;
+}
+
+/**
+ * A copy of the catalog whose topics (and so whose subjects) carry a prefix: tests apply
+ * it to the real broker and registry without touching the real topics.
+ */
+export function prefixedCatalog(prefix: string, entries = catalog): TopicEntry[] {
+  return entries.map((entry) => ({
+    ...entry,
+    name: `${prefix}${entry.name}`,
+    events: entry.events.map((e) => ({ ...e, topic: `${prefix}${e.topic}` })),
+  }));
+}
