@@ -113,6 +113,19 @@ export class TaskGraph {
     }
   }
 
+  /**
+   * Lets the source's serdes do I/O they need before `process` (an unknown Avro schema
+   * id); undefined on the fast path.
+   */
+  prepare(topic: string, key: Buffer | null, value: Buffer | null): Promise<void> | undefined {
+    const source = this.sourcesByTopic.get(topic);
+    if (!source) return undefined;
+    const k = source.keySerde.prepare?.(key);
+    const v = source.valueSerde.prepare?.(value);
+    if (!k && !v) return undefined;
+    return Promise.all([k, v]).then(() => undefined);
+  }
+
   /** Deserializes one input record and pushes it through the graph. */
   process(
     topic: string,

@@ -1,0 +1,690 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  createAdmin,
+  createFetcher,
+  createGroupMember,
+  createProducer,
+  type Fetcher,
+  type FetchPosition,
+  type GroupMember,
+  type InRecord,
+  isFenced,
+  type KafkaAdmin,
+  type KafkaProducer,
+  partitionFor,
+  partitionKey,
+  type RecordPosition,
+  type TopicPartition,
+} from "../../../platform/kafka/index.ts";
+import { droppedRecordsSensor } from "../dsl/dropped-records.ts";
+import type { TaskId } from "../processor/record.ts";
+import { taskIdString } from "../processor/record.ts";
+import type { KeyValueStore, StateStore } from "../state/api.ts";
+import { createInMemoryBytesStore } from "../state/in-memory-bytes-store.ts";
+import type { CollectedRecord } from "../topology/collector.ts";
+import { type ErrorStage, RecordError } from "../topology/errors.ts";
+import {
+  changelogTopicName,
+  internalTopicName,
+  type StoreSpec,
+  type Topology,
+} from "../topology/spec.ts";
+import type { TaskEnvironment } from "../topology/task-graph.ts";
+import { taskAssignor, taskOf } from "./assignor.ts";
+import {
+  type ErrorAction,
+  type StreamsConfig,
+  type StreamsConfigInput,
+  streamsConfig,
+} from "./config.ts";
+import { StreamsMetrics } from "./metrics.ts";
+import { type RestoreProgress, StateManager } from "./state-manager.ts";
+import { StreamTask } from "./task.ts";
+
+export type AppState = "created" | "starting" | "rebalancing" | "running" | "stopped" | "error";
+
+interface GlobalTable {
+  topic: string;
+  store: StateStore;
+  bytes: ReturnType<typeof createInMemoryBytesStore>;
+  positions: Map<string, { tp: TopicPartition; offset: bigint }>;
+  keySerde: { deserialize(b: Buffer | null, t: string): unknown };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Runs a Topology against Kafka: one consumer-group member per instance, one task per
+ * partition of each sub-topology, state in changelogged stores, and one object that owns
+ * the commit boundary (outputs, changelogs and input offsets together).
+ *
+ *   const app = new StreamsApp(builder.build(), { applicationId: "plays", brokers });
+ *   await app.start();
+ *   app.keyValueStore<string, number>("plays-per-track").get(trackId);
+ */
+export class StreamsApp {
+  readonly config: StreamsConfig;
+  readonly metrics = new StreamsMetrics();
+  private appState: AppState = "created";
+  private failure: Error | undefined;
+  private readonly listeners: Array<(state: AppState, error?: Error) => void> = [];
+  private admin!: KafkaAdmin;
+  private producer!: KafkaProducer;
+  private fetcher!: Fetcher;
+  private member!: GroupMember;
+  private readonly layout = new Map<number, string[]>();
+  private readonly partitionCounts = new Map<string, number>();
+  private readonly tasks = new Map<string, StreamTask>();
+  private readonly tasksByPartition = new Map<string, StreamTask>();
+  private readonly globals = new Map<string, GlobalTable>();
+  private collected: CollectedRecord[] = [];
+  private pendingAssignment: TopicPartition[] | undefined;
+  private commitRequested = false;
+  private lastCommit = Date.now();
+  private loop: Promise<void> | undefined;
+  private running = false;
+  private readonly internal = new Set<string>();
+  private restoreListeners: Array<(p: RestoreProgress) => void> = [];
+
+  constructor(
+    readonly topology: Topology,
+    config: StreamsConfigInput,
+  ) {
+    this.config = streamsConfig(config);
+    for (const t of topology.internalTopics) this.internal.add(t.name);
+  }
+
+  get state(): AppState {
+    return this.appState;
+  }
+
+  /** Why the application stopped, when it stopped on an error. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  onStateChange(listener: (state: AppState, error?: Error) => void): void {
+    this.listeners.push(listener);
+  }
+
+  onRestore(listener: (progress: RestoreProgress) => void): void {
+    this.restoreListeners.push(listener);
+  }
+
+  /** The tasks this instance runs now. */
+  localTasks(): TaskId[] {
+    return [...this.tasks.values()].map((t) => t.id);
+  }
+
+  /**
+   * Creates internal topics, joins the group and resolves once the first assignment's
+   * tasks are restored and processing has begun.
+   */
+  async start(): Promise<void> {
+    if (this.appState !== "created")
+      throw new Error(`cannot start an app in state ${this.appState}`);
+    this.setState("starting");
+    const { applicationId, brokers } = this.config;
+    this.admin = createAdmin({ brokers, clientId: `${applicationId}-admin` });
+    this.fetcher = createFetcher({
+      brokers,
+      clientId: `${applicationId}-${this.config.instanceId}`,
+    });
+    this.producer = createProducer({
+      brokers,
+      clientId: `${applicationId}-${this.config.instanceId}`,
+      ...(this.config.processingGuarantee === "exactly_once"
+        ? { transactionalId: `${applicationId}-${this.config.instanceId}` }
+        : {}),
+    });
+    await this.prepareTopics();
+    await this.startGlobals();
+    const sources = [...new Set([...this.layout.values()].flat())];
+    this.member = createGroupMember({
+      brokers,
+      clientId: `${applicationId}|${this.config.endpoint ?? ""}|${this.config.instanceId}`,
+      groupId: applicationId,
+      topics: sources,
+      assignor: taskAssignor(this.layout),
+      sessionTimeoutMs: this.config.sessionTimeoutMs,
+    });
+    this.member.onAssignment((partitions) => {
+      this.pendingAssignment = partitions;
+    });
+    this.member.onRebalanceStarted(() => {
+      if (this.appState === "running") this.setState("rebalancing");
+    });
+    await this.member.join();
+    this.running = true;
+    // The first assignment is handled before start() returns, so callers can query state.
+    await this.handleAssignment();
+    this.setState("running");
+    this.loop = this.runLoop();
+  }
+
+  /** Commits what is processed, leaves the group and closes everything. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.loop?.catch(() => {});
+    if (this.appState !== "error") {
+      await this.commit().catch(() => {});
+    }
+    await this.member.leave().catch(() => {});
+    for (const task of this.tasks.values()) task.close();
+    this.tasks.clear();
+    this.tasksByPartition.clear();
+    await this.producer.close().catch(() => {});
+    await this.fetcher.close().catch(() => {});
+    await this.admin.close().catch(() => {});
+    if (this.appState !== "error") this.setState("stopped");
+  }
+
+  /**
+   * A key-value store across this instance's tasks (interactive queries). Reads see the
+   * tasks' current state, including what the next commit will make durable.
+   */
+  keyValueStore<K, V>(
+    name: string,
+  ): Pick<KeyValueStore<K, V>, "get" | "all" | "range" | "approximateNumEntries"> {
+    const stores = () =>
+      [...this.tasks.values()]
+        .map((t) => t.state.typedStores.get(name) as KeyValueStore<K, V> | undefined)
+        .filter((s): s is KeyValueStore<K, V> => s !== undefined);
+    const global = this.globals.get(name)?.store as KeyValueStore<K, V> | undefined;
+    return {
+      get: (key) => {
+        if (global) return global.get(key);
+        for (const store of stores()) {
+          const value = store.get(key);
+          if (value !== undefined) return value;
+        }
+        return undefined;
+      },
+      *all() {
+        if (global) yield* global.all();
+        for (const store of stores()) yield* store.all();
+      },
+      *range(from, to) {
+        if (global) yield* global.range(from, to);
+        for (const store of stores()) yield* store.range(from, to);
+      },
+      approximateNumEntries: () =>
+        (global?.approximateNumEntries() ?? 0) +
+        stores().reduce((n, s) => n + s.approximateNumEntries(), 0),
+    };
+  }
+
+  /**
+   * Which instance holds `key` of a store: the task's partition and, from the group,
+   * the owner's endpoint (the `endpoint` config of that instance).
+   */
+  async metadataForKey(
+    storeName: string,
+    serializedKey: Buffer,
+  ): Promise<{ partition: number; local: boolean; endpoint: string | undefined }> {
+    const subtopology = this.topology.subtopologies.find((s) =>
+      s.stores.some((st) => st.name === storeName),
+    );
+    if (!subtopology) throw new Error(`no store named ${storeName}`);
+    const topics = this.layout.get(subtopology.id) ?? [];
+    const partitions = Math.max(...topics.map((t) => this.partitionCounts.get(t) ?? 0));
+    const partition = partitionFor(serializedKey, partitions);
+    const local = this.tasks.has(taskIdString({ subtopology: subtopology.id, partition }));
+    if (local) return { partition, local, endpoint: this.config.endpoint };
+    const members = await this.admin.groupMembers(this.config.applicationId);
+    const owner = members.find((m) =>
+      m.partitions.some((tp) => topics.includes(tp.topic) && tp.partition === partition),
+    );
+    const endpoint = owner?.clientId.split("|")[1] || undefined;
+    return { partition, local, endpoint };
+  }
+
+  // ---------------------------------------------------------------- set-up
+
+  private resolve(name: string): string {
+    return this.internal.has(name) ? internalTopicName(this.config.applicationId, name) : name;
+  }
+
+  private async prepareTopics(): Promise<void> {
+    const { applicationId } = this.config;
+    const existing = new Set(await this.admin.listTopics());
+    const external = new Set<string>();
+    for (const s of this.topology.subtopologies) {
+      for (const t of s.sourceTopics) if (!this.internal.has(t)) external.add(t);
+      for (const n of s.nodes)
+        if (n.kind === "sink" && !this.internal.has(n.topic)) external.add(n.topic);
+    }
+    for (const g of this.topology.globalTables) external.add(g.topic);
+    const missing = [...external].filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      throw new Error(
+        `${applicationId}: topics missing (create them with vobe topics apply): ${missing.join(", ")}`,
+      );
+    }
+    for (const t of external) this.partitionCounts.set(t, await this.admin.partitionCount(t));
+    // Internal topics are as wide as the topics they are co-partitioned with.
+    const countOf = (name: string, seen = new Set<string>()): number => {
+      const known = this.partitionCounts.get(this.resolve(name));
+      if (known !== undefined) return known;
+      const spec = this.topology.internalTopics.find((t) => t.name === name);
+      if (!spec || seen.has(name)) return 1;
+      seen.add(name);
+      return Math.max(1, ...spec.partitionsLike.map((t) => countOf(t, seen)));
+    };
+    const toCreate = [];
+    for (const spec of this.topology.internalTopics) {
+      const name = this.resolve(spec.name);
+      const partitions = countOf(spec.name);
+      this.partitionCounts.set(name, partitions);
+      toCreate.push({
+        name,
+        partitions,
+        config: { "cleanup.policy": "delete", "retention.ms": "-1" },
+      });
+    }
+    for (const s of this.topology.subtopologies) {
+      const sources = s.sourceTopics.map((t) => this.resolve(t));
+      this.layout.set(s.id, sources);
+      const partitions = Math.max(1, ...sources.map((t) => this.partitionCounts.get(t) ?? 1));
+      for (const store of s.stores) {
+        if (!store.logged) continue;
+        const name = changelogTopicName(applicationId, store.name);
+        this.partitionCounts.set(name, partitions);
+        toCreate.push({ name, partitions, config: changelogConfig(store) });
+      }
+    }
+    if (Object.values(this.config.handlers).includes("dead-letter")) {
+      toCreate.push({
+        name: this.config.deadLetterTopic,
+        partitions: 1,
+        config: { "retention.ms": "-1" },
+      });
+      this.partitionCounts.set(this.config.deadLetterTopic, 1);
+    }
+    await this.admin.createTopics(toCreate);
+    for (const t of toCreate)
+      this.partitionCounts.set(t.name, await this.admin.partitionCount(t.name));
+  }
+
+  /** Global tables are read in full before anything is processed, then followed. */
+  private async startGlobals(): Promise<void> {
+    for (const spec of this.topology.globalTables) {
+      const bytes = createInMemoryBytesStore();
+      const count = this.partitionCounts.get(spec.topic) ?? 1;
+      const positions = new Map<string, { tp: TopicPartition; offset: bigint }>();
+      for (let partition = 0; partition < count; partition++) {
+        const tp = { topic: spec.topic, partition };
+        positions.set(partitionKey(tp), { tp, offset: 0n });
+      }
+      const table: GlobalTable = {
+        topic: spec.topic,
+        store: spec.store.build(bytes),
+        bytes,
+        positions,
+        keySerde: spec.keySerde,
+      };
+      this.globals.set(spec.store.name, table);
+      const ends = await this.admin.endOffsets(spec.topic, "read_committed");
+      while ([...positions.values()].some((p) => p.offset < (ends[p.tp.partition] ?? 0n))) {
+        await this.fetchGlobals(table);
+      }
+    }
+  }
+
+  private async fetchGlobals(table: GlobalTable): Promise<void> {
+    const fetched = await this.fetcher.fetch(
+      [...table.positions.values()].map((p) => ({ ...p.tp, offset: p.offset })),
+      { maxWaitMs: 10 },
+    );
+    for (const f of fetched) {
+      for (const r of f.records) table.bytes.put(r.key ?? Buffer.alloc(0), r.value);
+      table.positions.set(partitionKey(f), {
+        tp: { topic: f.topic, partition: f.partition },
+        offset: f.nextOffset,
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- rebalance
+
+  /**
+   * Makes the local tasks match the assignment. Anything processed since the last commit
+   * is dropped first: it belongs to a generation that is over, and the records will be
+   * read again from the committed offsets by whoever owns them now.
+   */
+  private async handleAssignment(): Promise<void> {
+    while (this.pendingAssignment) {
+      const assignment = this.pendingAssignment;
+      this.pendingAssignment = undefined;
+      this.metrics.rebalances.inc({ application: this.config.applicationId });
+      this.discardUncommitted();
+      const wanted = new Map<string, TaskId>();
+      for (const tp of assignment) {
+        const id = taskOf(this.layout, tp);
+        if (id) wanted.set(taskIdString(id), id);
+      }
+      for (const [key, task] of this.tasks) {
+        if (!wanted.has(key)) {
+          task.close();
+          this.tasks.delete(key);
+        }
+      }
+      this.tasksByPartition.clear();
+      for (const [key, id] of wanted) {
+        let task = this.tasks.get(key);
+        if (!task) {
+          task = await this.createTask(id);
+          this.tasks.set(key, task);
+        } else {
+          task.resetGraph();
+        }
+        for (const topic of this.layout.get(id.subtopology) ?? []) {
+          this.tasksByPartition.set(partitionKey({ topic, partition: id.partition }), task);
+        }
+      }
+      await this.seekToCommitted(assignment);
+      this.lastCommit = Date.now();
+      if (this.running && this.appState === "rebalancing") this.setState("running");
+    }
+  }
+
+  private async createTask(id: TaskId): Promise<StreamTask> {
+    const spec = this.topology.subtopologies.find((s) => s.id === id.subtopology);
+    if (!spec) throw new Error(`no sub-topology ${id.subtopology}`);
+    const state = new StateManager(this.config.applicationId, id, this.config.stateDir);
+    for (const store of spec.stores) state.register(store);
+    await state.restore(this.fetcher, (progress) => {
+      const labels = {
+        application: this.config.applicationId,
+        task: progress.task,
+        store: progress.store,
+      };
+      this.metrics.restored.set(labels, progress.restored);
+      this.metrics.restoreRemaining.set(labels, Math.max(0, progress.total - progress.restored));
+      for (const listener of this.restoreListeners) listener(progress);
+    });
+    return new StreamTask(id, spec, state, () => this.environment(id, state));
+  }
+
+  private environment(id: TaskId, state: StateManager): TaskEnvironment {
+    const stores = new Map(state.typedStores);
+    for (const [name, g] of this.globals) stores.set(name, g.store);
+    return {
+      applicationId: this.config.applicationId,
+      taskId: id,
+      stores,
+      collector: { send: (record) => this.collected.push(record) },
+      resolveTopic: (name) => this.resolve(name),
+      partitionCount: (topic) => {
+        const count = this.partitionCounts.get(topic);
+        if (count === undefined)
+          throw new Error(`unknown topic ${topic} (not declared in the topology)`);
+        return count;
+      },
+      systemTime: () => Date.now(),
+      requestCommit: () => {
+        this.commitRequested = true;
+      },
+    };
+  }
+
+  private async seekToCommitted(assignment: readonly TopicPartition[]): Promise<void> {
+    const committed = await this.member.committedOffsets(assignment);
+    for (const tp of assignment) {
+      const task = this.tasksByPartition.get(partitionKey(tp));
+      if (!task) continue;
+      let offset = committed.get(partitionKey(tp));
+      if (offset === undefined) {
+        const edge =
+          this.config.startFrom === "latest"
+            ? await this.admin.endOffsets(tp.topic, "read_committed")
+            : await this.admin.startOffsets(tp.topic);
+        offset = edge[tp.partition] ?? 0n;
+      }
+      task.setPosition(tp, offset, true);
+    }
+  }
+
+  private discardUncommitted(): void {
+    this.collected = [];
+    for (const task of this.tasks.values()) {
+      task.state.aborted();
+      task.resetGraph();
+    }
+  }
+
+  // ---------------------------------------------------------------- processing
+
+  private async runLoop(): Promise<void> {
+    try {
+      while (this.running) {
+        if (this.pendingAssignment) {
+          // Whatever was processed in the old generation is not committed: drop it.
+          await this.handleAssignment();
+          continue;
+        }
+        const positions: FetchPosition[] = [];
+        for (const task of this.tasks.values()) {
+          for (const { tp, offset } of task.positions.values()) positions.push({ ...tp, offset });
+        }
+        if (positions.length === 0 && this.globals.size === 0) {
+          await sleep(100);
+          continue;
+        }
+        for (const table of this.globals.values()) await this.fetchGlobals(table);
+        const fetched =
+          positions.length > 0 ? await this.fetcher.fetch(positions, { maxWaitMs: 100 }) : [];
+        for (const f of fetched) {
+          if (this.pendingAssignment) break;
+          const task = this.tasksByPartition.get(partitionKey(f));
+          if (!task) continue;
+          for (const record of f.records) await this.processRecord(task, record);
+          task.setPosition({ topic: f.topic, partition: f.partition }, f.nextOffset, false);
+          this.metrics.lag.set(
+            {
+              application: this.config.applicationId,
+              topic: f.topic,
+              partition: String(f.partition),
+            },
+            Number(f.highWatermark - f.nextOffset),
+          );
+        }
+        if (this.pendingAssignment) continue;
+        for (const task of this.tasks.values()) {
+          try {
+            task.graph.punctuateWallClock();
+          } catch (error) {
+            if (!(error instanceof RecordError)) throw error;
+            this.handleRecordError(error, undefined);
+          }
+        }
+        if (
+          this.commitRequested ||
+          this.collected.length >= this.config.maxBufferedRecords ||
+          Date.now() - this.lastCommit >= this.config.commitIntervalMs
+        ) {
+          await this.commit();
+        }
+      }
+    } catch (error) {
+      this.fail(error as Error);
+    }
+  }
+
+  private async processRecord(task: StreamTask, record: InRecord): Promise<void> {
+    const pending = task.graph.prepare(record.topic, record.key, record.value);
+    if (pending) await pending;
+    try {
+      task.graph.process(
+        record.topic,
+        record.key,
+        record.value,
+        Number(record.timestamp),
+        record.headers,
+        {
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof RecordError)) throw error;
+      this.handleRecordError(error, record);
+    }
+    this.metrics.processed.inc({
+      application: this.config.applicationId,
+      task: taskIdString(task.id),
+    });
+  }
+
+  private handleRecordError(error: RecordError, record: InRecord | undefined): void {
+    const action = this.actionFor(error.stage);
+    this.metrics.errors.inc({ application: this.config.applicationId, stage: error.stage, action });
+    if (action === "fail") throw error;
+    if (action === "log-and-continue" || !record) {
+      console.warn(`${this.config.applicationId}: skipped a record: ${error.message}`);
+      return;
+    }
+    const headers = new Map(record.headers);
+    headers.set("vobe.error.stage", Buffer.from(error.stage));
+    headers.set("vobe.error.node", Buffer.from(error.node));
+    headers.set(
+      "vobe.error.message",
+      Buffer.from(String((error.cause as Error)?.message ?? error.message)),
+    );
+    headers.set("vobe.origin.topic", Buffer.from(record.topic));
+    headers.set("vobe.origin.partition", Buffer.from(String(record.partition)));
+    headers.set("vobe.origin.offset", Buffer.from(String(record.offset)));
+    // In the same commit as the skipped record's offset: in the DLQ once, or not skipped.
+    this.collected.push({
+      topic: this.config.deadLetterTopic,
+      partition: 0,
+      key: record.key,
+      value: record.value,
+      timestamp: Number(record.timestamp),
+      headers,
+    });
+    this.metrics.deadLettered.inc({ application: this.config.applicationId, stage: error.stage });
+  }
+
+  private actionFor(stage: ErrorStage): ErrorAction {
+    const { handlers } = this.config;
+    return stage === "deserialize"
+      ? handlers.deserialization
+      : stage === "process"
+        ? handlers.processing
+        : handlers.production;
+  }
+
+  // ---------------------------------------------------------------- the commit boundary
+
+  /**
+   * Outputs, changelog records and input offsets, all or nothing. Under exactly_once
+   * in one Kafka transaction; under at_least_once, outputs first and offsets after.
+   * Only when Kafka has committed do the stores' writes become their durable base.
+   */
+  private async commit(): Promise<void> {
+    this.commitRequested = false;
+    const tasks = [...this.tasks.values()];
+    const outputs = this.collected;
+    const changelogs = tasks.map((t) => t.changelogRecords());
+    const offsets = tasks.flatMap((t) => t.offsetsToCommit());
+    if (outputs.length === 0 && offsets.length === 0 && changelogs.every((c) => c.length === 0)) {
+      this.lastCommit = Date.now();
+      return;
+    }
+    const started = process.hrtime.bigint();
+    const records = [...outputs, ...changelogs.flat()];
+    let positions: RecordPosition[];
+    try {
+      if (this.config.processingGuarantee === "exactly_once") {
+        const tx = await this.producer.transaction();
+        try {
+          positions = await tx.send(records.map(toOutRecord));
+          await tx.sendGroupOffsets(this.member, offsets);
+          await tx.commit();
+        } catch (error) {
+          await tx.abort().catch(() => {});
+          throw error;
+        }
+      } else {
+        positions = await this.producer.send(records.map(toOutRecord));
+        await this.member.commit(offsets);
+      }
+    } catch (error) {
+      if (isFenced(error)) {
+        throw new Error(
+          `${this.config.applicationId}: another instance with instanceId ${this.config.instanceId} took over; this one stops`,
+          { cause: error },
+        );
+      }
+      // A rebalance (stale generation) or a broker hiccup: drop the interval's work and
+      // read again from the committed offsets.
+      console.warn(
+        `${this.config.applicationId}: commit failed, rewinding: ${(error as Error).message}`,
+      );
+      this.discardUncommitted();
+      await this.seekToCommitted(tasks.flatMap((t) => [...t.positions.values()].map((p) => p.tp)));
+      return;
+    }
+    this.collected = [];
+    let at = outputs.length;
+    tasks.forEach((task, i) => {
+      const n = changelogs[i]?.length ?? 0;
+      task.state.committed(positions.slice(at, at + n));
+      at += n;
+      task.markCommitted();
+    });
+    this.lastCommit = Date.now();
+    this.metrics.commitSeconds.observe(
+      { application: this.config.applicationId, guarantee: this.config.processingGuarantee },
+      Number(process.hrtime.bigint() - started) / 1e9,
+    );
+    for (const entry of droppedRecordsSensor.snapshot(this.config.applicationId)) {
+      this.metrics.dropped.set(
+        {
+          application: this.config.applicationId,
+          task: entry.task,
+          node: entry.node,
+          reason: entry.reason,
+        },
+        entry.count,
+      );
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure = error;
+    this.running = false;
+    this.setState("error", error);
+    console.error(`${this.config.applicationId}: stopped on error: ${error.message}`);
+  }
+
+  private setState(state: AppState, error?: Error): void {
+    this.appState = state;
+    for (const listener of this.listeners) listener(state, error);
+  }
+}
+
+function toOutRecord(record: CollectedRecord) {
+  const headers: Record<string, Buffer> = {};
+  for (const [k, v] of record.headers) headers[k] = v;
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    key: record.key,
+    value: record.value,
+    headers,
+    timestamp: BigInt(Math.trunc(record.timestamp)),
+  };
+}
+
+function changelogConfig(store: StoreSpec): Record<string, string> {
+  if (store.kind === "key-value") return { "cleanup.policy": "compact" };
+  // Windowed changelogs may drop what the store itself no longer keeps.
+  return {
+    "cleanup.policy": "compact,delete",
+    "retention.ms": String((store.retentionMs ?? DAY_MS) + DAY_MS),
+  };
+}
