@@ -1,6 +1,8 @@
 import { Command } from "commander";
 import { StackError } from "../stack/errors.ts";
+import { registerDemoCommands } from "./commands/demo.ts";
 import { registerSchemaCommands } from "./commands/schemas.ts";
+import { registerServeCommand } from "./commands/serve.ts";
 import { registerStackCommands } from "./commands/stack.ts";
 import { registerStartCommand } from "./commands/start.ts";
 import { registerTestCommand } from "./commands/test.ts";
@@ -15,6 +17,8 @@ registerTestCommand(program);
 registerStackCommands(program);
 registerTopicCommands(program);
 registerSchemaCommands(program);
+registerDemoCommands(program);
+registerServeCommand(program);
 
 try {
   await program.parseAsync();

@@ -17,6 +17,12 @@ export interface ProducerOptions {
 export interface KafkaProducer {
   /** Writes the records (idempotent, acks=all) and resolves with where each one landed. */
   send(records: readonly OutRecord[]): Promise<RecordPosition[]>;
+  /**
+   * Registers the transactional id with the broker now: an earlier incarnation's open
+   * transaction is aborted and that incarnation fenced, so what it left pending stops
+   * blocking readers (and stable offset fetches) at once.
+   */
+  initTransactions(): Promise<void>;
   /** Starts a transaction; only for a producer created with a transactionalId. */
   transaction(): Promise<KafkaTransaction>;
   close(): Promise<void>;
@@ -96,7 +102,7 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
         topic: r.topic,
         partition: partitions[i],
         key: r.key ?? undefined,
-        value: r.value ?? undefined,
+        value: r.value as Buffer,
         headers: encodeHeaders(r.headers),
         ...(r.timestamp === undefined ? {} : { timestamp: r.timestamp }),
       })) as never,
@@ -119,6 +125,12 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
 
   return {
     send: (records) => sendWith(producer.send, producer, records),
+
+    async initTransactions() {
+      if (!options.transactionalId) throw new Error("initTransactions() needs a transactionalId");
+      const tx = await producer.beginTransaction();
+      await tx.cancel();
+    },
 
     async transaction() {
       if (!options.transactionalId) {

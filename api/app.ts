@@ -1,0 +1,147 @@
+/**
+ * Builds the write API: one Fastify plugin per service under /api/<service>, every route
+ * with JSON schemas (validation, serialization and the OpenAPI document at /api/openapi.json
+ * come from the same declaration).
+ *
+ *   const app = await buildApp({ endpoints });                      // the real topics
+ *   const app = await buildApp({ endpoints, topicPrefix: "test.x." }); // a prefixed catalog (tests)
+ *   await app.listen({ port: 8080 }); … await app.close();          // close() releases Kafka clients
+ */
+import { randomUUID } from "node:crypto";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyServerOptions } from "fastify";
+import type { Endpoints } from "../platform/config/endpoints.ts";
+import { createAdmin, createFetcher, createProducer } from "../platform/kafka/index.ts";
+import { registryApi } from "../platform/registry/confluent-api.ts";
+import { createSchemaRegistry } from "../platform/registry/schema-registry.ts";
+import { createEventProducer } from "../producers/index.ts";
+import artistPlugin from "./artist/plugin.ts";
+import authPlugin from "./auth/plugin.ts";
+import chatPlugin from "./chat/plugin.ts";
+import commentPlugin from "./comment/plugin.ts";
+import contentPlugin from "./content/plugin.ts";
+import type { ApiContext } from "./context.ts";
+import { createAtomicWriter } from "./events/atomic.ts";
+import { eventTypes } from "./events/event-types.ts";
+import feedbackPlugin from "./feedback/plugin.ts";
+import { createAuth, jwtSecretFromEnv } from "./http/auth.ts";
+import { installErrorHandler } from "./http/error-handler.ts";
+import { requestId } from "./http/request-context.ts";
+import listeningPlugin from "./listening/plugin.ts";
+import { createSharedViews } from "./state/shared-views.ts";
+import type { ViewSource } from "./state/topic-view.ts";
+
+export interface AppOptions {
+  endpoints: Endpoints;
+  /** Put in front of every topic (and subject): tests use a prefixed catalog. */
+  topicPrefix?: string;
+  jwtSecret?: string;
+  jwtTtlSeconds?: number;
+  logger?: FastifyServerOptions["logger"];
+}
+
+/** Commands are small; 413 beyond this. The plays batch route allows more (500 plays). */
+export const bodyLimit = 64 * 1024;
+
+export async function buildApp(options: AppOptions) {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit,
+    genReqId: requestId,
+    requestIdHeader: false,
+    ajv: {
+      // Unknown fields are refused, not silently dropped; types are not coerced; every
+      // problem of a body is reported at once.
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorateRequest("user", null);
+  // Commands are JSON only: a text/plain body is refused with 415, not parsed as a string.
+  app.removeContentTypeParser("text/plain");
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  installErrorHandler(app);
+
+  const ctx = createContext(options, app.log);
+  // Schema ids are looked up now: a catalog that was never applied fails at start-up.
+  await ctx.events.prepare(Object.values(ctx.types));
+  app.addHook("onClose", async () => {
+    await ctx.views.close();
+    await ctx.atomic.writer.close();
+    await ctx.closeClients();
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "VobeMusic write API", version: "1.0.0" },
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  const plugins = {
+    auth: authPlugin,
+    artist: artistPlugin,
+    content: contentPlugin,
+    comment: commentPlugin,
+    feedback: feedbackPlugin,
+    listening: listeningPlugin,
+    chat: chatPlugin,
+  };
+  for (const [service, plugin] of Object.entries(plugins)) {
+    await app.register(plugin, { prefix: `/api/${service}`, ctx });
+  }
+  await app.ready();
+  return app;
+}
+
+function createContext(
+  options: AppOptions,
+  log: ViewSource["log"],
+): ApiContext & { closeClients(): Promise<void> } {
+  const brokers = options.endpoints.kafkaBrokers;
+  const types = eventTypes(options.topicPrefix);
+  const lookup = registryApi(options.endpoints.schemaRegistryUrl);
+  const registry = createSchemaRegistry(options.endpoints.schemaRegistryUrl);
+  const producer = createProducer({ brokers, clientId: "vobe-api" });
+  // A fresh transactional id per process: API instances never fence each other, and a
+  // crashed instance's open transaction is aborted by the broker's timeout.
+  const transactional = createProducer({
+    brokers,
+    clientId: "vobe-api-atomic",
+    transactionalId: `vobe-api-${randomUUID()}`,
+  });
+  const writer = createAtomicWriter(transactional);
+  const admin = createAdmin({ brokers, clientId: "vobe-api-admin" });
+  const viewSource: ViewSource = {
+    admin,
+    fetcher: (clientId) => createFetcher({ brokers, clientId }),
+    decode: (value) => registry.decode(value),
+    ...(log ? { log } : {}),
+  };
+  return {
+    types,
+    events: createEventProducer({ producer, registry: lookup }),
+    atomic: {
+      writer,
+      producer: writer.producer,
+      events: createEventProducer({ producer: writer.producer, registry: lookup }),
+    },
+    auth: createAuth({
+      secret: options.jwtSecret ?? jwtSecretFromEnv(),
+      ...(options.jwtTtlSeconds ? { ttlSeconds: options.jwtTtlSeconds } : {}),
+    }),
+    views: createSharedViews(viewSource, types),
+    viewSource,
+    async closeClients() {
+      await producer.close();
+      await admin.close();
+    },
+  };
+}

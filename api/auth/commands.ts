@@ -1,0 +1,255 @@
+/**
+ * The auth service's commands: what they check against the views and which events they
+ * write. Sign-up decides uniqueness through claims in the log (docs/adr/009-write-path-checks.md).
+ */
+import { randomUUID } from "node:crypto";
+import type { FastifyRequest } from "fastify";
+import type { Envelope, PendingEvent, PublishedEvent } from "../../producers/index.ts";
+import { eventHeaders } from "../../producers/index.ts";
+import type { ApiContext } from "../context.ts";
+import type { AuthUser } from "../http/auth.ts";
+import {
+  conflict,
+  type FieldProblem,
+  notFound,
+  unauthorized,
+  unavailable,
+} from "../http/errors.ts";
+import { eventContext } from "../http/request-context.ts";
+import { type AccountsState, accountByLogin } from "../state/accounts.ts";
+import {
+  claimWindowMs,
+  firstLiveClaim,
+  type IdentityState,
+  keysHeldBy,
+} from "../state/identity-claims.ts";
+import type { TopicView } from "../state/topic-view.ts";
+import { emailClaimKey, usernameClaimKey } from "./claim-keys.ts";
+import { decoyHash, hashPassword, passwordMatches } from "./passwords.ts";
+
+export interface AuthViews {
+  accounts: TopicView<AccountsState>;
+  claims: TopicView<IdentityState>;
+}
+
+export interface SignupInput {
+  username: string;
+  email: string;
+  password: string;
+  displayName: string;
+  role: "listener" | "artist";
+}
+
+type Field = "email" | "username";
+const takenMessage: Record<Field, string> = {
+  email: "this e-mail address is already registered",
+  username: "this username is taken",
+};
+const taken = (fields: Field[]) =>
+  conflict(
+    "identity_taken",
+    `${fields.join(" and ")} already in use`,
+    fields.map((f): FieldProblem => ({ path: `body.${f}`, message: takenMessage[f] })),
+  );
+
+/**
+ * (1) fail fast on a live claim; (2) claim both keys in one transaction; (3) re-read the
+ * claims past our own and check that ours are the first live ones, else release and 409;
+ * (4) register the account and its password hash in one transaction.
+ */
+export async function signup(
+  ctx: ApiContext,
+  views: AuthViews,
+  request: FastifyRequest,
+  input: SignupInput,
+): Promise<{ userId: string; events: Array<PublishedEvent & { type: string }> }> {
+  const { types } = ctx;
+  const keys: Record<Field, string> = {
+    email: emailClaimKey(input.email),
+    username: usernameClaimKey(input.username),
+  };
+  const fields = Object.keys(keys) as Field[];
+
+  await views.claims.catchUp();
+  const held = fields.filter((f) => firstLiveClaim(views.claims.state, keys[f]) !== undefined);
+  if (held.length > 0) throw taken(held);
+
+  // Hashing first keeps the time between claiming and registering short.
+  const passwordHash = await hashPassword(input.password);
+  const userId = randomUUID();
+  const context = eventContext(request, { userId, role: input.role });
+  const claimEvents = fields.map((f) =>
+    pending(types.IdentityClaimed, keys[f], { claimKey: keys[f], userId }, context),
+  );
+  const claimed = await ctx.atomic.writer.run(() => ctx.atomic.events.publishAll(claimEvents));
+
+  await views.claims.catchUp({ past: claimed });
+  const now = Date.now();
+  const lost = fields.filter(
+    (f) => firstLiveClaim(views.claims.state, keys[f], now)?.userId !== userId,
+  );
+  const ours = firstLiveClaim(views.claims.state, keys.email, now);
+  // A claim older than its window is no longer live for others: registering on it could
+  // duplicate an identity. Leave a margin for the write below.
+  const expired = ours !== undefined && now - ours.claimedAt > claimWindowMs - 5_000;
+  if (lost.length > 0 || expired) {
+    const releases = fields.map((f) =>
+      pending(types.IdentityReleased, keys[f], { claimKey: keys[f], userId }, context),
+    );
+    await ctx.atomic.writer.run(() => ctx.atomic.events.publishAll(releases));
+    if (lost.length > 0) throw taken(lost);
+    throw unavailable("signup_timeout", "the sign-up took too long; try again");
+  }
+
+  const registered = await ctx.atomic.writer.run(() =>
+    ctx.atomic.events.publishAll([
+      pending(
+        types.UserRegistered,
+        userId,
+        {
+          userId,
+          username: input.username,
+          email: input.email,
+          displayName: input.displayName,
+          role: input.role,
+        },
+        context,
+      ),
+      pending(types.CredentialSet, userId, { userId, passwordHash }, context),
+    ]),
+  );
+  // Read-your-writes on this instance: a login right after the 201 finds the account, and
+  // the next sign-up sees these claims as registered (live for good).
+  await Promise.all([
+    views.accounts.catchUp({ past: registered }),
+    views.claims.catchUp({ past: registered }),
+  ]);
+  const names = [
+    ...claimEvents.map((e) => e.type.name),
+    types.UserRegistered.name,
+    types.CredentialSet.name,
+  ];
+  return {
+    userId,
+    events: [...claimed, ...registered].map((p, i) => ({ ...p, type: names[i] as string })),
+  };
+}
+
+export async function login(
+  ctx: ApiContext,
+  views: AuthViews,
+  request: FastifyRequest,
+  input: { usernameOrEmail: string; password: string },
+) {
+  const { types } = ctx;
+  await views.accounts.catchUp();
+  const account = accountByLogin(views.accounts.state, input.usernameOrEmail);
+  const passwordHash = account && views.accounts.state.passwordHashes.get(account.userId);
+  const matches = await passwordMatches(passwordHash ?? (await decoyHash), input.password);
+  const actor = account
+    ? { userId: account.userId, role: account.role }
+    : { userId: null, role: "listener" as const };
+  const context = eventContext(request, actor);
+
+  if (!account || account.erased || !passwordHash || !matches) {
+    const reason = !account ? "unknown_user" : account.erased ? "erased" : "wrong_password";
+    // Failed attempts of unknown names share one key: there is no user id to key them by.
+    await ctx.events.publish(
+      types.LoginFailed,
+      account?.userId ?? "unknown",
+      { userId: account?.userId ?? null, reason },
+      context,
+    );
+    // One answer for every reason: the caller must not learn which accounts exist.
+    throw unauthorized("invalid_credentials", "wrong username, e-mail or password");
+  }
+  const userAgent = request.headers["user-agent"];
+  await ctx.events.publish(
+    types.LoginSucceeded,
+    account.userId,
+    { userId: account.userId, userAgent: userAgent ? userAgent.slice(0, 512) : null },
+    context,
+  );
+  const user: AuthUser = { userId: account.userId, role: account.role, username: account.username };
+  const { token, expiresAt } = await ctx.auth.issue(user);
+  return {
+    token,
+    expiresAt: expiresAt.toISOString(),
+    user: { ...user, displayName: account.displayName },
+  };
+}
+
+export async function updateProfile(
+  ctx: ApiContext,
+  views: AuthViews,
+  request: FastifyRequest,
+  caller: AuthUser,
+  changes: {
+    displayName?: string;
+    bio?: string | null;
+    avatarUrl?: string | null;
+    locale?: string | null;
+  },
+): Promise<PublishedEvent> {
+  const account = await liveAccount(views, caller);
+  // ProfileUpdated carries the whole profile after the change: merge onto the current one.
+  return ctx.events.publish(
+    ctx.types.ProfileUpdated,
+    caller.userId,
+    {
+      userId: caller.userId,
+      displayName: changes.displayName ?? account.displayName,
+      bio: changes.bio !== undefined ? changes.bio : account.bio,
+      avatarUrl: changes.avatarUrl !== undefined ? changes.avatarUrl : account.avatarUrl,
+      locale: changes.locale !== undefined ? changes.locale : account.locale,
+    },
+    eventContext(request),
+  );
+}
+
+/** UserErased, the releases of the user's claims and the credential tombstone: all or none. */
+export async function erase(
+  ctx: ApiContext,
+  views: AuthViews,
+  request: FastifyRequest,
+  caller: AuthUser,
+): Promise<PublishedEvent> {
+  const { types } = ctx;
+  await liveAccount(views, caller);
+  await views.claims.catchUp();
+  const context = eventContext(request);
+  const events = [
+    pending(types.UserErased, caller.userId, { userId: caller.userId, reason: null }, context),
+    ...keysHeldBy(views.claims.state, caller.userId).map((claimKey) =>
+      pending(types.IdentityReleased, claimKey, { claimKey, userId: caller.userId }, context),
+    ),
+  ];
+  return ctx.atomic.writer.run(async () => {
+    const [erased] = await ctx.atomic.events.publishAll(events);
+    await ctx.atomic.producer.send([
+      {
+        topic: types.CredentialSet.topic,
+        key: Buffer.from(caller.userId),
+        value: null,
+        headers: { [eventHeaders.correlationId]: request.id },
+      },
+    ]);
+    return erased as PublishedEvent;
+  });
+}
+
+async function liveAccount(views: AuthViews, caller: AuthUser) {
+  await views.accounts.catchUp();
+  const account = views.accounts.state.users.get(caller.userId);
+  if (!account || account.erased) throw notFound("user", caller.userId);
+  return account;
+}
+
+function pending<T extends Envelope>(
+  type: PendingEvent<T>["type"],
+  key: string,
+  payload: PendingEvent<T>["payload"],
+  context: PendingEvent<T>["context"],
+): PendingEvent<Envelope> {
+  return { type, key, payload, context } as unknown as PendingEvent<Envelope>;
+}

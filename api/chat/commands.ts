@@ -1,0 +1,32 @@
+/** The chat service's command: a user's message; the guide's reply is another service's event. */
+import { randomUUID } from "node:crypto";
+import type { FastifyRequest } from "fastify";
+import type { PublishedEvent } from "../../producers/index.ts";
+import type { ApiContext } from "../context.ts";
+import type { AuthUser } from "../http/auth.ts";
+import { forbidden } from "../http/errors.ts";
+import { eventContext } from "../http/request-context.ts";
+import type { ConversationsState } from "../state/conversations.ts";
+import type { TopicView } from "../state/topic-view.ts";
+
+export async function send(
+  ctx: ApiContext,
+  conversations: TopicView<ConversationsState>,
+  request: FastifyRequest,
+  user: AuthUser,
+  conversationId: string,
+  text: string,
+): Promise<PublishedEvent> {
+  // A conversation belongs to whoever started it: nobody writes into another's.
+  await conversations.catchUp();
+  const owner = conversations.state.get(conversationId)?.userId;
+  if (owner !== undefined && owner !== user.userId) {
+    throw forbidden("not_owner", "this conversation belongs to another account");
+  }
+  return ctx.events.publish(
+    ctx.types.ChatMessageSent,
+    conversationId,
+    { messageId: randomUUID(), conversationId, userId: user.userId, text },
+    eventContext(request),
+  );
+}

@@ -1,0 +1,29 @@
+/** /api/chat: messages to the AI music guide. */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { PluginOptions } from "../context.ts";
+import { accepted } from "../http/accepted.ts";
+import { caller } from "../http/request-context.ts";
+import * as commands from "./commands.ts";
+import * as schemas from "./schemas.ts";
+
+const chatPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx }) => {
+  const conversations = await ctx.views.conversations();
+  app.post(
+    "/conversations/:conversationId/messages",
+    { schema: schemas.send, onRequest: ctx.auth.require() },
+    async (req, reply) =>
+      accepted(
+        reply,
+        await commands.send(
+          ctx,
+          conversations,
+          req,
+          caller(req),
+          req.params.conversationId,
+          req.body.text,
+        ),
+      ),
+  );
+};
+
+export default chatPlugin;

@@ -1,0 +1,63 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { KafkaProducer, KafkaTransaction } from "../../platform/kafka/index.ts";
+
+/**
+ * All-or-none writes for commands that become several records (a batch of plays, a
+ * sign-up's claims, an erasure with its tombstone): one Kafka transaction per command, so
+ * read_committed readers (every view) see all of them or none.
+ *
+ *   const atomic = createAtomicWriter(createProducer({ …, transactionalId }));
+ *   const events = createEventProducer({ producer: atomic.producer, registry });
+ *   await atomic.run(async () => { await events.publishAll(batch); await atomic.producer.send([tombstone]); });
+ *
+ * A transactional producer runs one transaction at a time, so commands queue here; single
+ * events go through the plain idempotent producer and never wait in this queue.
+ */
+export interface AtomicWriter {
+  /** send() joins the transaction of the surrounding run(), or runs its own. */
+  readonly producer: KafkaProducer;
+  run<T>(work: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function createAtomicWriter(transactional: KafkaProducer): AtomicWriter {
+  // Which transaction a send() belongs to follows the async call chain, so a queued
+  // command never sends into another command's transaction.
+  const current = new AsyncLocalStorage<KafkaTransaction>();
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const run = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(async () => {
+      const tx = await transactional.transaction();
+      try {
+        const result = await current.run(tx, work);
+        await tx.commit();
+        return result;
+      } catch (error) {
+        await tx.abort().catch(() => {});
+        throw error;
+      }
+    });
+    queue = next.catch(() => {});
+    return next;
+  };
+
+  return {
+    producer: {
+      send: (records) => {
+        const tx = current.getStore();
+        return tx
+          ? tx.send(records)
+          : run(() => (current.getStore() as KafkaTransaction).send(records));
+      },
+      initTransactions: () => transactional.initTransactions(),
+      transaction: () => transactional.transaction(),
+      close: () => transactional.close(),
+    },
+    run,
+    close: async () => {
+      await queue;
+      await transactional.close();
+    },
+  };
+}

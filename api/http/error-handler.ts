@@ -1,0 +1,104 @@
+import type { FastifyError, FastifyInstance } from "fastify";
+import { EventValidationError } from "../../producers/index.ts";
+import { ApiError, type FieldProblem } from "./errors.ts";
+
+interface AjvIssue {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/**
+ * One JSON shape for every refusal: `{ error: { code, message, fields? } }`. Fastify's
+ * own errors (validation, malformed JSON, oversized bodies) are mapped to codes here so a
+ * client never has to parse English.
+ */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { status, body } = describe(error);
+    if (status >= 500) request.log.error({ err: error }, "request failed");
+    else request.log.info({ code: body.code }, "request refused");
+    return reply.status(status).send({ error: body });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: { code: "route_not_found", message: `no route ${request.method} ${request.url}` },
+    }),
+  );
+}
+
+function describe(error: FastifyError): {
+  status: number;
+  body: { code: string; message: string; fields?: FieldProblem[] };
+} {
+  if (error instanceof ApiError) {
+    return {
+      status: error.statusCode,
+      body: {
+        code: error.code,
+        message: error.message,
+        ...(error.fields ? { fields: error.fields } : {}),
+      },
+    };
+  }
+  if (error.validation) {
+    const where = error.validationContext ?? "body";
+    return {
+      status: 400,
+      body: {
+        code: "invalid_request",
+        message: `the request's ${where} does not match the route's schema`,
+        fields: (error.validation as AjvIssue[]).map((issue) => fieldOf(where, issue)),
+      },
+    };
+  }
+  // Should not happen (route schemas are stricter than the Avro schemas), but if it does
+  // the input was at fault and nothing was written.
+  if (error instanceof EventValidationError) {
+    return {
+      status: 400,
+      body: {
+        code: "invalid_event",
+        message: error.message,
+        fields: error.fields.map((f) => ({ path: `body.${f.path}`, message: "invalid value" })),
+      },
+    };
+  }
+  switch (error.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return { status: 400, body: { code: "malformed_json", message: error.message } };
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return { status: 413, body: { code: "body_too_large", message: error.message } };
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return {
+        status: 415,
+        body: { code: "unsupported_media_type", message: "send application/json" },
+      };
+  }
+  if (error instanceof SyntaxError || error.statusCode === 400) {
+    return { status: 400, body: { code: "malformed_request", message: error.message } };
+  }
+  if (error.statusCode === 429) {
+    return { status: 429, body: { code: "rate_limited", message: error.message } };
+  }
+  return { status: 500, body: { code: "internal", message: "the request failed; see the logs" } };
+}
+
+function fieldOf(where: string, issue: AjvIssue): FieldProblem {
+  const base = [where, ...issue.instancePath.split("/").filter(Boolean)].join(".");
+  switch (issue.keyword) {
+    case "additionalProperties":
+      return {
+        path: `${base}.${String(issue.params.additionalProperty)}`,
+        message: "unknown field",
+      };
+    case "required":
+      return { path: `${base}.${String(issue.params.missingProperty)}`, message: "is required" };
+    case "pattern":
+      return { path: base, message: "contains characters that are not allowed here" };
+    default:
+      return { path: base, message: issue.message ?? issue.keyword };
+  }
+}

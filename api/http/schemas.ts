@@ -1,0 +1,59 @@
+/**
+ * Building blocks of the route schemas. Text is stored as given: HTML or SQL in a post is
+ * just text (nothing here interprets it, every reader must escape it), but control
+ * characters are refused in one-line fields and, apart from tab and newlines, in texts.
+ */
+import { type TSchema, Type } from "@fastify/type-provider-typebox";
+
+/** No C0/C1 control characters, and at least one visible character. */
+const oneLine = "^(?=.*\\S)[^\\u0000-\\u001f\\u007f-\\u009f]*$";
+/** Like oneLine, but tab, line feed and carriage return are allowed. */
+const multiLine =
+  "^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+
+export const Uuid = Type.String({ format: "uuid", maxLength: 36 });
+
+/** A name or title: one line, trimmed length 1..max. */
+export const Name = (maxLength: number) =>
+  Type.String({ minLength: 1, maxLength, pattern: oneLine });
+
+/** A longer text (a post's body, a comment, a bio): newlines allowed. */
+export const Text = (maxLength: number) =>
+  Type.String({ minLength: 1, maxLength, pattern: multiLine });
+
+export const HttpUrl = Type.String({ format: "uri", maxLength: 2048, pattern: "^https?://" });
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+/** Every refusal has this shape (see error-handler.ts). */
+export const ErrorReply = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    fields: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  }),
+});
+
+/** Where an accepted command's event landed; offset is a string (it is a 64-bit number). */
+export const Accepted = Type.Object(
+  {
+    eventId: Uuid,
+    topic: Type.String(),
+    partition: Type.Integer(),
+    offset: Type.String({ pattern: "^[0-9]+$" }),
+  },
+  { additionalProperties: false },
+);
+
+const errorStatuses = [400, 401, 403, 404, 409, 413, 503] as const;
+
+/** A route's response schemas: its success answer plus the shared error shape. */
+export function responses<S extends Record<number, TSchema>>(success: S) {
+  const errors = Object.fromEntries(errorStatuses.map((s) => [s, ErrorReply])) as Record<
+    (typeof errorStatuses)[number],
+    typeof ErrorReply
+  >;
+  return { ...errors, ...success };
+}

@@ -1,0 +1,85 @@
+/** The listening service's commands: plays (in batches) and likes of tracks that exist. */
+import { randomUUID } from "node:crypto";
+import type { FastifyRequest } from "fastify";
+import type { Envelope, PendingEvent, PublishedEvent } from "../../producers/index.ts";
+import type { ApiContext } from "../context.ts";
+import type { AuthUser } from "../http/auth.ts";
+import { ApiError, badRequest, type FieldProblem, notFound } from "../http/errors.ts";
+import { eventContext } from "../http/request-context.ts";
+import type { CatalogState } from "../state/catalog.ts";
+import type { TopicView } from "../state/topic-view.ts";
+
+export interface Caller {
+  ctx: ApiContext;
+  catalog: TopicView<CatalogState>;
+  request: FastifyRequest;
+  user: AuthUser;
+}
+
+export interface PlayInput {
+  trackId: string;
+  listenedMs: number;
+  trackDurationMs: number;
+  playedAt?: string;
+}
+
+/** Players stop a little short of the end (fades, rounding): 95 % counts as played through. */
+const completedShare = 0.95;
+/** Clocks differ; a play "in the future" by more than this is refused. */
+const clockSkewMs = 60_000;
+
+/** Every play is checked before anything is written; then all are written in one transaction. */
+export async function reportPlays(c: Caller, plays: PlayInput[]): Promise<PublishedEvent[]> {
+  await c.catalog.catchUp();
+  const problems: FieldProblem[] = [];
+  const missing: FieldProblem[] = [];
+  const now = Date.now();
+  plays.forEach((play, i) => {
+    const at = `body.plays.${i}`;
+    if (!c.catalog.state.tracks.has(play.trackId)) {
+      missing.push({ path: `${at}.trackId`, message: "no track with this id" });
+    }
+    if (play.listenedMs > play.trackDurationMs) {
+      problems.push({ path: `${at}.listenedMs`, message: "longer than the track" });
+    }
+    if (play.playedAt !== undefined && Date.parse(play.playedAt) > now + clockSkewMs) {
+      problems.push({ path: `${at}.playedAt`, message: "in the future" });
+    }
+  });
+  if (problems.length > 0) throw badRequest("invalid_play", "some plays are invalid", problems);
+  if (missing.length > 0) {
+    throw new ApiError(404, "not_found", "some tracks of the batch do not exist", missing);
+  }
+
+  const events = plays.map((play): PendingEvent<Envelope> => {
+    const context = eventContext(c.request);
+    if (play.playedAt !== undefined) context.occurredAt = new Date(play.playedAt);
+    return {
+      type: c.ctx.types.TrackPlayed,
+      key: play.trackId,
+      payload: {
+        playId: randomUUID(),
+        trackId: play.trackId,
+        userId: c.user.userId,
+        listenedMs: play.listenedMs,
+        trackDurationMs: play.trackDurationMs,
+        completed: play.listenedMs >= play.trackDurationMs * completedShare,
+        source: "web",
+      },
+      context,
+    } as unknown as PendingEvent<Envelope>;
+  });
+  return c.ctx.atomic.writer.run(() => c.ctx.atomic.events.publishAll(events));
+}
+
+export async function setLike(c: Caller, trackId: string, liked: boolean): Promise<PublishedEvent> {
+  await c.catalog.catchUp();
+  if (!c.catalog.state.tracks.has(trackId)) throw notFound("track", trackId, "params.trackId");
+  const type = liked ? c.ctx.types.TrackLiked : c.ctx.types.TrackUnliked;
+  return c.ctx.events.publish(
+    type,
+    trackId,
+    { trackId, userId: c.user.userId },
+    eventContext(c.request),
+  );
+}

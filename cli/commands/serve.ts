@@ -1,0 +1,21 @@
+import type { Command } from "commander";
+import { provideEndpoints } from "../../stack/provide.ts";
+import { say } from "../output.ts";
+
+export function registerServeCommand(program: Command): void {
+  const serve = program
+    .command("serve")
+    .description("run one of the platform's servers in the foreground");
+
+  serve
+    .command("api")
+    .description(
+      "the write API (Fastify) on VOBE_API_HOST:VOBE_API_PORT (default 127.0.0.1:8080); endpoints from env or the native stack",
+    )
+    .action(async () => {
+      const { endpoints } = await provideEndpoints(say);
+      // Imported here: the other commands need not load Fastify.
+      const { runServer } = await import("../../api/server.ts");
+      await runServer(endpoints);
+    });
+}
