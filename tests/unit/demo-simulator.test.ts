@@ -1,0 +1,93 @@
+import avro from "avsc";
+import { describe, expect, it } from "vitest";
+import {
+  createPlayGenerator,
+  demoListening,
+  dueEvents,
+  generateDemoCatalog,
+  type PlayPayload,
+} from "../../connect/demo/index.ts";
+import { logicalTypes } from "../../platform/registry/logical-types.ts";
+import { TrackPlayed } from "../../schemas/generated/index.ts";
+
+const listening = demoListening(generateDemoCatalog({ size: "full", seed: 5 }));
+const plays = (seed: number, n: number): PlayPayload[] => {
+  const generator = createPlayGenerator({ seed, ...listening });
+  return Array.from({ length: n }, () => generator.next());
+};
+
+describe("the listener simulator's plays", () => {
+  const sample = plays(5, 50_000);
+
+  it("are deterministic for a seed, and differ between seeds", () => {
+    expect(plays(5, 1_000)).toEqual(sample.slice(0, 1_000));
+    expect(plays(6, 1_000)).not.toEqual(sample.slice(0, 1_000));
+  });
+
+  it("only play the catalog's tracks, by its listeners, from the simulator", () => {
+    const tracks = new Map(listening.tracks.map((t) => [t.trackId, t.durationMs]));
+    const users = new Set(listening.userIds);
+    for (const play of sample) {
+      expect(tracks.get(play.trackId)).toBe(play.trackDurationMs);
+      expect(users.has(play.userId)).toBe(true);
+      expect(play.source).toBe("simulator");
+    }
+    expect(new Set(sample.map((p) => p.playId)).size).toBe(sample.length);
+  });
+
+  it("skip plausibly: listened time within the track, completed exactly when played to the end", () => {
+    let early = 0;
+    let completed = 0;
+    for (const play of sample) {
+      expect(play.listenedMs).toBeGreaterThan(0);
+      expect(play.listenedMs).toBeLessThanOrEqual(play.trackDurationMs);
+      expect(play.completed).toBe(play.listenedMs === play.trackDurationMs);
+      if (play.listenedMs <= 30_000) early++;
+      if (play.completed) completed++;
+    }
+    expect(early / sample.length).toBeGreaterThan(0.12);
+    expect(early / sample.length).toBeLessThan(0.4);
+    expect(completed / sample.length).toBeGreaterThan(0.45);
+    expect(completed / sample.length).toBeLessThan(0.75);
+  });
+
+  it("make trending meaningful: a few tracks get most plays, the tail still gets some", () => {
+    const counts = new Map<string, number>();
+    for (const play of sample) counts.set(play.trackId, (counts.get(play.trackId) ?? 0) + 1);
+    const sorted = [...counts.values()].sort((a, b) => b - a);
+    const top1pc = Math.ceil(listening.tracks.length / 100);
+    const headShare = sorted.slice(0, top1pc).reduce((s, n) => s + n, 0) / sample.length;
+    expect(headShare).toBeGreaterThan(0.4);
+    expect(counts.size).toBeGreaterThan(listening.tracks.length / 4);
+    // The hits are spread over the catalog, not the first tracks generated.
+    const generator = createPlayGenerator({ seed: 5, ...listening });
+    const topIds = generator.byPopularity.slice(0, 10).map((t) => t.trackId);
+    expect(topIds).not.toEqual(listening.tracks.slice(0, 10).map((t) => t.trackId));
+    expect(counts.get(topIds[0] as string)).toBe(sorted[0]);
+  });
+
+  it("are valid TrackPlayed values for the Avro schema", () => {
+    const type = avro.Type.forSchema(TrackPlayed.schema as avro.Schema, { logicalTypes });
+    for (const play of sample.slice(0, 5_000)) {
+      const value = {
+        eventId: "00000000-0000-4000-8000-000000000000",
+        occurredAt: new Date(0),
+        actor: { userId: null, role: "system" },
+        ...play,
+      };
+      expect(type.isValid(value)).toBe(true);
+    }
+  });
+});
+
+describe("the simulator's pacing", () => {
+  it("makes the events due at a rate since the start, never negative", () => {
+    expect(dueEvents(200, 50, 0)).toBe(10);
+    expect(dueEvents(200, 1_000, 195)).toBe(5);
+    expect(dueEvents(200, 1_000, 200)).toBe(0);
+    expect(dueEvents(200, 1_000, 250)).toBe(0);
+    expect(dueEvents(3, 400, 0)).toBe(1);
+    // A late tick catches up everything that became due.
+    expect(dueEvents(200, 2_000, 100)).toBe(300);
+  });
+});
