@@ -53,19 +53,27 @@ export async function createEncoder<T>(
   const schemaId = await registry.lookup(subject, JSON.stringify(event.schema));
   if (schemaId === null) throw new SchemaNotRegisteredError(subject);
   const type = avroType(event.schema);
-  const header = Buffer.alloc(5);
-  header.writeUInt8(0, 0);
-  header.writeInt32BE(schemaId, 1);
+  // Encoded straight after the 5-byte header into a scratch buffer, then copied out once:
+  // no per-record concat. The scratch grows when a record does not fit.
+  let scratch = Buffer.alloc(4096);
   return {
     schemaId,
     encode(value: T): Buffer {
-      let body: Buffer;
+      let end: number;
       try {
-        body = type.toBuffer(value);
+        end = type.encode(value, scratch, 5);
+        while (end < 0) {
+          scratch = Buffer.alloc(scratch.length * 2 - end);
+          end = type.encode(value, scratch, 5);
+        }
       } catch {
         throw new EventValidationError(event.name, invalidFields(type, value));
       }
-      return Buffer.concat([header, body]);
+      const out = Buffer.allocUnsafe(end);
+      scratch.copy(out, 5, 5, end);
+      out.writeUInt8(0, 0);
+      out.writeInt32BE(schemaId, 1);
+      return out;
     },
   };
 }

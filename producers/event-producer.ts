@@ -63,8 +63,14 @@ export function createEventProducer(options: {
   ): Promise<PublishedEvent[]> => {
     const records = [];
     const ids: string[] = [];
+    // One lookup per event type in the batch, not one await per event.
+    const ready = new Map<string, EventEncoder<unknown>>();
     for (const event of events) {
-      const encoder = await encoderFor(event.type);
+      const subject = subjectOf(event.type);
+      if (!ready.has(subject)) ready.set(subject, await encoderFor(event.type));
+    }
+    for (const event of events) {
+      const encoder = ready.get(subjectOf(event.type)) as EventEncoder<unknown>;
       const env = envelope(event.context);
       const value = encoder.encode({ ...env, ...event.payload } as Envelope);
       ids.push(env.eventId);

@@ -5,6 +5,7 @@ import {
   IncrementalAlterConfigOperationTypes,
   ListOffsetTimestamps,
 } from "@platformatic/kafka";
+import type { TopicPartition } from "./group-member.ts";
 import type { IsolationLevel, TopicSpec } from "./types.ts";
 
 export interface KafkaAdmin {
@@ -18,6 +19,12 @@ export interface KafkaAdmin {
    * the last stable offset: open transactions are not counted.
    */
   endOffsets(topic: string, isolation?: IsolationLevel): Promise<bigint[]>;
+  /** The first offset still in each partition (0 unless retention or DeleteRecords removed some). */
+  startOffsets(topic: string): Promise<bigint[]>;
+  /** A consumer group's members, their client ids and the partitions each owns now. */
+  groupMembers(
+    groupId: string,
+  ): Promise<Array<{ memberId: string; clientId: string; partitions: TopicPartition[] }>>;
   /** The topic's effective configs (explicit and defaulted), name to value. */
   topicConfigs(topic: string): Promise<Record<string, string>>;
   /** Sets these configs on the topic and leaves every other config as it is. */
@@ -33,6 +40,28 @@ export function createAdmin(options: { brokers: string[]; clientId: string }): K
     const meta = metadata.topics.get(topic);
     if (!meta) throw new Error(`topic ${topic} does not exist`);
     return meta.partitionsCount;
+  };
+
+  const listOffsets = async (topic: string, timestamp: bigint, isolation: IsolationLevel) => {
+    const count = await partitionCount(topic);
+    const listed = await admin.listOffsets({
+      topics: [
+        {
+          name: topic,
+          partitions: Array.from({ length: count }, (_, partitionIndex) => ({
+            partitionIndex,
+            timestamp,
+          })),
+        },
+      ],
+      isolationLevel:
+        isolation === "read_committed"
+          ? FetchIsolationLevels.READ_COMMITTED
+          : FetchIsolationLevels.READ_UNCOMMITTED,
+    });
+    const offsets = new Array<bigint>(count).fill(0n);
+    for (const t of listed) for (const p of t.partitions) offsets[p.partitionIndex] = p.offset;
+    return offsets;
   };
 
   return {
@@ -59,26 +88,21 @@ export function createAdmin(options: { brokers: string[]; clientId: string }): K
 
     partitionCount,
 
-    async endOffsets(topic, isolation = "read_uncommitted") {
-      const count = await partitionCount(topic);
-      const listed = await admin.listOffsets({
-        topics: [
-          {
-            name: topic,
-            partitions: Array.from({ length: count }, (_, partitionIndex) => ({
-              partitionIndex,
-              timestamp: ListOffsetTimestamps.LATEST,
-            })),
-          },
-        ],
-        isolationLevel:
-          isolation === "read_committed"
-            ? FetchIsolationLevels.READ_COMMITTED
-            : FetchIsolationLevels.READ_UNCOMMITTED,
-      });
-      const offsets = new Array<bigint>(count).fill(0n);
-      for (const t of listed) for (const p of t.partitions) offsets[p.partitionIndex] = p.offset;
-      return offsets;
+    endOffsets: (topic, isolation = "read_uncommitted") =>
+      listOffsets(topic, ListOffsetTimestamps.LATEST, isolation),
+
+    startOffsets: (topic) => listOffsets(topic, ListOffsetTimestamps.EARLIEST, "read_uncommitted"),
+
+    async groupMembers(groupId) {
+      const groups = await admin.describeGroups({ groups: [groupId] });
+      const group = groups.get(groupId);
+      return [...(group?.members.values() ?? [])].map((m) => ({
+        memberId: m.id,
+        clientId: m.clientId,
+        partitions: [...(m.assignments?.values() ?? [])].flatMap((a) =>
+          a.partitions.map((partition) => ({ topic: a.topic, partition })),
+        ),
+      }));
     },
 
     async topicConfigs(topic) {

@@ -35,6 +35,8 @@ transaction.state.log.num.partitions=10
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# Lets tests run consumers with short sessions, so a killed member is replaced in seconds.
+group.min.session.timeout.ms=2000
 # Topics are created as code (vobe topics), never by a typo in a consumer.
 auto.create.topics.enable=false
 # The system of record keeps everything unless a topic says otherwise.

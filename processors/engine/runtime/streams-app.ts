@@ -138,6 +138,11 @@ export class StreamsApp {
         : {}),
     });
     await this.prepareTopics();
+    if (this.config.processingGuarantee === "exactly_once") {
+      // Before reading committed offsets: a crashed predecessor's open transaction must be
+      // aborted now, not when it times out, or the stable offset fetch waits for it.
+      await this.producer.initTransactions();
+    }
     await this.startGlobals();
     const sources = [...new Set([...this.layout.values()].flat())];
     this.member = createGroupMember({
