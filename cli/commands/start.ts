@@ -1,24 +1,58 @@
 import type { Command } from "commander";
 import { provideEndpoints } from "../../stack/provide.ts";
+import { stackDown } from "../../stack/stack.ts";
 import { say } from "../output.ts";
+import { startPlatform, stopPlatform } from "../platform/processes.ts";
 import { seconds } from "./stack.ts";
 
 export function registerStartCommand(program: Command): void {
   program
     .command("start")
     .description(
-      "start the whole platform: the native stack (unless env variables point elsewhere) and what runs on it",
+      "start the whole platform: the native stack (unless env variables point elsewhere), topics and schemas, demo data when empty, the API",
     )
-    .action(async () => {
+    .option("--no-demo", "do not load the demo catalog into an empty platform")
+    .action(async (options: { demo: boolean }) => {
       const began = Date.now();
       const { endpoints, started } = await provideEndpoints(say);
+      // Imported here so that `vobe stack …` does not load the schemas and the demo data.
+      const { applyCatalog, summary } = await import("../../schemas/apply.ts");
+      const report = await applyCatalog({
+        kafkaBrokers: endpoints.kafkaBrokers,
+        schemaRegistryUrl: endpoints.schemaRegistryUrl,
+      });
+      for (const line of summary(report).split("\n")) say(line);
+      if (options.demo) {
+        const { isPlatformEmpty, loadDemoCatalog, demoPassword } = await import(
+          "../../connect/demo/index.ts"
+        );
+        if (await isPlatformEmpty({ endpoints })) {
+          say("loading the demo catalog into the empty platform…");
+          const loaded = await loadDemoCatalog({ endpoints, size: "full" });
+          say(
+            `demo catalog: ${loaded.events.toLocaleString("en-US")} events (sign in as "admin", password "${demoPassword}")`,
+          );
+        } else {
+          say("the platform has data already: no demo catalog loaded");
+        }
+      }
+      const platform = await startPlatform(endpoints, say);
       say(
-        `\nVobeMusic is up in ${seconds(began)} s (started now: ${started.join(", ") || "nothing, all were running"})`,
+        `\nVobeMusic is up in ${seconds(began)} s (started now: ${[...started, ...platform].join(", ") || "nothing, all were running"})`,
       );
-      say(`  Kafka            ${endpoints.kafkaBrokers.join(",")}`);
-      say(`  Schema Registry  ${endpoints.schemaRegistryUrl}`);
-      say(`  Postgres         ${endpoints.databaseUrl.replace(/:[^:@/]+@/, ":***@")}`);
-      say(`  Search           ${endpoints.searchUrl}`);
-      say("Stop it with: ./vobe stack down");
+      say(`  API and its docs   http://127.0.0.1:${process.env.VOBE_API_PORT ?? 8080}/api/docs`);
+      say(`  Kafka              ${endpoints.kafkaBrokers.join(",")}`);
+      say(`  Schema Registry    ${endpoints.schemaRegistryUrl}`);
+      say(`  Postgres           ${endpoints.databaseUrl.replace(/:[^:@/]+@/, ":***@")}`);
+      say(`  Search             ${endpoints.searchUrl}`);
+      say("Stop it with: ./vobe stop");
+    });
+
+  program
+    .command("stop")
+    .description("stop the platform's processes and the native stack (data is kept)")
+    .action(async () => {
+      await stopPlatform(say);
+      await stackDown(say);
     });
 }

@@ -1,0 +1,82 @@
+import type { Endpoints } from "../../platform/config/endpoints.ts";
+import { stackConfig, stackPaths } from "../../stack/config.ts";
+import { StackError } from "../../stack/errors.ts";
+import { isAlive, readPid, spawnDetached, stopProcess, waitUntil } from "../../stack/process.ts";
+
+/** One of the platform's own long-running processes, started by `vobe start`. */
+interface PlatformProcess {
+  name: string;
+  /** The `vobe` command that runs it in the foreground. */
+  command: string[];
+  /** Where a person reaches it, printed by `vobe start`. */
+  endpoint: string;
+  healthy(): Promise<boolean>;
+  startupTimeoutMs: number;
+}
+
+const apiPort = Number(process.env.VOBE_API_PORT ?? 8080);
+
+export const platformProcesses: readonly PlatformProcess[] = [
+  {
+    name: "api",
+    command: ["serve", "api"],
+    endpoint: `http://127.0.0.1:${apiPort}/api/docs`,
+    healthy: async () =>
+      (
+        await fetch(`http://127.0.0.1:${apiPort}/api/openapi.json`, {
+          signal: AbortSignal.timeout(2000),
+        })
+      ).ok,
+    startupTimeoutMs: 120_000,
+  },
+];
+
+/** The variables that make a child use these endpoints and start no stack of its own. */
+function endpointEnv(endpoints: Endpoints): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
+    SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
+    DATABASE_URL: endpoints.databaseUrl,
+    SEARCH_URL: endpoints.searchUrl,
+  };
+}
+
+/** Starts what is not running yet (idempotent) and waits until each answers. */
+export async function startPlatform(
+  endpoints: Endpoints,
+  log: (line: string) => void,
+): Promise<string[]> {
+  const started: string[] = [];
+  for (const p of platformProcesses) {
+    const pid = readPid(stackPaths.pid(p.name));
+    if (pid === undefined || !isAlive(pid)) {
+      log(`${p.name}: starting`);
+      spawnDetached({
+        command: process.execPath,
+        args: ["--import", "tsx", "cli/main.ts", ...p.command],
+        cwd: stackConfig.projectRoot,
+        env: endpointEnv(endpoints),
+        logFile: stackPaths.log(p.name),
+        pidFile: stackPaths.pid(p.name),
+      });
+      started.push(p.name);
+    }
+    await waitUntil(p.healthy, {
+      service: p.name,
+      timeoutMs: p.startupTimeoutMs,
+      logFile: stackPaths.log(p.name),
+      pidFile: stackPaths.pid(p.name),
+    }).catch((error: unknown) => {
+      throw error instanceof StackError ? error : new StackError(String(error));
+    });
+    log(`${p.name}: healthy at ${p.endpoint}`);
+  }
+  return started;
+}
+
+export async function stopPlatform(log: (line: string) => void): Promise<void> {
+  for (const p of [...platformProcesses].reverse()) {
+    if (await stopProcess(stackPaths.pid(p.name), { graceMs: 15_000 })) log(`${p.name}: stopped`);
+  }
+}
