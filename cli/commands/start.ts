@@ -12,7 +12,11 @@ export function registerStartCommand(program: Command): void {
       "start the whole platform: the native stack (unless env variables point elsewhere), topics and schemas, demo data when empty, the API",
     )
     .option("--no-demo", "do not load the demo catalog into an empty platform")
-    .action(async (options: { demo: boolean }) => {
+    .option(
+      "--foreground",
+      "stay attached and stop the platform's processes on Ctrl-C / SIGTERM (containers)",
+    )
+    .action(async (options: { demo: boolean; foreground?: boolean }) => {
       const began = Date.now();
       const { endpoints, started } = await provideEndpoints(say);
       // Imported here so that `vobe stack …` does not load the schemas and the demo data.
@@ -45,7 +49,16 @@ export function registerStartCommand(program: Command): void {
       say(`  Schema Registry    ${endpoints.schemaRegistryUrl}`);
       say(`  Postgres           ${endpoints.databaseUrl.replace(/:[^:@/]+@/, ":***@")}`);
       say(`  Search             ${endpoints.searchUrl}`);
-      say("Stop it with: ./vobe stop");
+      if (!options.foreground) {
+        say("Stop it with: ./vobe stop");
+        return;
+      }
+      say("Running in the foreground; Ctrl-C stops the platform's processes.");
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await stopPlatform(say);
     });
 
   program
