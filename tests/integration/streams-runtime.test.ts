@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProducer } from "../../platform/kafka/index.ts";
+import { StateManager } from "../../processors/engine/runtime/state-manager.ts";
 import { StreamsApp } from "../../processors/engine/runtime/streams-app.ts";
 import { countingTopology } from "../support/fixtures/counting-topology.ts";
 import { brokers, testAdmin, uniqueName } from "../support/kafka.ts";
@@ -90,6 +91,53 @@ describe.each(["exactly_once", "at_least_once"] as const)(
       await second.stop();
       expectExactCounts(outputs, expected);
       expect(second.metrics.registry).toBeDefined();
+    });
+
+    it("with a persistent store, restores only the changelog's tail from its checkpoint, and all of it when local state is deleted", async () => {
+      const lmdbApp = `${applicationId}-lmdb`;
+      const lmdbOutput = `${output}-lmdb`;
+      await admin.createTopics([{ name: lmdbOutput, partitions: 3 }]);
+      const config = {
+        applicationId: lmdbApp,
+        brokers: brokers(),
+        processingGuarantee: guarantee,
+        stateDir,
+        instanceId: "p",
+      };
+      const expected = new Map<string, number>();
+      const add = (m: Map<string, number>) => {
+        for (const [k, n] of m) expected.set(k, (expected.get(k) ?? 0) + n);
+      };
+      const run = async () => {
+        const app = new StreamsApp(countingTopology(input, lmdbOutput, true), config);
+        let restored = 0;
+        app.onRestore((p) => {
+          if (p.done) restored += p.restored;
+        });
+        await app.start();
+        const done = (m: Map<string, number[]>) =>
+          [...expected].every(([k, n]) => (m.get(k)?.length ?? 0) >= n);
+        const outputs = await eventually(
+          async () => valuesByKey(await readAll(lmdbOutput), decodeLong),
+          done,
+        );
+        await app.stop();
+        expectExactCounts(outputs, expected);
+        return restored;
+      };
+      // The input topic already holds the first test's records: count them all.
+      for (const [k, values] of valuesByKey(await readAll(input), (v) => v.toString()))
+        expected.set(k, values.length);
+
+      expect(await run()).toBe(0);
+      add(await produceInput(input, 100, 5_000));
+      // The local checkpoint is valid: at most the last commit's records are restored.
+      expect(await run()).toBeLessThanOrEqual(keys.length);
+      add(await produceInput(input, 100, 5_100));
+      StateManager.deleteLocalState(stateDir, lmdbApp);
+      // Local state gone: every key's latest count comes back from the changelog.
+      expect(await run()).toBeGreaterThanOrEqual(keys.length);
+      await admin.deleteTopics([lmdbOutput]);
     });
   },
 );
