@@ -1,0 +1,34 @@
+/** The reusable sink runtime (docs/adr/010-sinks.md). */
+export { deadLetter, dlqHeaders, type PoisonRecord } from "./dlq.ts";
+export { backoffMs, isRecordFault } from "./errors.ts";
+export { type ColumnTypes, loadColumnTypes, quote, type Row, RowWriter } from "./rows.ts";
+export {
+  createSink,
+  type Sink,
+  type SinkLog,
+  type SinkOptions,
+  type SinkSource,
+  type SinkStats,
+} from "./sink.ts";
+export {
+  type BatchScope,
+  type DecodedRecord,
+  type Handler,
+  on,
+  RejectedRecord,
+  type ViewBatch,
+  type ViewDefinition,
+} from "./types.ts";
+export {
+  dropAll,
+  dropVersion,
+  ensureVersion,
+  listVersions,
+  liveVersion,
+  readMigrations,
+  swapTo,
+  type VersionState,
+  type ViewVersion,
+  versionSchema,
+} from "./versions.ts";
+export { type BatchState, defineView, written } from "./view.ts";

@@ -1,0 +1,376 @@
+/**
+ * The sink runtime: reads every partition of a view's topics from positions it keeps in
+ * Postgres (not in a consumer group), decodes the records, and applies each fetched
+ * batch to the view version in ONE transaction together with the new positions. A crash
+ * before the commit leaves rows and positions as they were; after it, both moved. So a
+ * restart neither loses nor applies a record twice (docs/adr/010-sinks.md).
+ *
+ * A poison record (undecodable, or refused by the view or by a constraint) is written to
+ * the dead-letter topic `<view>-dlq` with the error and its origin in headers, before the
+ * transaction that moves past it commits; the sink goes on. Any other failure (Postgres
+ * restarting, Kafka unreachable) rolls back, waits with back-off, re-reads the positions
+ * from Postgres and fetches again.
+ */
+import type {
+  Fetcher,
+  FetchPosition,
+  InRecord,
+  KafkaAdmin,
+  KafkaProducer,
+} from "../../platform/kafka/index.ts";
+import type { Pool, PoolClient } from "../../platform/postgres/pool.ts";
+import { eventHeaders } from "../../producers/index.ts";
+import { deadLetter, type PoisonRecord } from "./dlq.ts";
+import { backoffMs, describeError, isRecordFault } from "./errors.ts";
+import { loadColumnTypes, quote } from "./rows.ts";
+import type { BatchScope, DecodedRecord, ViewDefinition } from "./types.ts";
+import { ensureVersion, versionSchema } from "./versions.ts";
+
+export interface SinkSource {
+  admin: KafkaAdmin;
+  /** A fetcher of its own per sink. */
+  fetcher(clientId: string): Fetcher;
+  /** The producer dead letters are written with. */
+  producer: KafkaProducer;
+  /** Avro (Confluent wire format) to a value: the registry's decode. */
+  decode(value: Buffer): Promise<unknown>;
+}
+
+export interface SinkLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface SinkOptions {
+  view: ViewDefinition;
+  /** A pool on the view's database. */
+  pool: Pool;
+  source: SinkSource;
+  version: number;
+  /** Put in front of every topic name (tests use a prefixed catalog). */
+  topicPrefix?: string;
+  /** The stable schema's name; version N lives in `<base>_v<N>`. Default: the view's name. */
+  base?: string;
+  /** Default `<topicPrefix><view>-dlq`. */
+  dlqTopic?: string;
+  log?: SinkLog;
+  /** How long a fetch waits for new records. */
+  maxWaitMs?: number;
+}
+
+export interface SinkStats {
+  batches: number;
+  applied: number;
+  deadLettered: number;
+  retries: number;
+}
+
+export interface Sink {
+  readonly name: string;
+  readonly schema: string;
+  readonly version: number;
+  readonly dlqTopic: string;
+  readonly topics: readonly string[];
+  /** Creates the version if needed, loads its positions and starts following the topics. */
+  start(): Promise<void>;
+  /** Resolves once every record committed to the topics before the call is applied. */
+  catchUp(timeoutMs?: number): Promise<void>;
+  /** The positions committed last (topic/partition → next offset). */
+  positions(): Map<string, bigint>;
+  stats(): SinkStats;
+  /** Finishes the batch in flight, then stops. */
+  stop(): Promise<void>;
+}
+
+const silent: SinkLog = { info: () => {}, warn: () => {} };
+
+export function createSink(options: SinkOptions): Sink {
+  const { view, pool, source } = options;
+  const prefix = options.topicPrefix ?? "";
+  const base = options.base ?? view.name;
+  const schema = versionSchema(base, options.version);
+  const dlqTopic = options.dlqTopic ?? `${prefix}${view.name}-dlq`;
+  const topics = [...new Set(view.events.map((e) => `${prefix}${e.topic}`))];
+  const handled = new Set(view.events.map((e) => e.name));
+  const log = options.log ?? silent;
+  const name = `${view.name} v${options.version}`;
+  const stats: SinkStats = { batches: 0, applied: 0, deadLettered: 0, retries: 0 };
+  let positions: FetchPosition[] = [];
+  let scope: BatchScope | undefined;
+  let fetcher: Fetcher | undefined;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  const waiters = new Set<() => void>();
+
+  const slot = (topic: string, partition: number) => `${topic}/${partition}`;
+
+  // A checked-out client has no error listener of the pool's: a connection lost between
+  // two queries would be an unhandled 'error' event. The next query fails instead.
+  const guarded = new WeakSet<PoolClient>();
+  const connect = async () => {
+    const client = await pool.connect();
+    if (!guarded.has(client)) {
+      guarded.add(client);
+      client.on("error", (error) => log.warn(`${name}: connection lost: ${describeError(error)}`));
+    }
+    return client;
+  };
+
+  const loadPositions = async () => {
+    const { rows } = await pool.query<{ topic: string; partition: number; next_offset: string }>(
+      `select topic, partition, next_offset from ${quote(schema)}.sink_offsets where view = $1`,
+      [view.name],
+    );
+    const stored = new Map(rows.map((r) => [slot(r.topic, r.partition), BigInt(r.next_offset)]));
+    const next: FetchPosition[] = [];
+    for (const topic of topics) {
+      const count = await source.admin.partitionCount(topic);
+      for (let partition = 0; partition < count; partition++) {
+        next.push({ topic, partition, offset: stored.get(slot(topic, partition)) ?? 0n });
+      }
+    }
+    positions = next;
+  };
+
+  const decodeAll = async (records: InRecord[]) => {
+    const decoded: DecodedRecord[] = [];
+    const poison: PoisonRecord[] = [];
+    for (const record of records) {
+      if (record.value === null) continue; // a tombstone: no entity table here deletes by key
+      const type = record.headers.get(eventHeaders.eventType)?.toString();
+      if (type === undefined) {
+        poison.push({ record, kind: "decode", error: "no event-type header" });
+        continue;
+      }
+      if (!handled.has(type)) continue;
+      try {
+        const event = await source.decode(record.value);
+        decoded.push({ record, type, key: record.key?.toString() ?? null, event });
+      } catch (error) {
+        poison.push({ record, kind: "decode", error: describeError(error) });
+      }
+    }
+    return { decoded, poison };
+  };
+
+  /** Applies the batch; the records the view refuses are added to `poison`. */
+  const apply = async (client: PoolClient, decoded: DecodedRecord[], poison: PoisonRecord[]) => {
+    const active = scope as BatchScope;
+    if (decoded.length === 0) return;
+    await client.query("savepoint batch");
+    try {
+      const batch = view.batch(active);
+      const refused: PoisonRecord[] = [];
+      for (const d of decoded) {
+        try {
+          batch.add(d);
+        } catch (error) {
+          if (!isRecordFault(error)) throw error;
+          refused.push({ record: d.record, kind: "rejected", error: describeError(error) });
+        }
+      }
+      await batch.flush(client);
+      await client.query("release savepoint batch");
+      poison.push(...refused);
+      return;
+    } catch (error) {
+      if (!isRecordFault(error)) throw error;
+      await client.query("rollback to savepoint batch");
+    }
+    // The database refused something in the batch: find it record by record.
+    for (const d of decoded) {
+      await client.query("savepoint one");
+      try {
+        const batch = view.batch(active);
+        batch.add(d);
+        await batch.flush(client);
+        await client.query("release savepoint one");
+      } catch (error) {
+        if (!isRecordFault(error)) throw error;
+        await client.query("rollback to savepoint one");
+        poison.push({ record: d.record, kind: "rejected", error: describeError(error) });
+      }
+    }
+  };
+
+  const step = async () => {
+    const fetched = await (fetcher as Fetcher).fetch(positions, {
+      isolation: "read_committed",
+      maxWaitMs: options.maxWaitMs ?? 500,
+    });
+    const moved = fetched.filter((p) => {
+      const current = positions.find((q) => q.topic === p.topic && q.partition === p.partition);
+      return current !== undefined && p.nextOffset > current.offset;
+    });
+    if (moved.length === 0) return;
+    const records = moved.flatMap((p) => p.records);
+    const { decoded, poison } = await decodeAll(records);
+
+    const client = await connect();
+    let broken: unknown;
+    try {
+      await client.query("begin");
+      // Fencing: lock our positions and check nobody moved them (another process running
+      // the same version, or a commit whose answer we lost). If so, start over from them.
+      const { rows: stored } = await client.query<{
+        topic: string;
+        partition: number;
+        next_offset: string;
+      }>(
+        `select topic, partition, next_offset from ${quote(schema)}.sink_offsets
+          where view = $1 for update`,
+        [view.name],
+      );
+      const committed = new Map(
+        stored.map((r) => [slot(r.topic, r.partition), BigInt(r.next_offset)]),
+      );
+      for (const p of positions) {
+        if ((committed.get(slot(p.topic, p.partition)) ?? 0n) !== p.offset) {
+          throw new Error(
+            `${p.topic}/${p.partition} is at ${committed.get(slot(p.topic, p.partition)) ?? 0n} in Postgres, not ${p.offset}`,
+          );
+        }
+      }
+      await apply(client, decoded, poison);
+      const params: unknown[] = [view.name];
+      const tuples = moved.map((p) => {
+        params.push(p.topic, p.partition, p.nextOffset.toString());
+        const n = params.length;
+        return `($1, $${n - 2}, $${n - 1}::int, $${n}::bigint, now())`;
+      });
+      await client.query(
+        `insert into ${quote(schema)}.sink_offsets (view, topic, partition, next_offset, updated_at)
+         values ${tuples.join(", ")}
+         on conflict (view, topic, partition) do update
+           set next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
+        params,
+      );
+      // Dead letters before the commit that moves past them: at least once in the DLQ.
+      if (poison.length > 0) {
+        await source.producer.send(poison.map((p) => deadLetter(p, { view: name, dlqTopic })));
+        for (const p of poison) {
+          log.warn(
+            `${name}: ${p.record.topic}/${p.record.partition}@${p.record.offset} dead-lettered to ${dlqTopic} (${p.kind}: ${p.error})`,
+          );
+        }
+      }
+      await client.query("commit");
+    } catch (error) {
+      broken = error;
+      await client.query("rollback").catch(() => {});
+      throw error;
+    } finally {
+      // A client whose connection failed is destroyed, not returned to the pool.
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+    for (const p of moved) {
+      const current = positions.find((q) => q.topic === p.topic && q.partition === p.partition);
+      if (current) current.offset = p.nextOffset;
+    }
+    stats.batches += 1;
+    stats.applied += decoded.length - poison.filter((p) => p.kind === "rejected").length;
+    stats.deadLettered += poison.length;
+  };
+
+  const follow = async () => {
+    let attempt = 0;
+    while (running) {
+      try {
+        await step();
+        attempt = 0;
+        for (const wake of waiters) wake();
+      } catch (error) {
+        if (!running) return;
+        stats.retries += 1;
+        const wait = backoffMs(attempt++);
+        log.warn(`${name}: ${describeError(error)}; retrying in ${wait} ms`);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        // The commit may or may not have happened: Postgres knows where we are.
+        try {
+          await loadPositions();
+        } catch (reload) {
+          log.warn(`${name}: cannot read positions yet: ${describeError(reload)}`);
+        }
+      }
+    }
+  };
+
+  const endOffsets = async () => {
+    const ends = new Map<string, bigint>();
+    for (const topic of topics) {
+      const offsets = await source.admin.endOffsets(topic, "read_committed");
+      offsets.forEach((offset, partition) => {
+        ends.set(slot(topic, partition), offset);
+      });
+    }
+    return ends;
+  };
+
+  const reached = (ends: Map<string, bigint>) =>
+    positions.every((p) => p.offset >= (ends.get(slot(p.topic, p.partition)) ?? 0n));
+
+  return {
+    name,
+    schema,
+    version: options.version,
+    dlqTopic,
+    topics,
+    async start() {
+      await ensureVersion(pool, {
+        base,
+        version: options.version,
+        migrationsDir: view.migrationsDir,
+      });
+      await source.admin.createTopics([
+        {
+          name: dlqTopic,
+          partitions: 1,
+          config: { "cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1" },
+        },
+      ]);
+      const client = await pool.connect();
+      try {
+        scope = {
+          schema,
+          version: options.version,
+          columns: await loadColumnTypes(client, schema),
+        };
+      } finally {
+        client.release();
+      }
+      await view.prepare?.(scope);
+      await loadPositions();
+      fetcher = source.fetcher(`vobe-sink-${view.name}-v${options.version}`);
+      running = true;
+      loop = follow();
+      log.info(`${name}: following ${topics.join(", ")} into ${schema}`);
+    },
+    async catchUp(timeoutMs = 30_000) {
+      const ends = await endOffsets();
+      if (reached(ends)) return;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`${name} did not catch up within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const check = () => {
+          if (!reached(ends)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    positions: () => new Map(positions.map((p) => [slot(p.topic, p.partition), p.offset])),
+    stats: () => ({ ...stats }),
+    async stop() {
+      running = false;
+      await loop;
+      await fetcher?.close();
+      fetcher = undefined;
+      log.info(`${name}: stopped`);
+    },
+  };
+}

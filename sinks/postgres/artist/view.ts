@@ -1,0 +1,148 @@
+import { join } from "node:path";
+import {
+  AlbumCreated,
+  AlbumDeleted,
+  AlbumUpdated,
+  ArtistCreated,
+  ArtistDeleted,
+  ArtistUpdated,
+  TrackCreated,
+  TrackDeleted,
+  TrackUpdated,
+} from "../../../schemas/generated/artist.ts";
+import { defineView, on, RejectedRecord, type RowWriter, written } from "../../engine/index.ts";
+
+const artist = ["artist_id"];
+const album = ["album_id"];
+const track = ["track_id"];
+
+const checkDuration = (ms: number) => {
+  if (ms < 0) throw new RejectedRecord(`durationMs ${ms} is negative`);
+};
+
+/** Artists, albums and tracks (artist database). */
+export const artistView = defineView<RowWriter>({
+  name: "artist",
+  database: "artist",
+  migrationsDir: join(import.meta.dirname, "migrations"),
+  events: [
+    ArtistCreated,
+    ArtistUpdated,
+    ArtistDeleted,
+    AlbumCreated,
+    AlbumUpdated,
+    AlbumDeleted,
+    TrackCreated,
+    TrackUpdated,
+    TrackDeleted,
+  ],
+  handlers: [
+    on(ArtistCreated, (e, rows, r) =>
+      rows.upsert("artists", artist, {
+        artist_id: e.artistId,
+        owner_user_id: e.ownerUserId,
+        name: e.name,
+        country: e.country,
+        genres: e.genres,
+        bio: e.bio,
+        deleted: false,
+        created_at: e.occurredAt,
+        updated_at: e.occurredAt,
+        ...written(r),
+      }),
+    ),
+    on(ArtistUpdated, (e, rows, r) =>
+      rows.patch("artists", artist, {
+        artist_id: e.artistId,
+        name: e.name,
+        country: e.country,
+        genres: e.genres,
+        bio: e.bio,
+        updated_at: e.occurredAt,
+        ...written(r),
+      }),
+    ),
+    on(ArtistDeleted, (e, rows, r) =>
+      rows.patch("artists", artist, {
+        artist_id: e.artistId,
+        deleted: true,
+        updated_at: e.occurredAt,
+        ...written(r),
+      }),
+    ),
+    on(AlbumCreated, (e, rows, r) =>
+      rows.upsert("albums", album, {
+        album_id: e.albumId,
+        artist_id: e.artistId,
+        title: e.title,
+        release_date: e.releaseDate,
+        genre: e.genre,
+        cover_url: e.coverUrl,
+        deleted: false,
+        created_at: e.occurredAt,
+        updated_at: e.occurredAt,
+        ...written(r),
+      }),
+    ),
+    on(AlbumUpdated, (e, rows, r) =>
+      rows.patch("albums", album, {
+        album_id: e.albumId,
+        artist_id: e.artistId,
+        title: e.title,
+        release_date: e.releaseDate,
+        genre: e.genre,
+        cover_url: e.coverUrl,
+        updated_at: e.occurredAt,
+        ...written(r),
+      }),
+    ),
+    on(AlbumDeleted, (e, rows, r) =>
+      rows.patch("albums", album, {
+        album_id: e.albumId,
+        deleted: true,
+        updated_at: e.occurredAt,
+        ...written(r),
+      }),
+    ),
+    on(TrackCreated, (e, rows, r) => {
+      checkDuration(e.durationMs);
+      rows.upsert("tracks", track, {
+        track_id: e.trackId,
+        album_id: e.albumId,
+        artist_id: e.artistId,
+        title: e.title,
+        duration_ms: e.durationMs,
+        track_number: e.trackNumber,
+        genre: e.genre,
+        explicit: e.explicit,
+        deleted: false,
+        created_at: e.occurredAt,
+        updated_at: e.occurredAt,
+        ...written(r),
+      });
+    }),
+    on(TrackUpdated, (e, rows, r) => {
+      checkDuration(e.durationMs);
+      rows.patch("tracks", track, {
+        track_id: e.trackId,
+        album_id: e.albumId,
+        artist_id: e.artistId,
+        title: e.title,
+        duration_ms: e.durationMs,
+        track_number: e.trackNumber,
+        genre: e.genre,
+        explicit: e.explicit,
+        updated_at: e.occurredAt,
+        ...written(r),
+      });
+    }),
+    on(TrackDeleted, (e, rows, r) =>
+      rows.patch("tracks", track, {
+        track_id: e.trackId,
+        deleted: true,
+        updated_at: e.occurredAt,
+        ...written(r),
+      }),
+    ),
+  ],
+});

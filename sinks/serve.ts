@@ -1,0 +1,60 @@
+/**
+ * `vobe serve sinks`: every view's sink in one process until SIGINT/SIGTERM. Prints
+ * "sinks running" once every sink has started (tests and `vobe start` wait for it).
+ */
+import type { Endpoints } from "../platform/config/endpoints.ts";
+import { connectSearch } from "../platform/search/connect.ts";
+import type { SearchEngine } from "../platform/search/engine.ts";
+import type { SinkLog, ViewDefinition } from "./engine/index.ts";
+import { createSinkRuntime, serveSinks, type ViewPlacement } from "./runtime.ts";
+import { allViews, viewNames } from "./views.ts";
+
+export interface ServeOptions extends ViewPlacement {
+  /** Only these views (names as in viewNames). */
+  only?: readonly string[];
+  /** Put in front of search index and alias names. */
+  indexPrefix?: string;
+  log?: SinkLog;
+}
+
+export const consoleLog: SinkLog = {
+  info: (m) => console.log(m),
+  warn: (m) => console.warn(m),
+};
+
+export async function selectViews(
+  endpoints: Endpoints,
+  options: Pick<ServeOptions, "only" | "indexPrefix">,
+): Promise<{ views: ViewDefinition[]; engine?: SearchEngine }> {
+  const only = options.only && options.only.length > 0 ? new Set(options.only) : undefined;
+  for (const name of only ?? []) {
+    if (!(viewNames as readonly string[]).includes(name)) {
+      throw new Error(`no view "${name}"; the views are ${viewNames.join(", ")}`);
+    }
+  }
+  const wantSearch = !only || only.has("search");
+  const engine = wantSearch ? await connectSearch(endpoints) : undefined;
+  const views = allViews(
+    engine
+      ? { engine, ...(options.indexPrefix ? { indexPrefix: options.indexPrefix } : {}) }
+      : undefined,
+  ).filter((v) => !only || only.has(v.name));
+  return engine ? { views, engine } : { views };
+}
+
+export async function runSinks(endpoints: Endpoints, options: ServeOptions = {}): Promise<void> {
+  const log = options.log ?? consoleLog;
+  const { views, engine } = await selectViews(endpoints, options);
+  const runtime = createSinkRuntime(endpoints);
+  const served = await serveSinks(runtime, views, { ...options, log });
+  log.info("sinks running");
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  log.info("sinks stopping");
+  await served.stop();
+  await runtime.close();
+  await engine?.close();
+  log.info("sinks stopped");
+}

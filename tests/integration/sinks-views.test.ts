@@ -1,0 +1,670 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createProducer } from "../../platform/kafka/index.ts";
+import type { Pool } from "../../platform/postgres/pool.ts";
+import { eventHeaders } from "../../producers/index.ts";
+import * as artist from "../../schemas/generated/artist.ts";
+import * as auth from "../../schemas/generated/auth.ts";
+import * as chat from "../../schemas/generated/chat.ts";
+import * as comment from "../../schemas/generated/comment.ts";
+import * as content from "../../schemas/generated/content.ts";
+import * as feedback from "../../schemas/generated/feedback.ts";
+import * as listening from "../../schemas/generated/listening.ts";
+import { dlqHeaders, listVersions, quote, versionSchema } from "../../sinks/engine/index.ts";
+import { emailDigest } from "../../sinks/postgres/auth/view.ts";
+import {
+  baseOf,
+  buildVersion,
+  createSinkRuntime,
+  type ServedSinks,
+  type SinkRuntime,
+  serveSinks,
+} from "../../sinks/runtime.ts";
+import { postgresViews } from "../../sinks/views.ts";
+import { readTopic } from "../support/kafka.ts";
+import {
+  applyTopics,
+  cleanup,
+  context,
+  prefixed,
+  sinkTestRun,
+  testEvents,
+  viewPool,
+} from "../support/sinks-fixtures.ts";
+import { eventually } from "../support/streams.ts";
+
+const run = sinkTestRun(inject("endpoints"), "views");
+const views = postgresViews;
+const base = (name: string) => `${run.schemaPrefix}${name}`;
+const placement = { schemaPrefix: run.schemaPrefix, topicPrefix: run.topicPrefix, maxWaitMs: 100 };
+
+const id = () => randomUUID();
+const u1 = id();
+const u2 = id();
+const a1 = id();
+const a2 = id();
+const al1 = id();
+const t1 = id();
+const t2 = id();
+const p1 = id();
+const p2 = id();
+const c1 = id();
+const c2 = id();
+const f1 = id();
+const f2 = id();
+const conv = id();
+const m1 = id();
+const r1 = id();
+const listener = id();
+const playTracks = [id(), id(), id()];
+
+type Snapshot = Record<string, Record<string, unknown>[]>;
+
+describe("the Postgres sinks, against the real stack", () => {
+  const { producer, events } = testEvents(run);
+  const pools = new Map<string, Pool>();
+  let runtime: SinkRuntime;
+  let served: ServedSinks;
+  let playsSent = 0;
+
+  const pool = (db: string) => pools.get(db) as Pool;
+  const q = async (db: string, sql: string) => (await pool(db).query(sql)).rows;
+  const catchUp = async () => {
+    for (const sink of served.sinks()) await sink.catchUp(30_000);
+  };
+  const play = (trackId: string, listenedMs = 30_000, completed = false) => {
+    playsSent += 1;
+    const playId = id();
+    return events.publish(
+      prefixed(run, listening.TrackPlayed),
+      trackId,
+      {
+        playId,
+        trackId,
+        userId: listener,
+        listenedMs,
+        trackDurationMs: 180_000,
+        completed,
+        source: "simulator",
+      },
+      context,
+    );
+  };
+
+  /** Every table and view of every stable schema, sink_offsets aside. */
+  const snapshot = async (): Promise<Snapshot> => {
+    const out: Snapshot = {};
+    for (const view of views) {
+      const { rows } = await pool(view.database).query<{ table_name: string }>(
+        `select table_name from information_schema.views where table_schema = $1 and table_name <> 'sink_offsets' order by 1`,
+        [base(view.name)],
+      );
+      for (const { table_name } of rows) {
+        out[`${view.name}.${table_name}`] = await q(
+          view.database,
+          `select * from ${quote(base(view.name))}.${quote(table_name)} order by 1, 2`,
+        );
+      }
+    }
+    return out;
+  };
+
+  const offsetsOf = async (viewName: string, schema: string) =>
+    (
+      await pool(views.find((v) => v.name === viewName)?.database as string).query(
+        `select topic, partition, next_offset from ${quote(schema)}.sink_offsets order by 1, 2`,
+      )
+    ).rows;
+
+  beforeAll(async () => {
+    await applyTopics(run, views);
+    for (const v of views) pools.set(v.database, await viewPool(run, v.database));
+    const P = <T>(t: import("../../schemas/event-type.ts").EventType<T>) => prefixed(run, t);
+
+    await events.publish(
+      P(auth.UserRegistered),
+      u1,
+      {
+        userId: u1,
+        username: "Ana",
+        email: "Ana@Example.com",
+        displayName: "Ana Ö",
+        role: "listener",
+      },
+      context,
+    );
+    await events.publish(
+      P(auth.ProfileUpdated),
+      u1,
+      {
+        userId: u1,
+        displayName: "Ana Östlund",
+        bio: "jazz",
+        avatarUrl: null,
+        locale: "sv",
+      },
+      context,
+    );
+    await events.publish(
+      P(auth.UserRegistered),
+      u2,
+      {
+        userId: u2,
+        username: "bob",
+        email: "bob@example.com",
+        displayName: "Bob",
+        role: "artist",
+      },
+      context,
+    );
+    await events.publish(P(auth.UserErased), u2, { userId: u2, reason: null }, context);
+
+    await events.publish(
+      P(artist.ArtistCreated),
+      a1,
+      {
+        artistId: a1,
+        ownerUserId: u2,
+        name: "Bjork",
+        country: "IS",
+        genres: ["pop"],
+        bio: null,
+      },
+      context,
+    );
+    await events.publish(
+      P(artist.ArtistUpdated),
+      a1,
+      {
+        artistId: a1,
+        name: "Björk",
+        country: "IS",
+        genres: ["pop", "electronic"],
+        bio: "Icelandic",
+      },
+      context,
+    );
+    await events.publish(
+      P(artist.ArtistCreated),
+      a2,
+      {
+        artistId: a2,
+        ownerUserId: u2,
+        name: "Gone",
+        country: null,
+        genres: [],
+        bio: null,
+      },
+      context,
+    );
+    await events.publish(P(artist.ArtistDeleted), a2, { artistId: a2 }, context);
+    await events.publish(
+      P(artist.AlbumCreated),
+      al1,
+      {
+        albumId: al1,
+        artistId: a1,
+        title: "Homogenic",
+        releaseDate: "1997-09-22",
+        genre: "electronic",
+        coverUrl: null,
+      },
+      context,
+    );
+    for (const [trackId, n] of [
+      [t1, 1],
+      [t2, 2],
+    ] as const) {
+      await events.publish(
+        P(artist.TrackCreated),
+        trackId,
+        {
+          trackId,
+          albumId: al1,
+          artistId: a1,
+          title: `Track ${n}`,
+          durationMs: 200_000,
+          trackNumber: n,
+          genre: "electronic",
+          explicit: false,
+        },
+        context,
+      );
+    }
+    await events.publish(
+      P(artist.TrackUpdated),
+      t1,
+      {
+        trackId: t1,
+        albumId: al1,
+        artistId: a1,
+        title: "Hunter",
+        durationMs: 255_000,
+        trackNumber: 1,
+        genre: "electronic",
+        explicit: false,
+      },
+      context,
+    );
+    await events.publish(
+      P(artist.TrackDeleted),
+      t2,
+      { trackId: t2, albumId: al1, artistId: a1 },
+      context,
+    );
+
+    await events.publish(
+      P(content.PostPublished),
+      p1,
+      {
+        postId: p1,
+        authorId: u1,
+        artistId: a1,
+        title: "Hello",
+        body: "first",
+      },
+      context,
+    );
+    await events.publish(
+      P(content.PostEdited),
+      p1,
+      {
+        postId: p1,
+        authorId: u1,
+        title: "Hello!",
+        body: "first, edited",
+      },
+      context,
+    );
+    await events.publish(
+      P(content.PostPublished),
+      p2,
+      {
+        postId: p2,
+        authorId: u1,
+        artistId: null,
+        title: "Bye",
+        body: "second",
+      },
+      context,
+    );
+    await events.publish(P(content.PostDeleted), p2, { postId: p2, authorId: u1 }, context);
+
+    await events.publish(
+      P(comment.CommentAdded),
+      c1,
+      {
+        commentId: c1,
+        postId: p1,
+        authorId: u1,
+        body: "nice",
+        parentCommentId: null,
+      },
+      context,
+    );
+    await events.publish(
+      P(comment.CommentAdded),
+      c2,
+      {
+        commentId: c2,
+        postId: p1,
+        authorId: u1,
+        body: "reply",
+        parentCommentId: c1,
+      },
+      context,
+    );
+    await events.publish(
+      P(comment.CommentEdited),
+      c1,
+      {
+        commentId: c1,
+        postId: p1,
+        authorId: u1,
+        body: "very nice",
+      },
+      context,
+    );
+    await events.publish(
+      P(comment.CommentDeleted),
+      c2,
+      { commentId: c2, postId: p1, authorId: u1 },
+      context,
+    );
+
+    await events.publish(
+      P(feedback.FeedbackSubmitted),
+      f1,
+      {
+        feedbackId: f1,
+        userId: u1,
+        category: "bug",
+        message: "broken",
+        page: "/x",
+      },
+      context,
+    );
+    await events.publish(
+      P(feedback.FeedbackTriaged),
+      f1,
+      {
+        feedbackId: f1,
+        priority: "high",
+        assigneeId: u2,
+        note: "look",
+      },
+      context,
+    );
+    await events.publish(
+      P(feedback.FeedbackResolved),
+      f1,
+      {
+        feedbackId: f1,
+        resolution: "fixed",
+        note: "thanks",
+      },
+      context,
+    );
+    await events.publish(
+      P(feedback.FeedbackSubmitted),
+      f2,
+      {
+        feedbackId: f2,
+        userId: null,
+        category: "idea",
+        message: "more jazz",
+        page: null,
+      },
+      context,
+    );
+
+    await events.publish(
+      P(chat.ChatMessageSent),
+      conv,
+      {
+        messageId: m1,
+        conversationId: conv,
+        userId: u1,
+        text: "recommend jazz",
+      },
+      context,
+    );
+    await events.publish(
+      P(chat.ChatReplyGenerated),
+      conv,
+      {
+        messageId: r1,
+        conversationId: conv,
+        inReplyTo: m1,
+        text: "Kind of Blue",
+        model: "gpt-4o-mini",
+        promptTokens: 10,
+        completionTokens: 5,
+      },
+      context,
+    );
+
+    for (let i = 0; i < 30; i++) await play(playTracks[i % 3] as string, 1000 * i, i % 2 === 0);
+    const liked = playTracks[0] as string;
+    await events.publish(
+      P(listening.TrackLiked),
+      liked,
+      { trackId: liked, userId: listener },
+      context,
+    );
+    await events.publish(P(listening.TrackLiked), liked, { trackId: liked, userId: u1 }, context);
+    await events.publish(
+      P(listening.TrackUnliked),
+      liked,
+      { trackId: liked, userId: listener },
+      context,
+    );
+
+    runtime = createSinkRuntime(run.endpoints, "vobe-tests-sinks");
+    served = await serveSinks(runtime, views, { ...placement, watchMs: 300 });
+    await catchUp();
+  });
+
+  afterAll(async () => {
+    await served?.stop();
+    await runtime?.close();
+    await producer.close();
+    for (const p of pools.values()) await p.end();
+    await cleanup(run, views);
+  });
+
+  it("lands every event in its view, exactly", async () => {
+    const users = await q("auth", `select * from ${base("auth")}.users order by registered_at`);
+    expect(users).toHaveLength(2);
+    expect(users[0]).toMatchObject({
+      user_id: u1,
+      username: "Ana",
+      email_sha256: emailDigest("ana@example.com"),
+      display_name: "Ana Östlund",
+      bio: "jazz",
+      locale: "sv",
+      role: "listener",
+      erased: false,
+    });
+    expect(users[1]).toMatchObject({
+      user_id: u2,
+      username: null,
+      email_sha256: null,
+      display_name: null,
+      erased: true,
+    });
+    expect(JSON.stringify(users)).not.toContain("example.com");
+
+    const artists = await q(
+      "artist",
+      `select artist_id, name, genres, deleted from ${base("artist")}.artists order by name`,
+    );
+    expect(artists).toEqual([
+      { artist_id: a1, name: "Björk", genres: ["pop", "electronic"], deleted: false },
+      { artist_id: a2, name: "Gone", genres: [], deleted: true },
+    ]);
+    const albums = await q(
+      "artist",
+      `select album_id, artist_id, title, to_char(release_date, 'YYYY-MM-DD') as release from ${base("artist")}.albums`,
+    );
+    expect(albums).toEqual([
+      { album_id: al1, artist_id: a1, title: "Homogenic", release: "1997-09-22" },
+    ]);
+    const tracks = await q(
+      "artist",
+      `select track_id, album_id, title, duration_ms, deleted from ${base("artist")}.tracks order by track_number`,
+    );
+    expect(tracks).toEqual([
+      { track_id: t1, album_id: al1, title: "Hunter", duration_ms: 255_000, deleted: false },
+      { track_id: t2, album_id: al1, title: "Track 2", duration_ms: 200_000, deleted: true },
+    ]);
+
+    const posts = await q(
+      "content",
+      `select post_id, title, body, deleted, artist_id, edited_at is not null as edited from ${base("content")}.posts order by published_at`,
+    );
+    expect(posts).toEqual([
+      {
+        post_id: p1,
+        title: "Hello!",
+        body: "first, edited",
+        deleted: false,
+        artist_id: a1,
+        edited: true,
+      },
+      { post_id: p2, title: "Bye", body: "second", deleted: true, artist_id: null, edited: false },
+    ]);
+
+    const comments = await q(
+      "comment",
+      `select comment_id, post_id, body, parent_comment_id, deleted from ${base("comment")}.comments order by created_at`,
+    );
+    expect(comments).toEqual([
+      { comment_id: c1, post_id: p1, body: "very nice", parent_comment_id: null, deleted: false },
+      { comment_id: c2, post_id: p1, body: "reply", parent_comment_id: c1, deleted: true },
+    ]);
+
+    const items = await q(
+      "feedback",
+      `select feedback_id, status, priority, resolution, user_id from ${base("feedback")}.items order by submitted_at`,
+    );
+    expect(items).toEqual([
+      { feedback_id: f1, status: "resolved", priority: "high", resolution: "fixed", user_id: u1 },
+      { feedback_id: f2, status: "submitted", priority: null, resolution: null, user_id: null },
+    ]);
+
+    const messages = await q(
+      "chat",
+      `select message_id, kind, in_reply_to, text from ${base("chat")}.messages order by sent_at, kind desc`,
+    );
+    expect(messages).toEqual([
+      { message_id: m1, kind: "user", in_reply_to: null, text: "recommend jazz" },
+      { message_id: r1, kind: "reply", in_reply_to: m1, text: "Kind of Blue" },
+    ]);
+    const conversations = await q(
+      "chat",
+      `select conversation_id, user_id, messages from ${base("chat")}.conversations`,
+    );
+    expect(conversations).toEqual([{ conversation_id: conv, user_id: u1, messages: "2" }]);
+
+    const plays = await q("listening", `select count(*)::int as n from ${base("listening")}.plays`);
+    expect(plays).toEqual([{ n: 30 }]);
+    const counters = await q(
+      "listening",
+      `select track_id, plays::int, completed_plays::int, listened_ms::int, likes::int from ${base("listening")}.track_counters`,
+    );
+    const expected = playTracks.map((trackId, k) => {
+      const mine = Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3 === k);
+      return {
+        track_id: trackId,
+        plays: 10,
+        completed_plays: mine.filter((i) => i % 2 === 0).length,
+        listened_ms: mine.reduce((s, i) => s + 1000 * i, 0),
+        likes: k === 0 ? 1 : 0,
+      };
+    });
+    expect(counters.sort((a, b) => String(a.track_id).localeCompare(String(b.track_id)))).toEqual(
+      expected.sort((a, b) => a.track_id.localeCompare(b.track_id)),
+    );
+
+    // Positions stored with the rows are the topics' ends.
+    for (const sink of served.sinks()) {
+      const ends = new Map<string, bigint>();
+      for (const topic of sink.topics) {
+        (await runtime.source.admin.endOffsets(topic, "read_committed")).forEach((end, p) => {
+          ends.set(`${topic}/${p}`, end);
+        });
+      }
+      const stored = await offsetsOf(sink.name.split(" ")[0] as string, sink.schema);
+      for (const row of stored) {
+        expect(BigInt(row.next_offset), `${row.topic}/${row.partition}`).toBe(
+          ends.get(`${row.topic}/${row.partition}`),
+        );
+      }
+    }
+  });
+
+  it("changes nothing when the same records are applied a second time", async () => {
+    const before = await snapshot();
+    await served.stop();
+    // Forget the positions (not the rows): every record is read and applied again.
+    for (const view of views) {
+      await pool(view.database).query(
+        `delete from ${quote(versionSchema(base(view.name), 1))}.sink_offsets`,
+      );
+    }
+    served = await serveSinks(runtime, views, { ...placement, watchMs: 300 });
+    await catchUp();
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("builds version 2 from offset 0 beside version 1, swaps it in, and the rows are identical", async () => {
+    const before = await snapshot();
+    for (const view of views) {
+      await buildVersion(runtime, view, { ...placement, version: 2, swap: true });
+      const versions = await listVersions(pool(view.database), baseOf(view, placement));
+      expect(versions.map((v) => [v.version, v.state])).toEqual([
+        [1, "retired"],
+        [2, "live"],
+      ]);
+    }
+    expect(await snapshot()).toEqual(before);
+    // The serving process follows the swap and keeps v2 up to date.
+    await eventually(
+      async () => served.sinks().map((s) => s.version),
+      (versions) => versions.every((v) => v === 2),
+      10_000,
+    );
+    expect(served.sinks().every((s) => s.version === 2)).toBe(true);
+    await play(playTracks[1] as string);
+    await catchUp();
+    const [{ n }] = (await q(
+      "listening",
+      `select count(*)::int as n from ${base("listening")}.plays`,
+    )) as [{ n: number }];
+    expect(n).toBe(playsSent);
+  });
+
+  it("dead-letters a poison record with its error and origin, and goes on", async () => {
+    const raw = createProducer({ brokers: run.endpoints.kafkaBrokers, clientId: "vobe-tests" });
+    const topic = prefixed(run, listening.TrackPlayed).topic;
+    const track = playTracks[2] as string;
+    try {
+      const [garbage] = await raw.send([
+        {
+          topic,
+          key: Buffer.from(track),
+          value: Buffer.from("not avro at all"),
+          headers: { [eventHeaders.eventType]: listening.TrackPlayed.name },
+        },
+      ]);
+      const refused = await play(track, -5);
+      playsSent -= 1; // refused by the view
+      await play(track);
+      await catchUp();
+      const [{ n }] = (await q(
+        "listening",
+        `select count(*)::int as n from ${base("listening")}.plays`,
+      )) as [{ n: number }];
+      expect(n).toBe(playsSent);
+
+      const dead = await readTopic(`${run.topicPrefix}listening-dlq`, 2, { settleMs: 300 });
+      expect(dead).toHaveLength(2);
+      const header = (i: number, name: string) => dead[i]?.headers.get(name)?.toString();
+      expect(header(0, dlqHeaders.kind)).toBe("decode");
+      expect(header(0, dlqHeaders.topic)).toBe(topic);
+      expect(header(0, dlqHeaders.partition)).toBe(String(garbage?.partition));
+      expect(header(0, dlqHeaders.offset)).toBe(String(garbage?.offset));
+      expect(dead[0]?.value?.toString()).toBe("not avro at all");
+      expect(header(1, dlqHeaders.kind)).toBe("rejected");
+      expect(header(1, dlqHeaders.error)).toContain("negative duration");
+      expect(header(1, dlqHeaders.offset)).toBe(String(refused.offset));
+      expect(header(1, eventHeaders.eventType)).toBe(listening.TrackPlayed.name);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it("reconnects by itself when its Postgres connections are killed, losing and doubling nothing", async () => {
+    let terminated = 0;
+    for (let wave = 0; wave < 5; wave++) {
+      for (let i = 0; i < 20; i++) await play(playTracks[i % 3] as string, 10, true);
+      const { rows } = await pool("listening").query(
+        "select pg_terminate_backend(pid) as done from pg_stat_activity where application_name = $1 and datname = 'listening'",
+        [run.applicationName],
+      );
+      terminated += rows.filter((r) => r.done).length;
+      await sleep(50);
+    }
+    await catchUp();
+    const [{ n, counted }] = (await q(
+      "listening",
+      `select (select count(*)::int from ${base("listening")}.plays) as n,
+              (select sum(plays)::int from ${base("listening")}.track_counters) as counted`,
+    )) as [{ n: number; counted: number }];
+    expect(n).toBe(playsSent);
+    expect(counted).toBe(playsSent);
+    expect(terminated).toBeGreaterThan(0);
+  });
+});
