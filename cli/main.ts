@@ -1,8 +1,10 @@
 import { Command } from "commander";
 import { StackError } from "../stack/errors.ts";
 import { registerDemoCommands } from "./commands/demo.ts";
+import { registerProcessorsCommand } from "./commands/processors.ts";
 import { registerSchemaCommands } from "./commands/schemas.ts";
 import { registerServeCommand } from "./commands/serve.ts";
+import { registerSinksCommands } from "./commands/sinks.ts";
 import { registerStackCommands } from "./commands/stack.ts";
 import { registerStartCommand } from "./commands/start.ts";
 import { registerTestCommand } from "./commands/test.ts";
@@ -19,6 +21,8 @@ registerTopicCommands(program);
 registerSchemaCommands(program);
 registerDemoCommands(program);
 registerServeCommand(program);
+registerSinksCommands(program);
+registerProcessorsCommand(program);
 
 try {
   await program.parseAsync();

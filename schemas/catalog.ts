@@ -27,26 +27,41 @@ import {
   FeedbackSubmitted,
   FeedbackTriaged,
   IdentityClaimed,
+  IdentityOwner,
   IdentityReleased,
   LoginFailed,
   LoginSucceeded,
+  PostCommentCount,
   PostDeleted,
+  PostDetail,
   PostEdited,
   PostPublished,
   ProfileUpdated,
   TrackCreated,
   TrackDeleted,
+  TrackDocument,
   TrackLiked,
+  TrackPlayCount,
   TrackPlayed,
+  TrackPlaysHourly,
   TrackUnliked,
   TrackUpdated,
+  TrendingTracks,
   UserErased,
   UserRegistered,
 } from "./generated/index.ts";
 
-export type Service = "auth" | "artist" | "content" | "comment" | "feedback" | "listening" | "chat";
+export type Service =
+  | "auth"
+  | "artist"
+  | "content"
+  | "comment"
+  | "feedback"
+  | "listening"
+  | "chat"
+  | "search";
 /** Services that consume a topic, and "analysts" (people with read access to the log). */
-export type Reader = Service | "search" | "analysts";
+export type Reader = Service | "analysts";
 
 export interface TopicEntry {
   readonly name: string;
@@ -70,6 +85,11 @@ export interface TopicEntry {
   readonly restricted: boolean;
   /** The registry's compatibility level for every event subject of this topic. */
   readonly compatibility: CompatibilityLevel;
+  /**
+   * Written by a processor from other topics: a view of the log, rebuildable from it, not
+   * part of the system of record. Derived tables may be compacted.
+   */
+  readonly derived: boolean;
 }
 
 const forever = -1;
@@ -86,6 +106,23 @@ const log = {
   tombstones: false,
   restricted: false,
   compatibility: "BACKWARD_TRANSITIVE",
+  derived: false,
+} as const;
+
+/** Derived facts (one record per closed window): kept like the log they come from. */
+const derivedLog = { ...log, derived: true } as const;
+
+/**
+ * A table of derived state: only the latest value per key matters, so it is compacted;
+ * a tombstone (null value) deletes the key.
+ */
+const derived = {
+  ...log,
+  derived: true,
+  cleanupPolicy: "compact",
+  tombstones: true,
+  maxCompactionLagMs: day,
+  deleteRetentionMs: day,
 } as const;
 
 export const catalog: readonly TopicEntry[] = [
@@ -116,6 +153,7 @@ export const catalog: readonly TopicEntry[] = [
     readers: ["auth"],
     restricted: true,
     compatibility: "BACKWARD_TRANSITIVE",
+    derived: false,
   },
   {
     ...log,
@@ -232,6 +270,89 @@ export const catalog: readonly TopicEntry[] = [
     key: uuidKey("conversation"),
     events: [ChatMessageSent, ChatReplyGenerated],
     readers: ["chat", "analysts"],
+  },
+
+  // ---- Derived state: written by the processors (processors/topologies/), never by a
+  // command. A record is the latest value of its key and a tombstone deletes the key.
+  // Kept forever with cleanup.policy=delete, like the system of record, for now:
+  // Every record
+  // still carries the envelope; for derived state eventId is a name-based id of the
+  // content, occurredAt the event time of the input that changed it, actor the system.
+  {
+    ...derived,
+    name: "listening.track-play-counts",
+    owner: "listening",
+    doc: "Plays per track, all time: the latest record per track is its current count. Derived from listening.plays by vobe-plays-per-track.",
+    partitions: 6,
+    key: uuidKey("track"),
+    events: [TrackPlayCount],
+    readers: ["listening", "search", "analysts"],
+  },
+  {
+    ...derivedLog,
+    name: "listening.track-plays-hourly",
+    owner: "listening",
+    doc: "Plays per track and clock hour, one final record per track and hour (5 minutes after the hour, later plays are not counted). Derived from listening.plays by vobe-plays-per-track.",
+    partitions: 6,
+    key: uuidKey("track"),
+    events: [TrackPlaysHourly],
+    readers: ["listening", "analysts"],
+  },
+  {
+    ...derived,
+    name: "listening.trending",
+    owner: "listening",
+    doc: "The 10 most played tracks of the last hour, refreshed every 5 minutes. Derived from listening.plays by vobe-trending-tracks.",
+    partitions: 6,
+    key: {
+      format: "string",
+      doc: 'Which list: "last-hour" (the only one so far). The latest record of the key is the current list.',
+    },
+    events: [TrendingTracks],
+    readers: ["listening", "analysts"],
+  },
+  {
+    ...derived,
+    name: "comment.post-comment-counts",
+    owner: "comment",
+    doc: "Comments per post: the latest record per post is its current count. Derived from comment.comments by vobe-post-comment-counts.",
+    partitions: 3,
+    key: uuidKey("post"),
+    events: [PostCommentCount],
+    readers: ["comment", "content", "analysts"],
+  },
+  {
+    ...derived,
+    name: "content.post-details",
+    owner: "content",
+    doc: "Posts with their artist and comment count, as the post detail page shows them. Derived from content.posts, artist.artists and comment.post-comment-counts by vobe-post-details.",
+    partitions: 3,
+    key: uuidKey("post"),
+    events: [PostDetail],
+    readers: ["content", "analysts"],
+  },
+  {
+    ...derived,
+    name: "search.track-documents",
+    owner: "search",
+    doc: "Search documents of tracks: each track with its album and artist. Derived from artist.tracks, artist.albums and artist.artists by vobe-track-documents.",
+    partitions: 3,
+    key: uuidKey("track"),
+    events: [TrackDocument],
+    readers: ["search", "analysts"],
+  },
+  {
+    ...derived,
+    name: "auth.identity-owners",
+    owner: "auth",
+    doc: "Who holds each unique identity (e-mail address or username) now: the first unreleased claim. Derived from auth.identity-claims by vobe-identity-owners.",
+    partitions: 3,
+    key: {
+      format: "string",
+      doc: "The claimed identity, as in auth.identity-claims; a released identity is a tombstone.",
+    },
+    events: [IdentityOwner],
+    readers: ["auth", "analysts"],
   },
 ];
 

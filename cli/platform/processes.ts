@@ -15,19 +15,23 @@ interface PlatformProcess {
 }
 
 const apiPort = Number(process.env.VOBE_API_PORT ?? 8080);
+const processorsPort = Number(process.env.VOBE_PROCESSORS_PORT ?? 9464);
+const answers = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
 
 export const platformProcesses: readonly PlatformProcess[] = [
   {
     name: "api",
     command: ["serve", "api"],
     endpoint: `http://127.0.0.1:${apiPort}/api/docs`,
-    healthy: async () =>
-      (
-        await fetch(`http://127.0.0.1:${apiPort}/api/openapi.json`, {
-          signal: AbortSignal.timeout(2000),
-        })
-      ).ok,
+    healthy: () => answers(`http://127.0.0.1:${apiPort}/api/openapi.json`),
     startupTimeoutMs: 120_000,
+  },
+  {
+    name: "processors",
+    command: ["serve", "processors"],
+    endpoint: `http://127.0.0.1:${processorsPort}/metrics`,
+    healthy: () => answers(`http://127.0.0.1:${processorsPort}/health`),
+    startupTimeoutMs: 180_000,
   },
 ];
 

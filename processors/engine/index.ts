@@ -48,6 +48,10 @@ export {
   withKeyValue,
   withValue,
 } from "./processor/record.ts";
+export type { StreamsConfigInput } from "./runtime/config.ts";
+export type { RestoreProgress } from "./runtime/state-manager.ts";
+// Runtime (the broker side; topologies never need it)
+export { type AppState, StreamsApp } from "./runtime/streams-app.ts";
 // Serdes
 export type { Serde } from "./serde/api.ts";
 export { Serdes } from "./serde/serdes.ts";

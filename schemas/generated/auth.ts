@@ -30,6 +30,22 @@ export interface IdentityClaimed {
   userId: string;
 }
 
+/** Who holds a unique identity (an e-mail address or a username) now: the first claim of the key that has not been released. A released key is a tombstone. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value. */
+export interface IdentityOwner {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The identity, and the record key: "email:<sha256 hex of the lower-cased e-mail>" or "username:<lower-cased username>". */
+  claimKey: string;
+  /** The account that holds it. */
+  userId: string;
+  /** When the winning claim was made. */
+  claimedAt: Date;
+}
+
 /** An account gave up an identity (changed e-mail or username, or was erased); the key may be claimed again. */
 export interface IdentityReleased {
   /** Unique id of this event; consumers use it to drop duplicates. */
@@ -285,6 +301,93 @@ export const IdentityClaimed: EventType<IdentityClaimed> = {
           logicalType: "uuid",
         },
         doc: "The account that claims it.",
+      },
+    ],
+  },
+};
+
+export const IdentityOwner: EventType<IdentityOwner> = {
+  name: "vobemusic.auth.IdentityOwner",
+  topic: "auth.identity-owners",
+  schema: {
+    type: "record",
+    name: "IdentityOwner",
+    namespace: "vobemusic.auth",
+    doc: "Who holds a unique identity (an e-mail address or a username) now: the first claim of the key that has not been released. A released key is a tombstone. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "claimKey",
+        type: {
+          type: "string",
+        },
+        doc: 'The identity, and the record key: "email:<sha256 hex of the lower-cased e-mail>" or "username:<lower-cased username>".',
+      },
+      {
+        name: "userId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The account that holds it.",
+      },
+      {
+        name: "claimedAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "When the winning claim was made.",
       },
     ],
   },

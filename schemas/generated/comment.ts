@@ -56,6 +56,20 @@ export interface CommentEdited {
   body: string;
 }
 
+/** How many comments a post has now (replies included); edits do not change it, deletions lower it. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value. */
+export interface PostCommentCount {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The post (the key of comment.post-comment-counts). */
+  postId: string;
+  /** Comments on the post that are not deleted. */
+  comments: number;
+}
+
 export const CommentAdded: EventType<CommentAdded> = {
   name: "vobemusic.comment.CommentAdded",
   topic: "comment.comments",
@@ -341,6 +355,85 @@ export const CommentEdited: EventType<CommentEdited> = {
           type: "string",
         },
         doc: "The text after the edit.",
+      },
+    ],
+  },
+};
+
+export const PostCommentCount: EventType<PostCommentCount> = {
+  name: "vobemusic.comment.PostCommentCount",
+  topic: "comment.post-comment-counts",
+  schema: {
+    type: "record",
+    name: "PostCommentCount",
+    namespace: "vobemusic.comment",
+    doc: "How many comments a post has now (replies included); edits do not change it, deletions lower it. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "postId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The post (the key of comment.post-comment-counts).",
+      },
+      {
+        name: "comments",
+        type: {
+          type: "long",
+        },
+        doc: "Comments on the post that are not deleted.",
       },
     ],
   },

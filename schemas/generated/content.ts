@@ -16,6 +16,32 @@ export interface PostDeleted {
   authorId: string;
 }
 
+/** A post as its detail page shows it: the post, the artist it is published for, and its comment count. A deleted post is a tombstone. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value. */
+export interface PostDetail {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The post (the key of content.post-details). */
+  postId: string;
+  /** The user who wrote it. */
+  authorId: string;
+  /** The post's title, after the latest edit. */
+  title: string;
+  /** The post's text (Markdown), after the latest edit. */
+  body: string;
+  /** When the post was published. */
+  publishedAt: Date;
+  /** The artist the post is published for; null for a personal post. */
+  artistId: string | null;
+  /** That artist's current name; null for a personal post or an artist that is gone. */
+  artistName: string | null;
+  /** Comments on the post that are not deleted. */
+  comments: number;
+}
+
 /** A post's author changed its title or text. Carries both after the change. */
 export interface PostEdited {
   /** Unique id of this event; consumers use it to drop duplicates. */
@@ -129,6 +155,138 @@ export const PostDeleted: EventType<PostDeleted> = {
           logicalType: "uuid",
         },
         doc: "The post's author.",
+      },
+    ],
+  },
+};
+
+export const PostDetail: EventType<PostDetail> = {
+  name: "vobemusic.content.PostDetail",
+  topic: "content.post-details",
+  schema: {
+    type: "record",
+    name: "PostDetail",
+    namespace: "vobemusic.content",
+    doc: "A post as its detail page shows it: the post, the artist it is published for, and its comment count. A deleted post is a tombstone. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "postId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The post (the key of content.post-details).",
+      },
+      {
+        name: "authorId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The user who wrote it.",
+      },
+      {
+        name: "title",
+        type: {
+          type: "string",
+        },
+        doc: "The post's title, after the latest edit.",
+      },
+      {
+        name: "body",
+        type: {
+          type: "string",
+        },
+        doc: "The post's text (Markdown), after the latest edit.",
+      },
+      {
+        name: "publishedAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "When the post was published.",
+      },
+      {
+        name: "artistId",
+        type: [
+          "null",
+          {
+            type: "string",
+            logicalType: "uuid",
+          },
+        ],
+        default: null,
+        doc: "The artist the post is published for; null for a personal post.",
+      },
+      {
+        name: "artistName",
+        type: [
+          "null",
+          {
+            type: "string",
+          },
+        ],
+        default: null,
+        doc: "That artist's current name; null for a personal post or an artist that is gone.",
+      },
+      {
+        name: "comments",
+        type: {
+          type: "long",
+        },
+        doc: "Comments on the post that are not deleted.",
       },
     ],
   },

@@ -14,6 +14,7 @@ import {
 import {
   CredentialSet,
   IdentityClaimed,
+  IdentityOwner,
   IdentityReleased,
   LoginFailed,
   LoginSucceeded,
@@ -22,10 +23,18 @@ import {
   UserRegistered,
 } from "./auth.ts";
 import { ChatMessageSent, ChatReplyGenerated } from "./chat.ts";
-import { CommentAdded, CommentDeleted, CommentEdited } from "./comment.ts";
-import { PostDeleted, PostEdited, PostPublished } from "./content.ts";
+import { CommentAdded, CommentDeleted, CommentEdited, PostCommentCount } from "./comment.ts";
+import { PostDeleted, PostDetail, PostEdited, PostPublished } from "./content.ts";
 import { FeedbackResolved, FeedbackSubmitted, FeedbackTriaged } from "./feedback.ts";
-import { TrackLiked, TrackPlayed, TrackUnliked } from "./listening.ts";
+import {
+  TrackLiked,
+  TrackPlayCount,
+  TrackPlayed,
+  TrackPlaysHourly,
+  TrackUnliked,
+  TrendingTracks,
+} from "./listening.ts";
+import { TrackDocument } from "./search.ts";
 
 export * from "./artist.ts";
 export * from "./auth.ts";
@@ -35,6 +44,7 @@ export * from "./common.ts";
 export * from "./content.ts";
 export * from "./feedback.ts";
 export * from "./listening.ts";
+export * from "./search.ts";
 
 /** Every event type, by service (alphabetically), then by name. */
 export const allEventTypes = [
@@ -49,6 +59,7 @@ export const allEventTypes = [
   TrackUpdated,
   CredentialSet,
   IdentityClaimed,
+  IdentityOwner,
   IdentityReleased,
   LoginFailed,
   LoginSucceeded,
@@ -60,15 +71,21 @@ export const allEventTypes = [
   CommentAdded,
   CommentDeleted,
   CommentEdited,
+  PostCommentCount,
   PostDeleted,
+  PostDetail,
   PostEdited,
   PostPublished,
   FeedbackResolved,
   FeedbackSubmitted,
   FeedbackTriaged,
   TrackLiked,
+  TrackPlayCount,
   TrackPlayed,
+  TrackPlaysHourly,
   TrackUnliked,
+  TrendingTracks,
+  TrackDocument,
 ] as const satisfies readonly EventType<unknown>[];
 
 /** Any event's decoded value. */

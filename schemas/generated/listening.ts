@@ -16,6 +16,20 @@ export interface TrackLiked {
   userId: string;
 }
 
+/** How often a track has been played, all time. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value. */
+export interface TrackPlayCount {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The track (the key of listening.track-play-counts). */
+  trackId: string;
+  /** Plays of the track since the beginning of listening.plays. */
+  plays: number;
+}
+
 /** Where a play came from: the web app, or the load simulator (exclude it from real statistics). */
 export type PlaySource = "web" | "simulator";
 
@@ -43,6 +57,24 @@ export interface TrackPlayed {
   source: PlaySource;
 }
 
+/** How often a track was played in one clock hour (a tumbling window of event time). Written once per track and hour, when the hour is final: 5 minutes after it ends (later plays are not counted). */
+export interface TrackPlaysHourly {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The track (the key of listening.track-plays-hourly). */
+  trackId: string;
+  /** Start of the hour (inclusive). */
+  windowStart: Date;
+  /** End of the hour (exclusive). */
+  windowEnd: Date;
+  /** Plays of the track with an event time in [windowStart, windowEnd). */
+  plays: number;
+}
+
 /** A listener took back their like of a track. */
 export interface TrackUnliked {
   /** Unique id of this event; consumers use it to drop duplicates. */
@@ -55,6 +87,30 @@ export interface TrackUnliked {
   trackId: string;
   /** The listener. */
   userId: string;
+}
+
+/** One track of the trending list. */
+export interface TrendingTrack {
+  /** The track. */
+  trackId: string;
+  /** Its plays in the window. */
+  plays: number;
+}
+
+/** The most played tracks of the last hour: the top tracks of the latest closed one-hour window (windows advance every 5 minutes). Derived state, written by a processor (processors/topologies/); the latest record per key is the current value. */
+export interface TrendingTracks {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** Start of the hour counted (inclusive). */
+  windowStart: Date;
+  /** End of the hour counted (exclusive). */
+  windowEnd: Date;
+  /** The most played tracks, most plays first (ties by track id); at most 10. */
+  tracks: TrendingTrack[];
 }
 
 export const TrackLiked: EventType<TrackLiked> = {
@@ -132,6 +188,85 @@ export const TrackLiked: EventType<TrackLiked> = {
           logicalType: "uuid",
         },
         doc: "The listener.",
+      },
+    ],
+  },
+};
+
+export const TrackPlayCount: EventType<TrackPlayCount> = {
+  name: "vobemusic.listening.TrackPlayCount",
+  topic: "listening.track-play-counts",
+  schema: {
+    type: "record",
+    name: "TrackPlayCount",
+    namespace: "vobemusic.listening",
+    doc: "How often a track has been played, all time. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "trackId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The track (the key of listening.track-play-counts).",
+      },
+      {
+        name: "plays",
+        type: {
+          type: "long",
+        },
+        doc: "Plays of the track since the beginning of listening.plays.",
       },
     ],
   },
@@ -257,6 +392,101 @@ export const TrackPlayed: EventType<TrackPlayed> = {
   },
 };
 
+export const TrackPlaysHourly: EventType<TrackPlaysHourly> = {
+  name: "vobemusic.listening.TrackPlaysHourly",
+  topic: "listening.track-plays-hourly",
+  schema: {
+    type: "record",
+    name: "TrackPlaysHourly",
+    namespace: "vobemusic.listening",
+    doc: "How often a track was played in one clock hour (a tumbling window of event time). Written once per track and hour, when the hour is final: 5 minutes after it ends (later plays are not counted).",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "trackId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The track (the key of listening.track-plays-hourly).",
+      },
+      {
+        name: "windowStart",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Start of the hour (inclusive).",
+      },
+      {
+        name: "windowEnd",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "End of the hour (exclusive).",
+      },
+      {
+        name: "plays",
+        type: {
+          type: "long",
+        },
+        doc: "Plays of the track with an event time in [windowStart, windowEnd).",
+      },
+    ],
+  },
+};
+
 export const TrackUnliked: EventType<TrackUnliked> = {
   name: "vobemusic.listening.TrackUnliked",
   topic: "listening.likes",
@@ -332,6 +562,116 @@ export const TrackUnliked: EventType<TrackUnliked> = {
           logicalType: "uuid",
         },
         doc: "The listener.",
+      },
+    ],
+  },
+};
+
+export const TrendingTracks: EventType<TrendingTracks> = {
+  name: "vobemusic.listening.TrendingTracks",
+  topic: "listening.trending",
+  schema: {
+    type: "record",
+    name: "TrendingTracks",
+    namespace: "vobemusic.listening",
+    doc: "The most played tracks of the last hour: the top tracks of the latest closed one-hour window (windows advance every 5 minutes). Derived state, written by a processor (processors/topologies/); the latest record per key is the current value.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "windowStart",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Start of the hour counted (inclusive).",
+      },
+      {
+        name: "windowEnd",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "End of the hour counted (exclusive).",
+      },
+      {
+        name: "tracks",
+        type: {
+          type: "array",
+          items: {
+            type: "record",
+            name: "TrendingTrack",
+            namespace: "vobemusic.listening",
+            doc: "One track of the trending list.",
+            fields: [
+              {
+                name: "trackId",
+                type: {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+                doc: "The track.",
+              },
+              {
+                name: "plays",
+                type: {
+                  type: "long",
+                },
+                doc: "Its plays in the window.",
+              },
+            ],
+          },
+        },
+        doc: "The most played tracks, most plays first (ties by track id); at most 10.",
       },
     ],
   },

@@ -141,12 +141,22 @@ describe("the topic catalog (schemas/catalog.ts)", () => {
     expect(new Set(subjects).size).toBe(subjects.length);
   });
 
-  it("keeps every system-of-record topic forever, and compacts only the credentials", () => {
+  it("keeps every topic's data forever; of the system of record, compacts only the credentials", () => {
     for (const t of catalog) {
       const configs = topicConfigs(t, 1);
       expect(configs["retention.ms"], t.name).toBe("-1");
       expect(configs["retention.bytes"], t.name).toBe("-1");
-      expect(t.cleanupPolicy, t.name).toBe(t.name === "auth.credentials" ? "compact" : "delete");
+      if (!t.derived) {
+        expect(t.cleanupPolicy, t.name).toBe(t.name === "auth.credentials" ? "compact" : "delete");
+      }
+    }
+  });
+
+  it("compacts derived tables (latest value per key, tombstones delete) and keeps derived facts", () => {
+    const derived = catalog.filter((t) => t.derived);
+    expect(derived.length).toBeGreaterThan(0);
+    for (const t of derived) {
+      expect(t.cleanupPolicy, t.name).toBe(t.tombstones ? "compact" : "delete");
     }
   });
 

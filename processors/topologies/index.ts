@@ -1,0 +1,109 @@
+/**
+ * The music topologies, by name. Each one is a function of its options (the Avro serdes,
+ * whose prefix is the topics' prefix) that returns a Topology; `reads`/`writes` are the
+ * event types the application's serdes must know.
+ */
+import type { EventType } from "../../schemas/event-type.ts";
+import {
+  AlbumCreated,
+  AlbumDeleted,
+  AlbumUpdated,
+  ArtistCreated,
+  ArtistDeleted,
+  ArtistUpdated,
+  CommentAdded,
+  CommentDeleted,
+  CommentEdited,
+  IdentityClaimed,
+  IdentityOwner,
+  IdentityReleased,
+  PostCommentCount,
+  PostDeleted,
+  PostDetail,
+  PostEdited,
+  PostPublished,
+  TrackCreated,
+  TrackDeleted,
+  TrackDocument,
+  TrackPlayCount,
+  TrackPlayed,
+  TrackPlaysHourly,
+  TrackUpdated,
+  TrendingTracks,
+} from "../../schemas/generated/index.ts";
+import type { Topology } from "../engine/index.ts";
+import type { TopologyOptions } from "./common.ts";
+import { identityOwnersTopology } from "./identity-owners.ts";
+import { playsPerTrackTopology } from "./plays-per-track.ts";
+import { postCommentCountsTopology } from "./post-comment-counts.ts";
+import { postDetailsTopology } from "./post-details.ts";
+import { trackDocumentsTopology } from "./track-documents.ts";
+import { trendingTopology } from "./trending-tracks.ts";
+
+export interface TopologyDefinition {
+  readonly description: string;
+  readonly build: (options: TopologyOptions) => Topology;
+  readonly reads: readonly EventType<unknown>[];
+  readonly writes: readonly EventType<unknown>[];
+}
+
+export const topologies = {
+  "plays-per-track": {
+    description: "plays per track, all time and per hour (final, 5 min grace)",
+    build: playsPerTrackTopology,
+    reads: [TrackPlayed],
+    writes: [TrackPlayCount, TrackPlaysHourly],
+  },
+  "trending-tracks": {
+    description: "the 10 most played tracks of the last hour, every 5 minutes",
+    build: trendingTopology,
+    reads: [TrackPlayed],
+    writes: [TrendingTracks],
+  },
+  "post-comment-counts": {
+    description: "comments per post (deletes subtract, edits do not count)",
+    build: postCommentCountsTopology,
+    reads: [CommentAdded, CommentEdited, CommentDeleted],
+    writes: [PostCommentCount],
+  },
+  "post-details": {
+    description: "posts with their artist and comment count",
+    build: postDetailsTopology,
+    reads: [
+      PostPublished,
+      PostEdited,
+      PostDeleted,
+      ArtistCreated,
+      ArtistUpdated,
+      ArtistDeleted,
+      PostCommentCount,
+    ],
+    writes: [PostDetail],
+  },
+  "track-documents": {
+    description: "search documents: tracks with their album and artist",
+    build: trackDocumentsTopology,
+    reads: [
+      TrackCreated,
+      TrackUpdated,
+      TrackDeleted,
+      AlbumCreated,
+      AlbumUpdated,
+      AlbumDeleted,
+      ArtistCreated,
+      ArtistUpdated,
+      ArtistDeleted,
+    ],
+    writes: [TrackDocument],
+  },
+  "identity-owners": {
+    description: "who holds each unique e-mail/username (first unreleased claim)",
+    build: identityOwnersTopology,
+    reads: [IdentityClaimed, IdentityReleased],
+    writes: [IdentityOwner],
+  },
+} as const satisfies Record<string, TopologyDefinition>;
+
+export type TopologyName = keyof typeof topologies;
+
+export const topologyNames = Object.keys(topologies) as TopologyName[];
