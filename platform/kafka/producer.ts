@@ -50,6 +50,26 @@ export interface KafkaTransaction {
 
 type Transaction = Awaited<ReturnType<Producer["beginTransaction"]>>;
 
+/** Bytes of keys, values and headers per produce request: well under the broker's 1 MiB. */
+const MAX_CHUNK_BYTES = 768 * 1024;
+
+function* chunksOf(records: readonly OutRecord[]): Iterable<readonly OutRecord[]> {
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as OutRecord;
+    let size = 70 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+    for (const [k, v] of Object.entries(r.headers ?? {})) size += k.length + v.length;
+    if (i > start && bytes + size > MAX_CHUNK_BYTES) {
+      yield records.slice(start, i);
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  if (start < records.length) yield records.slice(start);
+}
+
 export function createProducer(options: ProducerOptions): KafkaProducer {
   const producer = new Producer({
     clientId: options.clientId,
@@ -88,7 +108,23 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
     return counts;
   };
 
+  /**
+   * One produce request per chunk: the broker refuses a record batch over its
+   * message.max.bytes (1 MiB by default), and a commit of a busy interval can hold far
+   * more. Chunks go one after another, so records of a partition keep their order.
+   */
   const sendWith = async (
+    send: Producer["send"] | Transaction["send"],
+    target: Producer | Transaction,
+    records: readonly OutRecord[],
+  ): Promise<RecordPosition[]> => {
+    const positions: RecordPosition[] = [];
+    for (const chunk of chunksOf(records))
+      positions.push(...(await sendChunk(send, target, chunk)));
+    return positions;
+  };
+
+  const sendChunk = async (
     send: Producer["send"] | Transaction["send"],
     target: Producer | Transaction,
     records: readonly OutRecord[],

@@ -67,9 +67,13 @@ export const registryService: NativeService = {
   },
 
   async healthy() {
-    const response = await fetch(`http://127.0.0.1:${port}${registryCcompatPath}/subjects`, {
+    // Ready, not just listening: with kafkasql storage the registry answers HTTP before it
+    // has replayed its journal topic, and would call registered schemas unknown.
+    const response = await fetch(`http://127.0.0.1:${port}/health/ready`, {
       signal: AbortSignal.timeout(2000),
     });
-    return response.ok;
+    if (!response.ok) return false;
+    const body = (await response.json()) as { status?: string };
+    return body.status === "UP";
   },
 };

@@ -205,4 +205,30 @@ describe("Kafka transactions on the single-node broker", () => {
     const values = (await readTopic(output, 1, { settleMs: 500 })).map((r) => r.value?.toString());
     expect(values).toContain("after-empty");
   });
+
+  it("commits a transaction larger than the broker's batch limit (1 MiB), whole and in order", async () => {
+    const topic = uniqueName("tx-big");
+    await admin.createTopics([{ name: topic, partitions: 1 }]);
+    try {
+      const producer = createProducer({
+        brokers: brokers(),
+        clientId: "big",
+        transactionalId: uniqueName("big"),
+      });
+      const tx = await producer.transaction();
+      const records = Array.from({ length: 3_000 }, (_, i) =>
+        out(topic, "k", `${i}:${"x".repeat(1_000)}`),
+      );
+      const positions = await tx.send(records);
+      await tx.commit();
+      await producer.close();
+      expect(positions.map((p) => p.offset)).toEqual(records.map((_, i) => BigInt(i)));
+      const read = await readTopic(topic, 3_000, { settleMs: 500, timeoutMs: 30_000 });
+      expect(read.map((r) => Number(r.value?.toString().split(":")[0]))).toEqual(
+        records.map((_, i) => i),
+      );
+    } finally {
+      await admin.deleteTopics([topic]);
+    }
+  });
 });

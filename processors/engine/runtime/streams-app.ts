@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import {
+  brokerErrorNames,
   createAdmin,
   createFetcher,
   createGroupMember,
@@ -52,6 +53,16 @@ interface GlobalTable {
 }
 
 const DAY_MS = 86_400_000;
+const MAX_FAILED_COMMITS = 10;
+
+/** The error and what the broker said inside it (a client error wraps several). */
+function describeFailure(error: unknown): string {
+  const names = brokerErrorNames(error);
+  const inner = (error as { errors?: Error[] }).errors?.map((e) => e.message) ?? [];
+  const parts = [(error as Error).message, ...inner];
+  if (names.length > 0) parts.push(`broker: ${names.join(", ")}`);
+  return parts.join("; ");
+}
 
 /**
  * Runs a Topology against Kafka: one consumer-group member per instance, one task per
@@ -80,6 +91,7 @@ export class StreamsApp {
   private collected: CollectedRecord[] = [];
   private pendingAssignment: TopicPartition[] | undefined;
   private commitRequested = false;
+  private failedCommits = 0;
   private lastCommit = Date.now();
   private loop: Promise<void> | undefined;
   private running = false;
@@ -625,14 +637,23 @@ export class StreamsApp {
         );
       }
       // A rebalance (stale generation) or a broker hiccup: drop the interval's work and
-      // read again from the committed offsets.
-      console.warn(
-        `${this.config.applicationId}: commit failed, rewinding: ${(error as Error).message}`,
-      );
+      // read again from the committed offsets. The same failure over and over is not a
+      // hiccup: stop instead of rewinding forever.
+      this.failedCommits += 1;
+      const reason = describeFailure(error);
+      if (this.failedCommits >= MAX_FAILED_COMMITS) {
+        throw new Error(
+          `${this.config.applicationId}: ${this.failedCommits} commits in a row failed: ${reason}`,
+          { cause: error },
+        );
+      }
+      console.warn(`${this.config.applicationId}: commit failed, rewinding: ${reason}`);
+      await sleep(Math.min(5_000, 100 * 2 ** this.failedCommits));
       this.discardUncommitted();
       await this.seekToCommitted(tasks.flatMap((t) => [...t.positions.values()].map((p) => p.tp)));
       return;
     }
+    this.failedCommits = 0;
     this.collected = [];
     let at = outputs.length;
     tasks.forEach((task, i) => {
