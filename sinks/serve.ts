@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 /**
  * `vobe serve sinks`: every view's sink in one process until SIGINT/SIGTERM. Prints
  * "sinks running" once every sink has started (tests and `vobe start` wait for it).
@@ -47,12 +48,22 @@ export async function runSinks(endpoints: Endpoints, options: ServeOptions = {})
   const { views, engine } = await selectViews(endpoints, options);
   const runtime = createSinkRuntime(endpoints);
   const served = await serveSinks(runtime, views, { ...options, log });
-  log.info("sinks running");
+  // `vobe start` waits on /health; a sink that cannot keep up still answers (lag is in
+  // `vobe sinks status`), a process that died does not.
+  const port = Number(process.env.VOBE_SINKS_PORT ?? 9465);
+  const health = createServer((request, response) => {
+    const ok = request.url === "/health";
+    response.writeHead(ok ? 200 : 404, { "content-type": "application/json" });
+    response.end(ok ? JSON.stringify({ ok: true, views: views.map((v) => v.name) }) : "");
+  });
+  await new Promise<void>((resolve) => health.listen(port, "127.0.0.1", resolve));
+  log.info(`sinks running (health on :${port})`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
   log.info("sinks stopping");
+  health.close();
   await served.stop();
   await runtime.close();
   await engine?.close();

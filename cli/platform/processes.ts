@@ -16,6 +16,7 @@ interface PlatformProcess {
 
 const apiPort = Number(process.env.VOBE_API_PORT ?? 8080);
 const processorsPort = Number(process.env.VOBE_PROCESSORS_PORT ?? 9464);
+const sinksPort = Number(process.env.VOBE_SINKS_PORT ?? 9465);
 const answers = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
 
 export const platformProcesses: readonly PlatformProcess[] = [
@@ -31,6 +32,13 @@ export const platformProcesses: readonly PlatformProcess[] = [
     command: ["serve", "processors"],
     endpoint: `http://127.0.0.1:${processorsPort}/metrics`,
     healthy: () => answers(`http://127.0.0.1:${processorsPort}/health`),
+    startupTimeoutMs: 180_000,
+  },
+  {
+    name: "sinks",
+    command: ["serve", "sinks"],
+    endpoint: `http://127.0.0.1:${sinksPort}/health`,
+    healthy: () => answers(`http://127.0.0.1:${sinksPort}/health`),
     startupTimeoutMs: 180_000,
   },
 ];
