@@ -2,6 +2,8 @@ import avro from "avsc";
 import type { RegistryApi } from "../platform/registry/confluent-api.ts";
 import { logicalTypes } from "../platform/registry/logical-types.ts";
 import { type EventType, subjectOf } from "../schemas/event-type.ts";
+import { compileWireWriter, UnsupportedSchemaError, type WireWriter } from "./avro-writer.ts";
+import type { Envelope } from "./envelope.ts";
 
 /** A value that does not fit its event's schema; nothing was produced. */
 export class EventValidationError extends Error {
@@ -25,7 +27,13 @@ export class SchemaNotRegisteredError extends Error {
 }
 
 function describe(value: unknown): string {
-  const text = value instanceof Date ? value.toISOString() : JSON.stringify(value);
+  // An invalid Date has no ISO form (toISOString throws): it is shown as such.
+  const text =
+    value instanceof Date
+      ? Number.isNaN(value.getTime())
+        ? "Invalid Date"
+        : value.toISOString()
+      : JSON.stringify(value);
   return text === undefined ? "undefined" : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -42,7 +50,15 @@ export const platformAvroType: AvroTypeFactory = (schema) =>
 export interface EventEncoder<T> {
   readonly schemaId: number;
   encode(value: T): Buffer;
+  /**
+   * The same bytes as `encode({ ...envelope, ...payload })`, without building the merged
+   * value: each field is read from the payload, then from the envelope.
+   */
+  encodeParts(envelope: Envelope, payload: object): Buffer;
 }
+
+/** For `encode(value)`: a whole value, nothing to take from an envelope. */
+const noEnvelope = Object.freeze({});
 
 export async function createEncoder<T>(
   registry: Pick<RegistryApi, "lookup">,
@@ -53,29 +69,52 @@ export async function createEncoder<T>(
   const schemaId = await registry.lookup(subject, JSON.stringify(event.schema));
   if (schemaId === null) throw new SchemaNotRegisteredError(subject);
   const type = avroType(event.schema);
-  // Encoded straight after the 5-byte header into a scratch buffer, then copied out once:
-  // no per-record concat. The scratch grows when a record does not fit.
+  const writer = avroType === platformAvroType ? wireWriterOf(type, schemaId) : undefined;
+  // The reference path, and the fallback for every value the compiled writer does not
+  // accept: avsc writes it, or names the invalid fields. Encoded straight after the
+  // 5-byte header into a scratch buffer, then copied out once; the scratch grows when a
+  // record does not fit.
   let scratch = Buffer.alloc(4096);
+  const encodeWithAvsc = (value: unknown): Buffer => {
+    let end: number;
+    try {
+      end = type.encode(value, scratch, 5);
+      while (end < 0) {
+        scratch = Buffer.alloc(scratch.length * 2 - end);
+        end = type.encode(value, scratch, 5);
+      }
+    } catch {
+      throw new EventValidationError(event.name, invalidFields(type, value));
+    }
+    const out = Buffer.allocUnsafe(end);
+    scratch.copy(out, 5, 5, end);
+    out.writeUInt8(0, 0);
+    out.writeInt32BE(schemaId, 1);
+    return out;
+  };
+  if (!writer) {
+    return {
+      schemaId,
+      encode: encodeWithAvsc,
+      encodeParts: (envelope, payload) => encodeWithAvsc({ ...envelope, ...payload }),
+    };
+  }
   return {
     schemaId,
-    encode(value: T): Buffer {
-      let end: number;
-      try {
-        end = type.encode(value, scratch, 5);
-        while (end < 0) {
-          scratch = Buffer.alloc(scratch.length * 2 - end);
-          end = type.encode(value, scratch, 5);
-        }
-      } catch {
-        throw new EventValidationError(event.name, invalidFields(type, value));
-      }
-      const out = Buffer.allocUnsafe(end);
-      scratch.copy(out, 5, 5, end);
-      out.writeUInt8(0, 0);
-      out.writeInt32BE(schemaId, 1);
-      return out;
-    },
+    encode: (value) => writer(noEnvelope, value as object) ?? encodeWithAvsc(value),
+    encodeParts: (envelope, payload) =>
+      writer(envelope, payload) ?? encodeWithAvsc({ ...envelope, ...payload }),
   };
+}
+
+/** The compiled writer of a type (producers/avro-writer.ts), or none: avsc then does it all. */
+function wireWriterOf(type: avro.Type, schemaId: number): WireWriter | undefined {
+  try {
+    return compileWireWriter(type, schemaId);
+  } catch (error) {
+    if (error instanceof UnsupportedSchemaError) return undefined;
+    throw error;
+  }
 }
 
 /** Only on the failure path: every field of `value` that the type refuses, by path. */

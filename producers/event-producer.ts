@@ -1,4 +1,4 @@
-import type { KafkaProducer, RecordPosition } from "../platform/kafka/index.ts";
+import type { KafkaProducer, OutRecord, RecordPosition } from "../platform/kafka/index.ts";
 import type { RegistryApi } from "../platform/registry/confluent-api.ts";
 import { type EventType, subjectOf } from "../schemas/event-type.ts";
 import {
@@ -58,29 +58,48 @@ export function createEventProducer(options: {
     return encoder as Promise<EventEncoder<T>>;
   };
 
+  // The encoders already resolved, by EventType object: the per-event lookup of a batch
+  // is then an identity check, not a subject string and a Map of promises.
+  const resolved = new WeakMap<EventType<unknown>, EventEncoder<unknown>>();
+  const resolve = async (type: EventType<unknown>): Promise<EventEncoder<unknown>> => {
+    const encoder = await encoderFor(type);
+    resolved.set(type, encoder);
+    return encoder;
+  };
+
   const publishAll = async (
     events: ReadonlyArray<PendingEvent<Envelope>>,
   ): Promise<PublishedEvent[]> => {
-    const records = [];
-    const ids: string[] = [];
-    // One lookup per event type in the batch, not one await per event.
-    const ready = new Map<string, EventEncoder<unknown>>();
-    for (const event of events) {
-      const subject = subjectOf(event.type);
-      if (!ready.has(subject)) ready.set(subject, await encoderFor(event.type));
+    const n = events.length;
+    // Every encoder first (one lookup per event type in the batch), so a missing schema
+    // fails the batch before anything is encoded.
+    const encoders = new Array<EventEncoder<unknown>>(n);
+    let lastType: EventType<unknown> | undefined;
+    let last: EventEncoder<unknown> | undefined;
+    for (let i = 0; i < n; i++) {
+      const type = (events[i] as PendingEvent<Envelope>).type;
+      if (type !== lastType || last === undefined) {
+        last = resolved.get(type) ?? (await resolve(type));
+        lastType = type;
+      }
+      encoders[i] = last;
     }
-    for (const event of events) {
-      const encoder = ready.get(subjectOf(event.type)) as EventEncoder<unknown>;
-      const env = envelope(event.context);
-      const value = encoder.encode({ ...env, ...event.payload } as Envelope);
-      ids.push(env.eventId);
-      records.push({
+    const records = new Array<OutRecord>(n);
+    const ids = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const event = events[i] as PendingEvent<Envelope>;
+      const context = event.context;
+      const env = envelope(context);
+      // Envelope and payload go to the encoder separately: no merged object per event.
+      const value = (encoders[i] as EventEncoder<unknown>).encodeParts(env, event.payload);
+      ids[i] = env.eventId;
+      records[i] = {
         topic: event.type.topic,
         key: Buffer.from(event.key),
         value,
-        headers: headersFor(event.type.name, env.eventId, event.context),
+        headers: headersFor(event.type.name, env.eventId, context),
         timestamp: BigInt(env.occurredAt.getTime()),
-      });
+      };
     }
     const positions = await options.producer.send(records);
     return positions.map((position, i) => ({ ...position, eventId: ids[i] as string }));

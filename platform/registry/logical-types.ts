@@ -24,8 +24,45 @@ export function isUuid(value: string): boolean {
   }
   return true;
 }
-const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/;
 const dayMs = 86_400_000;
+
+/** The value of the ASCII digits of `s` from `from` to `to` (exclusive), or -1. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * The days since 1970-01-01 of a real "YYYY-MM-DD" calendar day, or undefined: what the
+ * date logical type writes, without a regular expression or a Date per value (the
+ * producers' compiled writers call it too). A day is real when it round-trips through
+ * Date.UTC: month 1-12, day within the month (2025-02-30 is not), and a year from 0100 on,
+ * because Date.UTC reads years 0-99 as 1900-1999.
+ */
+export function calendarDays(value: unknown): number | undefined {
+  if (typeof value !== "string" || value.length !== 10) return undefined;
+  if (value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return undefined;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 7);
+  const day = digits(value, 8, 10);
+  if (year < 100 || month < 1 || month > 12 || day < 1) return undefined;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const length =
+    month === 2
+      ? leap
+        ? 29
+        : 28
+      : month === 4 || month === 6 || month === 9 || month === 11
+        ? 30
+        : 31;
+  if (day > length) return undefined;
+  return Date.UTC(year, month - 1, day) / dayMs;
+}
 
 function shown(value: unknown): string {
   return value instanceof Date
@@ -74,6 +111,8 @@ export class TimestampMillisType extends avro.types.LogicalType {
   }
 
   protected override _resolve(type: avro.Type) {
+    // A writer of the same logical type hands over its already-converted value.
+    if (type.typeName === "logical:timestamp-millis") return (value: Date) => value;
     return readsFrom(type, "timestamp-millis", ["long", "int"])
       ? (value: number) => new Date(value)
       : undefined;
@@ -90,16 +129,16 @@ export class DateType extends avro.types.LogicalType {
   }
 
   protected override _toValue(value: unknown): number {
-    const match = typeof value === "string" ? datePattern.exec(value) : null;
-    const ms = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
-    // Date.UTC rolls 2025-02-30 over into March; only a day that round-trips is a real one.
-    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) {
+    const days = calendarDays(value);
+    if (days === undefined) {
       throw new Error(`not a calendar date: ${shown(value)} (expected "YYYY-MM-DD")`);
     }
-    return ms / dayMs;
+    return days;
   }
 
   protected override _resolve(type: avro.Type) {
+    // A writer of the same logical type hands over its already-converted "YYYY-MM-DD".
+    if (type.typeName === "logical:date") return (value: string) => value;
     return readsFrom(type, "date", ["int"]) ? (days: number) => this._fromValue(days) : undefined;
   }
 }

@@ -8,6 +8,7 @@ import {
   EventValidationError,
   eventHeaders,
   SchemaNotRegisteredError,
+  systemActor,
 } from "../../producers/index.ts";
 import { applyCatalog } from "../../schemas/apply.ts";
 import { catalog, prefixedCatalog } from "../../schemas/catalog.ts";
@@ -80,6 +81,36 @@ describe("the producer layer", () => {
     const decoded = (await registry.decode(record?.value as Buffer)) as TrackPlayed;
     expect(decoded).toMatchObject({ ...payload, eventId: published.eventId, actor: context.actor });
     expect(decoded.occurredAt).toBeInstanceOf(Date);
+  });
+
+  it("writes a batch that reads back as published, for the system and a listener alike", async () => {
+    const payloads = Array.from({ length: 20 }, play);
+    const contexts = payloads.map((p, i) =>
+      i % 2 === 0
+        ? { actor: systemActor }
+        : { actor: { userId: p.userId, role: "listener" as const }, causationId: randomUUID() },
+    );
+    const published = await events.publishAll(
+      payloads.map((payload, i) => ({
+        type: played,
+        key: payload.trackId,
+        payload,
+        context: contexts[i],
+      })) as never,
+    );
+    // The first test's event, then these 20.
+    const records = await readTopic(played.topic, 21, { settleMs: 500 });
+    const byId = new Map(published.map((p, i) => [p.eventId, i]));
+    let seen = 0;
+    for (const record of records) {
+      const decoded = (await registry.decode(record.value as Buffer)) as TrackPlayed;
+      const i = byId.get(decoded.eventId);
+      if (i === undefined) continue;
+      seen++;
+      expect(decoded).toMatchObject({ ...payloads[i], actor: contexts[i]?.actor });
+      expect(record.key?.toString()).toBe(payloads[i]?.trackId);
+    }
+    expect(seen).toBe(20);
   });
 
   it("refuses an invalid event naming its fields, and writes nothing of the batch", async () => {
