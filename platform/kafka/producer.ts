@@ -92,13 +92,20 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
   });
 
   const partitionCounts = async (topics: string[]): Promise<Map<string, number>> => {
-    // A missing topic is an answer, not a transient fault: ask once without retries
-    // (the client would otherwise retry it for minutes), then retry other failures.
-    const metadata = await producer.metadata({ topics, retries: 0 }).catch((error: unknown) => {
-      const missing = topics.find((t) => String((error as Error).message).includes(t));
-      if (missing) throw new Error(`topic ${missing} does not exist`, { cause: error });
-      return producer.metadata({ topics });
-    });
+    // The client retries an unknown topic for minutes. A topic created a moment ago may
+    // not be known to every broker yet, so ask a few times over ~2 s, then say it is missing.
+    let metadata: Awaited<ReturnType<Producer["metadata"]>> | undefined;
+    for (let attempt = 0; metadata === undefined; attempt++) {
+      try {
+        metadata = await producer.metadata({ topics, retries: 0 });
+      } catch (error) {
+        const missing = topics.find((t) => String((error as Error).message).includes(t));
+        if (!missing) metadata = await producer.metadata({ topics });
+        else if (attempt >= 10)
+          throw new Error(`topic ${missing} does not exist`, { cause: error });
+        else await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
     const counts = new Map<string, number>();
     for (const topic of topics) {
       const meta = metadata.topics.get(topic);
@@ -132,7 +139,9 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
     if (records.length === 0) return [];
     const counts = await partitionCounts([...new Set(records.map((r) => r.topic))]);
     // We choose partitions ourselves (Java-compatible) so we know where each record lands.
-    const partitions = records.map((r) => partitionFor(r.key, counts.get(r.topic) ?? 1));
+    const partitions = records.map(
+      (r) => r.partition ?? partitionFor(r.key, counts.get(r.topic) ?? 1),
+    );
     const result = await send.call(target as never, {
       messages: records.map((r, i) => ({
         topic: r.topic,

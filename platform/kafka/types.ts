@@ -6,6 +6,8 @@ export interface OutRecord {
   headers?: Record<string, string | Buffer>;
   /** Event time in ms; the broker's append time when absent. */
   timestamp?: bigint;
+  /** Chosen by the caller (the streams runtime partitions at its sinks); hashed from the key otherwise. */
+  partition?: number;
 }
 
 /** Where a written record landed: what the write API returns and read-your-writes waits for. */

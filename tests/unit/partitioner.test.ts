@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { partitionFor } from "../../platform/kafka/partitioner.ts";
+import { murmur2, partitionFor } from "../../platform/kafka/partitioner.ts";
 
 // murmur2 values from Apache Kafka's own UtilsTest, so our partitions match Java
 // producers, Kafka Streams and ksqlDB writing to the same topics.
@@ -21,5 +21,11 @@ describe("partitionFor", () => {
 
   it("sends keyless records to partition 0", () => {
     expect(partitionFor(null, 6)).toBe(0);
+  });
+});
+
+describe("murmur2", () => {
+  it.each(javaMurmur2)("hashes %s as Java does", (key, expected) => {
+    expect(murmur2(Buffer.from(key))).toBe(expected);
   });
 });
