@@ -59,7 +59,11 @@ function* chunksOf(records: readonly OutRecord[]): Iterable<readonly OutRecord[]
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as OutRecord;
     let size = 70 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-    for (const [k, v] of Object.entries(r.headers ?? {})) size += k.length + v.length;
+    if (r.headers) {
+      const entries = r.headers instanceof Map ? r.headers : Object.entries(r.headers);
+      for (const [k, v] of entries as Iterable<[string, string | Buffer]>)
+        size += k.length + v.length;
+    }
     if (i > start && bytes + size > MAX_CHUNK_BYTES) {
       yield records.slice(start, i);
       start = i;

@@ -3,7 +3,8 @@ export interface OutRecord {
   topic: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers?: Record<string, string | Buffer>;
+  /** A record of names to values, or a map (what a consumed record carries, passed on as is). */
+  headers?: Record<string, string | Buffer> | ReadonlyMap<string, Buffer>;
   /** Event time in ms; the broker's append time when absent. */
   timestamp?: bigint;
   /** Chosen by the caller (the streams runtime partitions at its sinks); hashed from the key otherwise. */

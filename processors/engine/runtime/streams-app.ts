@@ -12,6 +12,7 @@ import {
   isFenced,
   type KafkaAdmin,
   type KafkaProducer,
+  type OutRecord,
   partitionFor,
   partitionKey,
   type RecordPosition,
@@ -707,15 +708,13 @@ export class StreamsApp {
   }
 }
 
-function toOutRecord(record: CollectedRecord) {
-  const headers: Record<string, Buffer> = {};
-  for (const [k, v] of record.headers) headers[k] = v;
+function toOutRecord(record: CollectedRecord): OutRecord {
   return {
     topic: record.topic,
     partition: record.partition,
     key: record.key,
     value: record.value,
-    headers,
+    headers: record.headers,
     timestamp: BigInt(Math.trunc(record.timestamp)),
   };
 }

@@ -17,11 +17,9 @@ export class TransactionalBytesStore implements BytesStore {
     return this.base.get(key);
   }
 
+  /** Takes ownership of the buffers: typed stores hand over freshly serialized ones. */
   put(key: Buffer, value: Buffer | null): void {
-    this.overlay.set(key.toString("latin1"), {
-      key: Buffer.from(key),
-      value: value ? Buffer.from(value) : null,
-    });
+    this.overlay.set(key.toString("latin1"), { key, value });
   }
 
   *range(from?: Buffer, to?: Buffer): Iterable<[Buffer, Buffer]> {

@@ -23,10 +23,14 @@ export const Serdes = {
   },
 
   /** The bytes as they are (copied, so a caller cannot change what was stored). */
+  /**
+   * Bytes as they are, without a copy: fetched buffers are never reused and stores copy
+   * what they keep, so the only rule is not to mutate a Buffer after handing it on.
+   */
   bytes(): Serde<Buffer> {
     return nullSafe(
-      (value) => Buffer.from(value),
-      (bytes) => Buffer.from(bytes),
+      (value) => value,
+      (bytes) => bytes,
     );
   },
 
