@@ -262,13 +262,8 @@ async function untilCommitted(
 
 async function newOutput(name: string): Promise<string> {
   const output = `${prefix}.${name}.out`;
-  // One commit sends everything buffered as ONE produce request (platform/kafka's send()
-  // does not split), and one fetch can return ~4 MB per input partition: with the default
-  // 1 MB max.message.bytes the engine's commit fails with MESSAGE_TOO_LARGE, rewinds and
-  // retries for ever on a backlog. Raised on every output topic, ceilings' included.
-  await admin.createTopics([
-    { name: output, partitions: PARTITIONS, config: { "max.message.bytes": String(64 << 20) } },
-  ]);
+  // Default topic configs: platform/kafka chunks sends under the broker's 1 MiB limit.
+  await admin.createTopics([{ name: output, partitions: PARTITIONS }]);
   return output;
 }
 
