@@ -42,17 +42,29 @@ export const eventHeaders = {
   traceparent: "traceparent",
 } as const;
 
+const typeNames = new Map<string, Buffer>();
+
+/**
+ * The headers of one event, already as bytes: the event type's name is encoded once per
+ * type, and the event id once even when it is the correlation id too.
+ */
 export function headersFor(
   eventType: string,
   eventId: string,
   context: EventContext,
-): Record<string, string> {
-  const headers: Record<string, string> = {
-    [eventHeaders.eventType]: eventType,
-    [eventHeaders.eventId]: eventId,
-    [eventHeaders.correlationId]: context.correlationId ?? eventId,
-  };
-  if (context.causationId) headers[eventHeaders.causationId] = context.causationId;
-  if (context.traceparent) headers[eventHeaders.traceparent] = context.traceparent;
+): Map<string, Buffer> {
+  let type = typeNames.get(eventType);
+  if (!type) {
+    type = Buffer.from(eventType);
+    typeNames.set(eventType, type);
+  }
+  const id = Buffer.from(eventId, "latin1");
+  const headers = new Map<string, Buffer>([
+    [eventHeaders.eventType, type],
+    [eventHeaders.eventId, id],
+    [eventHeaders.correlationId, context.correlationId ? Buffer.from(context.correlationId) : id],
+  ]);
+  if (context.causationId) headers.set(eventHeaders.causationId, Buffer.from(context.causationId));
+  if (context.traceparent) headers.set(eventHeaders.traceparent, Buffer.from(context.traceparent));
   return headers;
 }
