@@ -30,6 +30,7 @@ import { createAuth, jwtSecretFromEnv } from "./http/auth.ts";
 import { installErrorHandler } from "./http/error-handler.ts";
 import { requestId } from "./http/request-context.ts";
 import listeningPlugin from "./listening/plugin.ts";
+import { type ReadPlacement, registerReads } from "./read/index.ts";
 import { createSharedViews } from "./state/shared-views.ts";
 import type { ViewSource } from "./state/topic-view.ts";
 
@@ -40,6 +41,8 @@ export interface AppOptions {
   jwtSecret?: string;
   jwtTtlSeconds?: number;
   logger?: FastifyServerOptions["logger"];
+  /** Where the read routes find the views (tests: their own schemas and index aliases). */
+  reads?: ReadPlacement;
 }
 
 /** Commands are small; 413 beyond this. The plays batch route allows more (500 plays). */
@@ -97,6 +100,12 @@ export async function buildApp(options: AppOptions) {
   for (const [service, plugin] of Object.entries(plugins)) {
     await app.register(plugin, { prefix: `/api/${service}`, ctx });
   }
+  await registerReads(app, {
+    ctx,
+    endpoints: options.endpoints,
+    ...(options.topicPrefix ? { topicPrefix: options.topicPrefix } : {}),
+    ...(options.reads ? { placement: options.reads } : {}),
+  });
   await app.ready();
   return app;
 }

@@ -1,0 +1,229 @@
+/**
+ * GET /api/artist/artists (by name), /artists/:id (with its albums), /albums/:id (with its
+ * tracks in order), /tracks/:id, from the artist view. Deleted entities are not found.
+ */
+import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
+import { notFound } from "../http/errors.ts";
+import { IdParams } from "../http/schemas.ts";
+import type { ReadPluginOptions } from "./context.ts";
+import { decodeCursor, limitOf, page } from "./cursor.ts";
+import {
+  iso,
+  NullableString,
+  Page,
+  pagination,
+  Query,
+  readResponses,
+  Timestamp,
+  waitForAfter,
+} from "./http.ts";
+
+const Artist = Type.Object(
+  {
+    artistId: Type.String(),
+    ownerUserId: Type.String(),
+    name: Type.String(),
+    country: NullableString,
+    genres: Type.Array(Type.String()),
+    bio: NullableString,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+
+const Album = Type.Object(
+  {
+    albumId: Type.String(),
+    artistId: Type.String(),
+    title: Type.String(),
+    releaseDate: Type.String({ format: "date" }),
+    genre: Type.String(),
+    coverUrl: NullableString,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+
+const Track = Type.Object(
+  {
+    trackId: Type.String(),
+    albumId: Type.String(),
+    artistId: Type.String(),
+    title: Type.String(),
+    durationMs: Type.Integer(),
+    trackNumber: Type.Integer(),
+    genre: Type.String(),
+    explicit: Type.Boolean(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+
+type Row = Record<string, unknown>;
+
+const artist = (r: Row) => ({
+  artistId: r.artist_id as string,
+  ownerUserId: r.owner_user_id as string,
+  name: r.name as string,
+  country: r.country as string | null,
+  genres: r.genres as string[],
+  bio: r.bio as string | null,
+  createdAt: iso(r.created_at as Date) as string,
+  updatedAt: iso(r.updated_at as Date) as string,
+});
+
+const album = (r: Row) => ({
+  albumId: r.album_id as string,
+  artistId: r.artist_id as string,
+  title: r.title as string,
+  releaseDate: r.release as string,
+  genre: r.genre as string,
+  coverUrl: r.cover_url as string | null,
+  createdAt: iso(r.created_at as Date) as string,
+  updatedAt: iso(r.updated_at as Date) as string,
+});
+
+const track = (r: Row) => ({
+  trackId: r.track_id as string,
+  albumId: r.album_id as string,
+  artistId: r.artist_id as string,
+  title: r.title as string,
+  durationMs: r.duration_ms as number,
+  trackNumber: r.track_number as number,
+  genre: r.genre as string,
+  explicit: r.explicit as boolean,
+  createdAt: iso(r.created_at as Date) as string,
+  updatedAt: iso(r.updated_at as Date) as string,
+});
+
+// A `date` column as text: pg would make a local-midnight Date of it.
+const albumColumns =
+  "album_id, artist_id, title, to_char(release_date, 'YYYY-MM-DD') as release, genre, cover_url, created_at, updated_at";
+
+const artistReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { reads }) => {
+  const view = reads.views.reader("artist");
+  const preHandler = waitForAfter(view);
+  const t = view.table;
+  const tags = ["artist"];
+
+  app.get(
+    "/artists",
+    {
+      schema: {
+        tags,
+        summary: "Artists by name (keyset pages)",
+        querystring: Query(pagination),
+        response: readResponses({ 200: Page(Artist) }),
+      },
+      preHandler,
+    },
+    async (req) => {
+      const limit = limitOf(req.query.limit);
+      const after = decodeCursor("artists", "text", req.query.cursor);
+      const rows = await view.query<Row>(
+        `select * from ${t("artists")}
+          where not deleted and ($1::text is null or (name, artist_id) > ($1::text, $2::uuid))
+          order by name, artist_id limit $3`,
+        [after?.key ?? null, after?.id ?? null, limit + 1],
+      );
+      return page(
+        "artists",
+        rows,
+        limit,
+        (r) => ({ key: r.name as string, id: r.artist_id as string }),
+        artist,
+      );
+    },
+  );
+
+  app.get(
+    "/artists/:id",
+    {
+      schema: {
+        tags,
+        summary: "An artist with their albums (by release date)",
+        params: IdParams,
+        querystring: Query({}),
+        response: readResponses({
+          200: Type.Object(
+            { ...Artist.properties, albums: Type.Array(Album) },
+            { additionalProperties: false },
+          ),
+        }),
+      },
+      preHandler,
+    },
+    async (req) => {
+      const [a] = await view.query<Row>(
+        `select * from ${t("artists")} where artist_id = $1 and not deleted`,
+        [req.params.id],
+      );
+      if (!a) throw notFound("artist", req.params.id, "params.id");
+      const albums = await view.query<Row>(
+        `select ${albumColumns} from ${t("albums")}
+          where artist_id = $1 and not deleted order by release_date, album_id`,
+        [req.params.id],
+      );
+      return { ...artist(a), albums: albums.map(album) };
+    },
+  );
+
+  app.get(
+    "/albums/:id",
+    {
+      schema: {
+        tags,
+        summary: "An album with its tracks in order",
+        params: IdParams,
+        querystring: Query({}),
+        response: readResponses({
+          200: Type.Object(
+            { ...Album.properties, tracks: Type.Array(Track) },
+            { additionalProperties: false },
+          ),
+        }),
+      },
+      preHandler,
+    },
+    async (req) => {
+      const [a] = await view.query<Row>(
+        `select ${albumColumns} from ${t("albums")} where album_id = $1 and not deleted`,
+        [req.params.id],
+      );
+      if (!a) throw notFound("album", req.params.id, "params.id");
+      const tracks = await view.query<Row>(
+        `select * from ${t("tracks")}
+          where album_id = $1 and not deleted order by track_number, track_id`,
+        [req.params.id],
+      );
+      return { ...album(a), tracks: tracks.map(track) };
+    },
+  );
+
+  app.get(
+    "/tracks/:id",
+    {
+      schema: {
+        tags,
+        summary: "A track",
+        params: IdParams,
+        querystring: Query({}),
+        response: readResponses({ 200: Track }),
+      },
+      preHandler,
+    },
+    async (req) => {
+      const [tr] = await view.query<Row>(
+        `select * from ${t("tracks")} where track_id = $1 and not deleted`,
+        [req.params.id],
+      );
+      if (!tr) throw notFound("track", req.params.id, "params.id");
+      return track(tr);
+    },
+  );
+};
+
+export default artistReads;

@@ -1,0 +1,109 @@
+/** GET /api/content/posts (the feed: newest first, deleted excluded) and /posts/:id. */
+import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
+import { notFound } from "../http/errors.ts";
+import { IdParams } from "../http/schemas.ts";
+import type { ReadPluginOptions } from "./context.ts";
+import { decodeCursor, limitOf, page } from "./cursor.ts";
+import {
+  iso,
+  NullableString,
+  Page,
+  pagination,
+  Query,
+  readResponses,
+  Timestamp,
+  waitForAfter,
+} from "./http.ts";
+
+const Post = Type.Object(
+  {
+    postId: Type.String(),
+    authorId: Type.String(),
+    artistId: NullableString,
+    title: Type.String(),
+    body: Type.String(),
+    publishedAt: Timestamp,
+    editedAt: Type.Union([Timestamp, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
+interface PostRow {
+  post_id: string;
+  author_id: string;
+  artist_id: string | null;
+  title: string;
+  body: string;
+  published_at: Date;
+  edited_at: Date | null;
+  /** published_at as Postgres' JSON text: microseconds kept, for the cursor. */
+  k: string;
+}
+
+const post = (r: PostRow) => ({
+  postId: r.post_id,
+  authorId: r.author_id,
+  artistId: r.artist_id,
+  title: r.title,
+  body: r.body,
+  publishedAt: iso(r.published_at) as string,
+  editedAt: iso(r.edited_at),
+});
+
+const columns =
+  "post_id, author_id, artist_id, title, body, published_at, edited_at, to_json(published_at) #>> '{}' as k";
+
+const contentReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { reads }) => {
+  const view = reads.views.reader("content");
+  const preHandler = waitForAfter(view);
+  const tags = ["content"];
+
+  app.get(
+    "/posts",
+    {
+      schema: {
+        tags,
+        summary: "The feed: posts, newest first (keyset pages; deleted posts are left out)",
+        querystring: Query(pagination),
+        response: readResponses({ 200: Page(Post) }),
+      },
+      preHandler,
+    },
+    async (req) => {
+      const limit = limitOf(req.query.limit);
+      const after = decodeCursor("feed", "timestamp", req.query.cursor);
+      const rows = await view.query<PostRow>(
+        `select ${columns} from ${view.table("posts")}
+          where not deleted
+            and ($1::timestamptz is null or (published_at, post_id) < ($1::timestamptz, $2::uuid))
+          order by published_at desc, post_id desc limit $3`,
+        [after?.key ?? null, after?.id ?? null, limit + 1],
+      );
+      return page("feed", rows, limit, (r) => ({ key: r.k, id: r.post_id }), post);
+    },
+  );
+
+  app.get(
+    "/posts/:id",
+    {
+      schema: {
+        tags,
+        summary: "A post (a deleted post is not found)",
+        params: IdParams,
+        querystring: Query({}),
+        response: readResponses({ 200: Post }),
+      },
+      preHandler,
+    },
+    async (req) => {
+      const [p] = await view.query<PostRow>(
+        `select ${columns} from ${view.table("posts")} where post_id = $1 and not deleted`,
+        [req.params.id],
+      );
+      if (!p) throw notFound("post", req.params.id, "params.id");
+      return post(p);
+    },
+  );
+};
+
+export default contentReads;

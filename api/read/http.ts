@@ -1,0 +1,109 @@
+/**
+ * What every read route shares: the `after`/`wait` query parameters and the hook that
+ * waits for them, `cursor`/`limit`, and the response schemas (the route's answer, the
+ * shared error shape, and 504 position_not_reached).
+ */
+import { type TProperties, type TSchema, Type } from "@fastify/type-provider-typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { ErrorReply, responses } from "../http/schemas.ts";
+import { formatPosition, parsePositions } from "./positions.ts";
+import type { ViewReader } from "./views.ts";
+
+export const defaultWaitMs = 2_000;
+export const maxWaitMs = 10_000;
+
+/** Read-your-writes: accepted by every read route. */
+export const consistency = {
+  after: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 6_000,
+      description:
+        "Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them",
+    }),
+  ),
+  wait: Type.Optional(
+    Type.String({
+      pattern: "^(?:[0-9]{1,4}|10000)$",
+      description: `How long to wait for \`after\`, in ms (0..${maxWaitMs}, default ${defaultWaitMs}); then 504 position_not_reached`,
+    }),
+  ),
+};
+
+/** Keyset pagination: `cursor` from the previous page's nextCursor, `limit` 1..100 (default 20). */
+export const pagination = {
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 2_000 })),
+  limit: Type.Optional(
+    Type.String({ pattern: "^(?:[1-9][0-9]?|100)$", description: "1..100, default 20" }),
+  ),
+};
+
+/** A route's querystring: its own parameters plus `after` and `wait`; nothing else. */
+export const Query = <P extends TProperties>(properties: P) =>
+  Type.Object({ ...properties, ...consistency }, { additionalProperties: false });
+
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object(
+    { items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) },
+    { additionalProperties: false },
+  );
+
+export const Unreached = Type.Object({
+  position: Type.String(),
+  topic: Type.String(),
+  partition: Type.Integer(),
+  offset: Type.String(),
+  viewNextOffset: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** 504: the view did not consume past `after` in time. */
+export const NotReachedReply = Type.Object({
+  error: Type.Object({
+    code: Type.Literal("position_not_reached"),
+    message: Type.String(),
+    view: Type.String(),
+    unreached: Type.Array(Unreached),
+  }),
+});
+
+export function readResponses<S extends Record<number, TSchema>>(success: S) {
+  return { ...responses(success), 500: ErrorReply, 504: NotReachedReply };
+}
+
+export const Timestamp = Type.String({ format: "date-time" });
+export const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+export const iso = (value: Date | string | null | undefined): string | null =>
+  value === null || value === undefined
+    ? null
+    : value instanceof Date
+      ? value.toISOString()
+      : value;
+
+/**
+ * A preHandler: with `after`, waits (bounded by `wait`) until `reader`'s view has consumed
+ * past every position, else answers 504 position_not_reached naming what was not reached.
+ */
+export function waitForAfter(reader: ViewReader) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const { after, wait } = (request.query ?? {}) as { after?: string; wait?: string };
+    if (after === undefined) return;
+    const positions = parsePositions(after, reader);
+    const timeoutMs = wait === undefined ? defaultWaitMs : Number(wait);
+    const unreached = await reader.waitFor(positions, timeoutMs);
+    if (unreached.length === 0) return;
+    request.log.info({ unreached }, "position not reached");
+    return reply.status(504).send({
+      error: {
+        code: "position_not_reached",
+        message: `the ${reader.name} view has not consumed past ${unreached
+          .map((u) => u.position)
+          .join(", ")} within ${timeoutMs} ms; retry later with the same after`,
+        view: reader.name,
+        unreached,
+      },
+    });
+  };
+}
+
+export { formatPosition };

@@ -1,0 +1,125 @@
+/**
+ * The views the read routes query: each service's Postgres view through its stable schema
+ * (`<schemaPrefix><view>`, e.g. `content.posts`; docs/adr/010-sinks.md), one small pool per
+ * database, opened on first use. A route reads only its own service's view.
+ */
+import { databaseUrlFor, type Endpoints } from "../../platform/config/endpoints.ts";
+import { createPool, type Pool } from "../../platform/postgres/pool.ts";
+import type { SearchEngine } from "../../platform/search/engine.ts";
+import { quote } from "../../sinks/engine/rows.ts";
+import { searchView } from "../../sinks/search/view.ts";
+import { postgresViews } from "../../sinks/views.ts";
+import { unavailable } from "../http/errors.ts";
+import { type ReadPosition, type Unreached, waitForPositions } from "./positions.ts";
+
+export type ViewName =
+  | "auth"
+  | "artist"
+  | "content"
+  | "comment"
+  | "feedback"
+  | "listening"
+  | "chat"
+  | "search";
+
+export interface ReadPlacement {
+  /** Put in front of each view's stable schema (tests run their sinks under their own). */
+  schemaPrefix?: string;
+  /** Put in front of the search aliases (tests). */
+  indexPrefix?: string;
+}
+
+export interface ViewReader {
+  readonly name: ViewName;
+  /** The topics the view reads (prefixed as the app's): the only ones `after` may name. */
+  readonly topics: ReadonlySet<string>;
+  /** `schema.table` of the view's stable schema, quoted, for SQL. */
+  table(name: string): string;
+  query<R>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** What is still not reached after waiting up to `timeoutMs` (empty: everything is). */
+  waitFor(positions: readonly ReadPosition[], timeoutMs: number): Promise<Unreached[]>;
+}
+
+/** Postgres failures that mean "the view cannot be read now", not "the request is wrong". */
+const unavailableCodes = new Set([
+  "3D000", // the database does not exist (the sinks never ran)
+  "3F000", // the schema does not exist
+  "42P01", // the table does not exist (the view has not been made live yet)
+  "57P01", // admin shutdown
+  "57P03", // cannot connect now (starting up)
+  "53300", // too many connections
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+]);
+
+export function createReadViews(
+  endpoints: Endpoints,
+  options: ReadPlacement & { topicPrefix?: string } = {},
+) {
+  const pools = new Map<string, Pool>();
+  const poolOf = (database: string) => {
+    let pool = pools.get(database);
+    if (!pool) {
+      pool = createPool(databaseUrlFor(endpoints, database), 4);
+      pools.set(database, pool);
+    }
+    return pool;
+  };
+  // The search view's definition is read for its topics only; it never reaches an engine.
+  const definitions = [...postgresViews, searchView({ engine: {} as SearchEngine })];
+  const readers = new Map<ViewName, ViewReader>();
+
+  const reader = (name: ViewName): ViewReader => {
+    const known = readers.get(name);
+    if (known) return known;
+    const definition = definitions.find((v) => v.name === name);
+    if (!definition) throw new Error(`no view ${name}`);
+    const schema = quote(`${options.schemaPrefix ?? ""}${name}`);
+    const topics = new Set(definition.events.map((e) => `${options.topicPrefix ?? ""}${e.topic}`));
+    const query = async <R>(sql: string, params: unknown[] = []): Promise<R[]> => {
+      try {
+        return (await poolOf(definition.database).query(sql, params)).rows as R[];
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code && unavailableCodes.has(code)) {
+          throw unavailable(
+            "view_unavailable",
+            `the ${name} view cannot be read now (${code}: ${(error as Error).message})`,
+          );
+        }
+        throw error;
+      }
+    };
+    const made: ViewReader = {
+      name,
+      topics,
+      table: (table) => `${schema}.${quote(table)}`,
+      query,
+      waitFor: (positions, timeoutMs) =>
+        waitForPositions(
+          positions,
+          async (wanted) => {
+            const rows = await query<{ topic: string; partition: number; next_offset: string }>(
+              `select topic, partition, next_offset from ${schema}.sink_offsets where topic = any($1::text[])`,
+              [wanted],
+            );
+            return new Map(rows.map((r) => [`${r.topic}:${r.partition}`, BigInt(r.next_offset)]));
+          },
+          timeoutMs,
+        ),
+    };
+    readers.set(name, made);
+    return made;
+  };
+
+  return {
+    reader,
+    async close() {
+      await Promise.all([...pools.values()].map((p) => p.end()));
+      pools.clear();
+    },
+  };
+}
+
+export type ReadViews = ReturnType<typeof createReadViews>;
