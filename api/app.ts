@@ -1,7 +1,7 @@
 /**
- * Builds the write API: one Fastify plugin per service under /api/<service>, every route
- * with JSON schemas (validation, serialization and the OpenAPI document at /api/openapi.json
- * come from the same declaration).
+ * Builds the API: one Fastify plugin per service under /api/<service> (its commands, and
+ * reads from its own view), every route with JSON schemas (validation, serialization and
+ * the OpenAPI document at /api/openapi.json come from the same declaration).
  *
  *   const app = await buildApp({ endpoints });                      // the real topics
  *   const app = await buildApp({ endpoints, topicPrefix: "test.x." }); // a prefixed catalog (tests)
@@ -79,7 +79,7 @@ export async function buildApp(options: AppOptions) {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: "VobeMusic write API", version: "1.0.0" },
+      info: { title: "VobeMusic API", version: "1.0.0" },
       components: {
         securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
       },
