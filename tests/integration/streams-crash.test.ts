@@ -3,10 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProducer } from "../../platform/kafka/index.ts";
 import { brokers, testAdmin, uniqueName } from "../support/kafka.ts";
 import { killHard, spawnTs, waitForLine } from "../support/processes.ts";
-import { decodeLong, eventually, readAll, valuesByKey } from "../support/streams.ts";
+import {
+  CountingInput,
+  decodeLong,
+  eventually,
+  expectExactCounts,
+  readAll,
+  valuesByKey,
+} from "../support/streams.ts";
 
 const keys = Array.from({ length: 25 }, (_, i) => `key-${i}`);
 
@@ -47,48 +53,33 @@ describe.each([false, true])(
           "crashy",
           String(persistent),
         ]);
-      const producer = createProducer({ brokers: brokers(), clientId: "input" });
-      const expected = new Map<string, number>();
-      let sent = 0;
-      const produceSome = async (n: number) => {
-        const batch = [];
-        for (let i = 0; i < n; i++, sent++) {
-          const key = keys[sent % keys.length] as string;
-          expected.set(key, (expected.get(key) ?? 0) + 1);
-          batch.push({ topic: input, key: Buffer.from(key), value: Buffer.from(`v${sent}`) });
-        }
-        await producer.send(batch);
-      };
+      const feed = new CountingInput(input, keys);
 
       let child = start();
       await waitForLine(child, "running");
       for (let kill = 0; kill < 4; kill++) {
         // Input keeps arriving while the app runs; the kill lands while it commits.
         for (let i = 0; i < 6; i++) {
-          await produceSome(150);
+          await feed.produce(150);
           await sleep(60);
         }
         await killHard(child);
         child = start();
         await waitForLine(child, "running");
       }
-      await produceSome(500);
-      await producer.close();
+      await feed.produce(500);
+      await feed.close();
 
-      const done = (m: Map<string, number[]>) =>
-        [...expected].every(([k, n]) => (m.get(k)?.length ?? 0) >= n);
       const outputs = await eventually(
         async () => valuesByKey(await readAll(output), decodeLong),
-        done,
+        feed.reached,
         90_000,
       );
       await killHard(child);
 
       // Counted independently from the input: every key's outputs are 1..n, no repeat, no gap.
-      expect(sent).toBe(4 * 6 * 150 + 500);
-      for (const [key, n] of expected) {
-        expect(outputs.get(key), key).toEqual(Array.from({ length: n }, (_, i) => i + 1));
-      }
+      expect(feed.total).toBe(4 * 6 * 150 + 500);
+      expectExactCounts(outputs, feed.expected);
     });
   },
 );

@@ -3,11 +3,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProducer } from "../../platform/kafka/index.ts";
 import { StreamsApp } from "../../processors/engine/runtime/streams-app.ts";
 import { countingTopology } from "../support/fixtures/counting-topology.ts";
 import { brokers, testAdmin, uniqueName } from "../support/kafka.ts";
-import { decodeLong, eventually, readAll, valuesByKey } from "../support/streams.ts";
+import {
+  CountingInput,
+  decodeLong,
+  eventually,
+  expectExactCounts,
+  readAll,
+  valuesByKey,
+} from "../support/streams.ts";
 
 const keys = Array.from({ length: 30 }, (_, i) => `key-${i}`);
 
@@ -41,18 +47,8 @@ describe("several instances of one application", () => {
         instanceId,
         endpoint: `${instanceId}.example:8080`,
       });
-    const producer = createProducer({ brokers: brokers(), clientId: "input" });
-    const expected = new Map<string, number>();
-    let sent = 0;
-    const produce = async (n: number) => {
-      const batch = [];
-      for (let i = 0; i < n; i++, sent++) {
-        const key = keys[sent % keys.length] as string;
-        expected.set(key, (expected.get(key) ?? 0) + 1);
-        batch.push({ topic: input, key: Buffer.from(key), value: Buffer.from(`v${sent}`) });
-      }
-      await producer.send(batch);
-    };
+    const feed = new CountingInput(input, keys);
+    const produce = (n: number) => feed.produce(n);
 
     const first = app("first");
     await first.start();
@@ -91,22 +87,20 @@ describe("several instances of one application", () => {
       await produce(50);
       await sleep(100);
     }
-    await producer.close();
+    await feed.close();
     await eventually(
       async () => first.localTasks().length,
       (n) => n === 4,
       30_000,
     );
 
-    const done = (m: Map<string, number[]>) =>
-      [...expected].every(([k, n]) => (m.get(k)?.length ?? 0) >= n);
     const outputs = await eventually(
       async () => valuesByKey(await readAll(output), decodeLong),
-      done,
+      feed.reached,
       60_000,
     );
-    for (const [key, n] of expected) {
-      expect(outputs.get(key), key).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expectExactCounts(outputs, feed.expected);
+    for (const [key, n] of feed.expected) {
       expect(first.keyValueStore<string, number>("counts").get(key)).toBe(n);
     }
     await first.stop();

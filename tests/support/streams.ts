@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { createFetcher, type InRecord } from "../../platform/kafka/index.ts";
+import { expect } from "vitest";
+import { createFetcher, createProducer, type InRecord } from "../../platform/kafka/index.ts";
 import { brokers, testAdmin } from "./kafka.ts";
 
 /** Every committed record of a topic, from offset 0 to its current end. */
@@ -62,4 +63,51 @@ export async function eventually<T>(
     value = await read();
   }
   return value;
+}
+
+/**
+ * Input for the counting tests: records spread round-robin over `keys`, remembering how
+ * many each key got, so the expected counts never depend on what the app wrote.
+ */
+export class CountingInput {
+  readonly expected = new Map<string, number>();
+  private sent = 0;
+  private readonly producer = createProducer({ brokers: brokers(), clientId: "counting-input" });
+
+  constructor(
+    readonly topic: string,
+    readonly keys: readonly string[],
+  ) {}
+
+  get total(): number {
+    return this.sent;
+  }
+
+  async produce(count: number): Promise<void> {
+    const batch = [];
+    for (let i = 0; i < count; i++, this.sent++) {
+      const key = this.keys[this.sent % this.keys.length] as string;
+      this.expected.set(key, (this.expected.get(key) ?? 0) + 1);
+      batch.push({ topic: this.topic, key: Buffer.from(key), value: Buffer.from(`v${this.sent}`) });
+    }
+    await this.producer.send(batch);
+  }
+
+  /** True once every key has at least its expected number of outputs. */
+  reached = (outputs: Map<string, number[]>): boolean =>
+    [...this.expected].every(([key, n]) => (outputs.get(key)?.length ?? 0) >= n);
+
+  close(): Promise<void> {
+    return this.producer.close();
+  }
+}
+
+/** Each key's outputs must read 1, 2, …, n: no repeat, no gap. */
+export function expectExactCounts(
+  outputs: Map<string, number[]>,
+  expected: Map<string, number>,
+): void {
+  for (const [key, n] of expected) {
+    expect(outputs.get(key), key).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  }
 }
