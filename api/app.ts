@@ -5,6 +5,7 @@
  *
  *   const app = await buildApp({ endpoints });                      // the real topics
  *   const app = await buildApp({ endpoints, topicPrefix: "test.x." }); // a prefixed catalog (tests)
+ *   const app = await buildApp({ endpoints, gateway: { services: { comment: url } } }); // api/gateway
  *   await app.listen({ port: 8080 }); … await app.close();          // close() releases Kafka clients
  */
 import { randomUUID } from "node:crypto";
@@ -26,6 +27,14 @@ import type { ApiContext } from "./context.ts";
 import { createAtomicWriter } from "./events/atomic.ts";
 import { eventTypes } from "./events/event-types.ts";
 import feedbackPlugin from "./feedback/plugin.ts";
+import {
+  type GatewayOptions,
+  localOnly,
+  registerEdge,
+  registerGateway,
+  servesLocally,
+} from "./gateway/index.ts";
+import { remoteDocs } from "./gateway/openapi.ts";
 import { createAuth, jwtSecretFromEnv } from "./http/auth.ts";
 import { installErrorHandler } from "./http/error-handler.ts";
 import { requestId } from "./http/request-context.ts";
@@ -43,6 +52,11 @@ export interface AppOptions {
   logger?: FastifyServerOptions["logger"];
   /** Where the read routes find the views (tests: their own schemas and index aliases). */
   reads?: ReadPlacement;
+  /**
+   * Remote services, `only`, CORS origins, rate limits, breakers (docs/adr/013-gateway.md).
+   * Default: every service in this process, rate limits off (server.ts reads the env).
+   */
+  gateway?: GatewayOptions;
 }
 
 /** Commands are small; 413 beyond this. The plays batch route allows more (500 plays). */
@@ -67,6 +81,8 @@ export async function buildApp(options: AppOptions) {
     reply.header("x-request-id", request.id);
   });
   installErrorHandler(app);
+  const gateway = options.gateway ?? {};
+  const clients = await registerEdge(app, gateway);
 
   const ctx = createContext(options, app.log);
   // Schema ids are looked up now: a catalog that was never applied fails at start-up.
@@ -85,8 +101,13 @@ export async function buildApp(options: AppOptions) {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/api/docs" });
-  app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  // Services that run elsewhere bring their paths from their own document.
+  const docs = remoteDocs(gateway);
+  await app.register(swaggerUi, {
+    routePrefix: "/api/docs",
+    transformSpecification: (doc) => docs.mergeCached(doc),
+  });
+  app.get("/api/openapi.json", { schema: { hide: true } }, async () => docs.merge(app.swagger()));
 
   const plugins = {
     auth: authPlugin,
@@ -98,14 +119,17 @@ export async function buildApp(options: AppOptions) {
     chat: chatPlugin,
   };
   for (const [service, plugin] of Object.entries(plugins)) {
-    await app.register(plugin, { prefix: `/api/${service}`, ctx });
+    if (servesLocally(gateway, service)) {
+      await app.register(plugin, { prefix: `/api/${service}`, ctx });
+    }
   }
-  await registerReads(app, {
+  await registerReads(localOnly(app, gateway), {
     ctx,
     endpoints: options.endpoints,
     ...(options.topicPrefix ? { topicPrefix: options.topicPrefix } : {}),
     ...(options.reads ? { placement: options.reads } : {}),
   });
+  await registerGateway(app, gateway, clients);
   await app.ready();
   return app;
 }

@@ -1,16 +1,20 @@
 /**
  * Runs the write API until SIGINT/SIGTERM. VOBE_API_PORT (default 8080), VOBE_API_HOST
- * (default 127.0.0.1: not exposed beyond this machine unless asked).
+ * (default 127.0.0.1: not exposed beyond this machine unless asked). The gateway's settings
+ * (remote services, VOBE_API_ONLY, CORS, rate limits) come from the env: see
+ * gatewayOptionsFromEnv in api/gateway/config.ts.
  *
  *   const server = await startServer({ endpoints });   // resolves once listening
  *   await server.close();
  */
 import type { Endpoints } from "../platform/config/endpoints.ts";
 import { buildApp } from "./app.ts";
+import { gatewayOptionsFromEnv } from "./gateway/index.ts";
 
 export async function startServer(options: { endpoints: Endpoints; port?: number; host?: string }) {
   const app = await buildApp({
     endpoints: options.endpoints,
+    gateway: gatewayOptionsFromEnv(process.env),
     logger: { level: process.env.VOBE_LOG_LEVEL ?? "info" },
   });
   const port = options.port ?? Number(process.env.VOBE_API_PORT ?? 8080);

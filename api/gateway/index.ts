@@ -1,0 +1,127 @@
+/**
+ * The gateway (docs/adr/013-gateway.md): one origin for the web app. Around the service
+ * plugins it adds security headers, CORS, rate limits, the forwarding of services that run
+ * in other processes, and the compositions (GET /api/content/posts/:id/detail).
+ *
+ *   await registerEdge(app, options);       // before the service plugins: hooks apply to all
+ *   …register the local services, filtered by servesLocally(options, service)…
+ *   await registerGateway(app, options);    // proxies and compositions
+ */
+import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import type { FastifyInstance } from "fastify";
+import { createClients, internalHeader, type ServiceClients } from "./clients.ts";
+import {
+  defaultCorsOrigins,
+  defaultRateLimit,
+  type GatewayOptions,
+  isService,
+  servesLocally,
+  services,
+} from "./config.ts";
+import detailRoutes from "./detail.ts";
+import proxyRoutes from "./proxy.ts";
+
+export type { GatewayOptions, Service } from "./config.ts";
+export { gatewayOptionsFromEnv, servesLocally } from "./config.ts";
+
+const authRoutes = new Set(["/api/auth/login", "/api/auth/signup"]);
+
+/** Security headers, CORS and rate limits: registered before every route. */
+export async function registerEdge(
+  app: FastifyInstance,
+  options: GatewayOptions,
+): Promise<ServiceClients> {
+  const clients = createClients(app, options);
+  app.addHook("onClose", async () => clients.close());
+
+  await app.register(helmet, {
+    // The API answers JSON; the only HTML is the Swagger UI, served from 'self' with its
+    // own inline styles (helmet's default style-src allows 'unsafe-inline').
+    contentSecurityPolicy: {
+      directives: { "img-src": ["'self'", "data:", "validator.swagger.io"] },
+    },
+    // The web app on another dev origin reads the answers through CORS.
+    crossOriginResourcePolicy: { policy: "same-site" },
+  });
+  if (options.only) return clients; // a service behind a gateway: the gateway does the rest
+
+  await app.register(cors, {
+    origin: options.corsOrigins ?? defaultCorsOrigins,
+    methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+    allowedHeaders: ["authorization", "content-type", "x-request-id", "traceparent"],
+    exposedHeaders: [
+      "x-request-id",
+      "retry-after",
+      "x-ratelimit-limit",
+      "x-ratelimit-remaining",
+      "x-ratelimit-reset",
+    ],
+    maxAge: 600,
+  });
+
+  if (options.rateLimit !== false && options.rateLimit !== undefined) {
+    const limits = { ...defaultRateLimit, ...options.rateLimit };
+    const isAuth = (request: { method: string; url: string }) =>
+      request.method === "POST" && authRoutes.has(pathOf(request.url));
+    await app.register(rateLimit, {
+      global: true,
+      timeWindow: limits.timeWindowMs,
+      // login and sign-up have their own, smaller buckets per IP.
+      max: (request) => (isAuth(request) ? limits.authMax : limits.max),
+      keyGenerator: (request) =>
+        isAuth(request) ? `${request.ip}|${pathOf(request.url)}` : request.ip,
+      // The gateway's own in-process calls are part of a request already counted.
+      allowList: (request) => request.headers[internalHeader] === clients.internalToken,
+    });
+  }
+  return clients;
+}
+
+/** The forwarding of remote services and the compositions: after the local services. */
+export async function registerGateway(
+  app: FastifyInstance,
+  options: GatewayOptions,
+  clients: ServiceClients,
+): Promise<void> {
+  if (options.only) return;
+  for (const service of services) {
+    const base = options.services?.[service];
+    if (!base || servesLocally(options, service)) continue;
+    await app.register(proxyRoutes, {
+      service,
+      base,
+      timeoutMs: options.proxyTimeoutMs ?? 15_000,
+    });
+  }
+  await app.register(detailRoutes, { clients });
+}
+
+/**
+ * Hands registerReads (api/read/index.ts) an app that skips the plugins of services not
+ * served here: it registers each under `/api/<service>`.
+ */
+export function localOnly(app: FastifyInstance, options: GatewayOptions): FastifyInstance {
+  return new Proxy(app, {
+    get(target, key) {
+      if (key === "register") {
+        return (plugin: never, opts?: { prefix?: string }) => {
+          const service = /^\/api\/([^/]+)/.exec(opts?.prefix ?? "")?.[1];
+          if (service && isService(service) && !servesLocally(options, service)) {
+            return Promise.resolve();
+          }
+          return target.register(plugin, opts as never);
+        };
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+const pathOf = (url: string) => {
+  const q = url.indexOf("?");
+  const path = q === -1 ? url : url.slice(0, q);
+  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+};
