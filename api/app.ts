@@ -39,6 +39,7 @@ import { createAuth, jwtSecretFromEnv } from "./http/auth.ts";
 import { installErrorHandler } from "./http/error-handler.ts";
 import { requestId } from "./http/request-context.ts";
 import listeningPlugin from "./listening/plugin.ts";
+import { liveRoutes } from "./live/index.ts";
 import { type ReadPlacement, registerReads } from "./read/index.ts";
 import { createSharedViews } from "./state/shared-views.ts";
 import type { ViewSource } from "./state/topic-view.ts";
@@ -130,6 +131,11 @@ export async function buildApp(options: AppOptions) {
     ...(options.reads ? { placement: options.reads } : {}),
   });
   await registerGateway(app, gateway, clients);
+  await app.register(liveRoutes, {
+    prefix: "/api/live",
+    source: ctx.viewSource,
+    ...(options.topicPrefix ? { topicPrefix: options.topicPrefix } : {}),
+  });
   await app.ready();
   return app;
 }
