@@ -157,7 +157,9 @@ export function run(
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ["pipe", "pipe", "pipe"],
+      // No stdin unless there is input: a child that exits at once (a fast `tar`, `mvn`)
+      // would otherwise make our write of nothing fail with EPIPE.
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
     let output = "";
     child.stdout?.on("data", (chunk) => {
@@ -178,6 +180,11 @@ export function run(
           ),
         );
     });
-    child.stdin?.end(options.input ?? "");
+    if (options.input !== undefined) {
+      child.stdin?.on("error", () => {
+        // The child closed its stdin early; its exit code says whether that mattered.
+      });
+      child.stdin?.end(options.input);
+    }
   });
 }
