@@ -34,6 +34,31 @@ import {
 } from "../engine/index.ts";
 import { indexDefinitions, type SearchIndex, searchIndices } from "./mappings.ts";
 
+/** The columns a created and an updated event of an entity both set (created also un-deletes). */
+const artistColumns = (e: ArtistUpdated) => ({
+  artist_id: e.artistId,
+  name: e.name,
+  country: e.country,
+  genres: e.genres,
+  bio: e.bio,
+});
+const albumColumns = (e: AlbumUpdated) => ({
+  album_id: e.albumId,
+  artist_id: e.artistId,
+  title: e.title,
+  release_date: e.releaseDate,
+  genre: e.genre,
+});
+const trackColumns = (e: TrackUpdated) => ({
+  track_id: e.trackId,
+  album_id: e.albumId,
+  artist_id: e.artistId,
+  title: e.title,
+  genre: e.genre,
+  duration_ms: e.durationMs,
+  explicit: e.explicit,
+});
+
 export interface SearchViewOptions {
   engine: SearchEngine;
   /** Put in front of every index and alias name (tests); lower case. */
@@ -242,26 +267,11 @@ export function searchView(options: SearchViewOptions): ViewDefinition {
     state: (scope) => new SearchBatch(scope, options),
     handlers: [
       on(ArtistCreated, (e, b, r) => {
-        b.rows.upsert("artists", artist, {
-          artist_id: e.artistId,
-          name: e.name,
-          country: e.country,
-          genres: e.genres,
-          bio: e.bio,
-          deleted: false,
-          ...written(r),
-        });
+        b.rows.upsert("artists", artist, { ...artistColumns(e), deleted: false, ...written(r) });
         b.artists.add(e.artistId);
       }),
       on(ArtistUpdated, (e, b, r) => {
-        b.rows.patch("artists", artist, {
-          artist_id: e.artistId,
-          name: e.name,
-          country: e.country,
-          genres: e.genres,
-          bio: e.bio,
-          ...written(r),
-        });
+        b.rows.patch("artists", artist, { ...artistColumns(e), ...written(r) });
         b.artists.add(e.artistId);
       }),
       on(ArtistDeleted, (e, b, r) => {
@@ -269,26 +279,11 @@ export function searchView(options: SearchViewOptions): ViewDefinition {
         b.artists.add(e.artistId);
       }),
       on(AlbumCreated, (e, b, r) => {
-        b.rows.upsert("albums", album, {
-          album_id: e.albumId,
-          artist_id: e.artistId,
-          title: e.title,
-          release_date: e.releaseDate,
-          genre: e.genre,
-          deleted: false,
-          ...written(r),
-        });
+        b.rows.upsert("albums", album, { ...albumColumns(e), deleted: false, ...written(r) });
         b.albums.add(e.albumId);
       }),
       on(AlbumUpdated, (e, b, r) => {
-        b.rows.patch("albums", album, {
-          album_id: e.albumId,
-          artist_id: e.artistId,
-          title: e.title,
-          release_date: e.releaseDate,
-          genre: e.genre,
-          ...written(r),
-        });
+        b.rows.patch("albums", album, { ...albumColumns(e), ...written(r) });
         b.albums.add(e.albumId);
       }),
       on(AlbumDeleted, (e, b, r) => {
@@ -296,30 +291,11 @@ export function searchView(options: SearchViewOptions): ViewDefinition {
         b.albums.add(e.albumId);
       }),
       on(TrackCreated, (e, b, r) => {
-        b.rows.upsert("tracks", track, {
-          track_id: e.trackId,
-          album_id: e.albumId,
-          artist_id: e.artistId,
-          title: e.title,
-          genre: e.genre,
-          duration_ms: e.durationMs,
-          explicit: e.explicit,
-          deleted: false,
-          ...written(r),
-        });
+        b.rows.upsert("tracks", track, { ...trackColumns(e), deleted: false, ...written(r) });
         b.tracks.add(e.trackId);
       }),
       on(TrackUpdated, (e, b, r) => {
-        b.rows.patch("tracks", track, {
-          track_id: e.trackId,
-          album_id: e.albumId,
-          artist_id: e.artistId,
-          title: e.title,
-          genre: e.genre,
-          duration_ms: e.durationMs,
-          explicit: e.explicit,
-          ...written(r),
-        });
+        b.rows.patch("tracks", track, { ...trackColumns(e), ...written(r) });
         b.tracks.add(e.trackId);
       }),
       on(TrackDeleted, (e, b, r) => {

@@ -20,6 +20,33 @@ const checkDuration = (ms: number) => {
   if (ms < 0) throw new RejectedRecord(`durationMs ${ms} is negative`);
 };
 
+/** The columns a created and an updated event of an entity both set. */
+const artistColumns = (e: ArtistUpdated) => ({
+  artist_id: e.artistId,
+  name: e.name,
+  country: e.country,
+  genres: e.genres,
+  bio: e.bio,
+});
+const albumColumns = (e: AlbumUpdated) => ({
+  album_id: e.albumId,
+  artist_id: e.artistId,
+  title: e.title,
+  release_date: e.releaseDate,
+  genre: e.genre,
+  cover_url: e.coverUrl,
+});
+const trackColumns = (e: TrackUpdated) => ({
+  track_id: e.trackId,
+  album_id: e.albumId,
+  artist_id: e.artistId,
+  title: e.title,
+  duration_ms: e.durationMs,
+  track_number: e.trackNumber,
+  genre: e.genre,
+  explicit: e.explicit,
+});
+
 /** Artists, albums and tracks (artist database). */
 export const artistView = defineView<RowWriter>({
   name: "artist",
@@ -39,12 +66,8 @@ export const artistView = defineView<RowWriter>({
   handlers: [
     on(ArtistCreated, (e, rows, r) =>
       rows.upsert("artists", artist, {
-        artist_id: e.artistId,
+        ...artistColumns(e),
         owner_user_id: e.ownerUserId,
-        name: e.name,
-        country: e.country,
-        genres: e.genres,
-        bio: e.bio,
         deleted: false,
         created_at: e.occurredAt,
         updated_at: e.occurredAt,
@@ -53,11 +76,7 @@ export const artistView = defineView<RowWriter>({
     ),
     on(ArtistUpdated, (e, rows, r) =>
       rows.patch("artists", artist, {
-        artist_id: e.artistId,
-        name: e.name,
-        country: e.country,
-        genres: e.genres,
-        bio: e.bio,
+        ...artistColumns(e),
         updated_at: e.occurredAt,
         ...written(r),
       }),
@@ -72,12 +91,7 @@ export const artistView = defineView<RowWriter>({
     ),
     on(AlbumCreated, (e, rows, r) =>
       rows.upsert("albums", album, {
-        album_id: e.albumId,
-        artist_id: e.artistId,
-        title: e.title,
-        release_date: e.releaseDate,
-        genre: e.genre,
-        cover_url: e.coverUrl,
+        ...albumColumns(e),
         deleted: false,
         created_at: e.occurredAt,
         updated_at: e.occurredAt,
@@ -86,12 +100,7 @@ export const artistView = defineView<RowWriter>({
     ),
     on(AlbumUpdated, (e, rows, r) =>
       rows.patch("albums", album, {
-        album_id: e.albumId,
-        artist_id: e.artistId,
-        title: e.title,
-        release_date: e.releaseDate,
-        genre: e.genre,
-        cover_url: e.coverUrl,
+        ...albumColumns(e),
         updated_at: e.occurredAt,
         ...written(r),
       }),
@@ -107,14 +116,7 @@ export const artistView = defineView<RowWriter>({
     on(TrackCreated, (e, rows, r) => {
       checkDuration(e.durationMs);
       rows.upsert("tracks", track, {
-        track_id: e.trackId,
-        album_id: e.albumId,
-        artist_id: e.artistId,
-        title: e.title,
-        duration_ms: e.durationMs,
-        track_number: e.trackNumber,
-        genre: e.genre,
-        explicit: e.explicit,
+        ...trackColumns(e),
         deleted: false,
         created_at: e.occurredAt,
         updated_at: e.occurredAt,
@@ -124,14 +126,7 @@ export const artistView = defineView<RowWriter>({
     on(TrackUpdated, (e, rows, r) => {
       checkDuration(e.durationMs);
       rows.patch("tracks", track, {
-        track_id: e.trackId,
-        album_id: e.albumId,
-        artist_id: e.artistId,
-        title: e.title,
-        duration_ms: e.durationMs,
-        track_number: e.trackNumber,
-        genre: e.genre,
-        explicit: e.explicit,
+        ...trackColumns(e),
         updated_at: e.occurredAt,
         ...written(r),
       });
