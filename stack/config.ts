@@ -33,7 +33,8 @@ export const stackConfig = {
 export type StackConfig = typeof stackConfig;
 
 export const stackPaths = {
-  artifacts: resolve(stackConfig.home, "artifacts"),
+  // A second stack (a test's own Postgres or search engine) shares the downloads.
+  artifacts: resolve(process.env.VOBE_STACK_ARTIFACTS ?? resolve(stackConfig.home, "artifacts")),
   data: (service: string) => resolve(stackConfig.home, "data", service),
   conf: (service: string) => resolve(stackConfig.home, "conf", service),
   log: (service: string) => resolve(stackConfig.home, "logs", `${service}.log`),

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { stackDown, stackStatus, stackUp } from "../../stack/stack.ts";
+import { serviceByName, stackDown, stackStatus, stackUp } from "../../stack/stack.ts";
 import { say } from "../output.ts";
 
 export function registerStackCommands(program: Command): void {
@@ -10,9 +10,11 @@ export function registerStackCommands(program: Command): void {
   stack
     .command("up")
     .description("start every service (idempotent) and wait until each is healthy")
-    .action(async () => {
+    .argument("[services...]", "only these services (and none they depend on)")
+    .action(async (names: string[]) => {
       const began = Date.now();
-      const started = await stackUp(say);
+      const only = names.length > 0 ? names.map(serviceByName) : undefined;
+      const started = await stackUp(say, only);
       say(`stack healthy in ${seconds(began)} s (started: ${started.join(", ") || "none"})`);
     });
 
