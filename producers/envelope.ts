@@ -53,17 +53,27 @@ export function headersFor(
   eventId: string,
   context: EventContext,
 ): Map<string, Buffer> {
+  return headersWithId(eventType, Buffer.from(eventId, "latin1"), context);
+}
+
+/** headersFor, with the event id already as ASCII bytes (see event-ids.ts). */
+export function headersWithId(
+  eventType: string,
+  id: Buffer,
+  context: EventContext,
+): Map<string, Buffer> {
   let type = typeNames.get(eventType);
   if (!type) {
     type = Buffer.from(eventType);
     typeNames.set(eventType, type);
   }
-  const id = Buffer.from(eventId, "latin1");
-  const headers = new Map<string, Buffer>([
-    [eventHeaders.eventType, type],
-    [eventHeaders.eventId, id],
-    [eventHeaders.correlationId, context.correlationId ? Buffer.from(context.correlationId) : id],
-  ]);
+  const headers = new Map<string, Buffer>();
+  headers.set(eventHeaders.eventType, type);
+  headers.set(eventHeaders.eventId, id);
+  headers.set(
+    eventHeaders.correlationId,
+    context.correlationId ? Buffer.from(context.correlationId) : id,
+  );
   if (context.causationId) headers.set(eventHeaders.causationId, Buffer.from(context.causationId));
   if (context.traceparent) headers.set(eventHeaders.traceparent, Buffer.from(context.traceparent));
   return headers;

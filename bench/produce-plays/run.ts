@@ -126,7 +126,12 @@ try {
     seed: 1,
     ...demoListening(generateDemoCatalog({ size: "small", seed: 1 })),
   });
-  const plays: PlayPayload[] = Array.from({ length: events }, () => generator.next());
+  // As the API receives them: parsed from the web app's JSON bodies. The generator's ids
+  // are faker's, built by concatenation (36-piece ropes); JSON.parse gives flat strings,
+  // which is what the layer meets in a server.
+  const plays: PlayPayload[] = JSON.parse(
+    JSON.stringify(Array.from({ length: events }, () => generator.next())),
+  );
 
   const layer = createEventProducer({
     producer,

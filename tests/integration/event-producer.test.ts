@@ -109,6 +109,10 @@ describe("the producer layer", () => {
       seen++;
       expect(decoded).toMatchObject({ ...payloads[i], actor: contexts[i]?.actor });
       expect(record.key?.toString()).toBe(payloads[i]?.trackId);
+      // The headers carry each event's own id (the batch writes ids as one block of bytes).
+      expect(record.headers.get(eventHeaders.eventId)?.toString()).toBe(decoded.eventId);
+      expect(record.headers.get(eventHeaders.correlationId)?.toString()).toBe(decoded.eventId);
+      expect(record.offset).toBe(published[i]?.offset);
     }
     expect(seen).toBe(20);
   });
