@@ -108,15 +108,44 @@ export function createTopicView<S>(options: TopicViewOptions<S>): TopicView<S> {
   const reached = (ends: Map<string, bigint>) =>
     positions.every((p) => p.offset >= (ends.get(`${p.topic}/${p.partition}`) ?? 0n));
 
-  const endOffsets = async () => {
+  const lookUpEnds = async () => {
     const ends = new Map<string, bigint>();
-    for (const topic of options.topics) {
-      const offsets = await admin.endOffsets(topic, "read_committed");
+    const perTopic = await Promise.all(
+      options.topics.map((topic) => admin.endOffsets(topic, "read_committed")),
+    );
+    perTopic.forEach((offsets, i) => {
       offsets.forEach((offset, partition) => {
-        ends.set(`${topic}/${partition}`, offset);
+        ends.set(`${options.topics[i]}/${partition}`, offset);
       });
-    }
+    });
     return ends;
+  };
+
+  // Every command catches up first, so under load the end-offset lookups are shared: a
+  // caller joins the lookup queued behind the one in flight (never the one in flight,
+  // which may have been answered before the caller's own predecessors committed), so at
+  // most two lookups exist at a time however many commands arrive.
+  let inFlight: Promise<Map<string, bigint>> | undefined;
+  let queued: Promise<Map<string, bigint>> | undefined;
+  const endOffsets = (): Promise<Map<string, bigint>> => {
+    if (!inFlight) {
+      const lookup = lookUpEnds();
+      inFlight = lookup;
+      const done = () => {
+        if (inFlight === lookup) inFlight = undefined;
+      };
+      lookup.then(done, done);
+      return lookup;
+    }
+    if (!queued) {
+      const after = inFlight.catch(() => undefined);
+      const next = after.then(() => {
+        queued = undefined;
+        return endOffsets();
+      });
+      queued = next;
+    }
+    return queued;
   };
 
   const follow = async () => {
