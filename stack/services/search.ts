@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { mavenClasspath } from "../artifacts.ts";
 import { stackConfig, stackPaths } from "../config.ts";
@@ -35,6 +36,13 @@ export const searchService: NativeService = {
   },
 
   async start() {
+    // Left to its defaults a node looks for peers on 127.0.0.1:9300-9305 and joins one of
+    // the same cluster name: a second stack's engine (a test's own) would join this one,
+    // take shards from it and lose them when stopped. One node, so no discovery at all.
+    // The runner keeps an opensearch.yml it finds in the node's config folder.
+    const conf = join(stackPaths.data(NAME), "node_1", "config");
+    mkdirSync(conf, { recursive: true });
+    writeFileSync(join(conf, "opensearch.yml"), "discovery.type: single-node\n");
     spawnDetached({
       command: java,
       args: [
