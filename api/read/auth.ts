@@ -96,8 +96,12 @@ const authReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { re
       preHandler,
     },
     async (req) => {
+      // While the view catches up, a released username can show two live accounts for a
+      // moment (the old one's erasure not applied yet): the newer registration owns it.
       const [u] = await view.query<UserRow>(
-        `select ${columns} from ${view.table("users")} where lower(username) = lower($1) and not erased`,
+        `select ${columns} from ${view.table("users")}
+          where lower(username) = lower($1) and not erased
+          order by registered_at desc limit 1`,
         [req.params.username],
       );
       if (!u) throw notFound("user", req.params.username, "params.username");

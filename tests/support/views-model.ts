@@ -1,0 +1,695 @@
+/**
+ * A reference model of the sinks' views, computed from the topics as an analyst would:
+ * read every record with a plain fetch, decode it with the registry, fold it with small
+ * pure functions (create → row, update → changed row, delete → flagged row in Postgres,
+ * gone from the search index; counts and joins from the final rows). Nothing here imports
+ * the sinks: it states what the views should hold, so a test can compare the two whole.
+ *
+ *   const log = await readLog(endpoints, topicPrefix);      // every record of modelTopics
+ *   const expected = postgresModel(log.records);            // view → table → rows
+ *   const rows = await selectAll(pool, "t_1234_artist", "tracks");
+ *   diffRows("artist.tracks", tableKeys["artist.tracks"], rows, expected.artist.tracks);  // lines
+ */
+import { createHash } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
+import type { Endpoints } from "../../platform/config/endpoints.ts";
+import { createAdmin, createFetcher, type FetchPosition } from "../../platform/kafka/index.ts";
+import type { Pool } from "../../platform/postgres/pool.ts";
+import { createSchemaRegistry } from "../../platform/registry/schema-registry.ts";
+import { eventHeaders } from "../../producers/index.ts";
+import type { EventType } from "../../schemas/event-type.ts";
+import * as artist from "../../schemas/generated/artist.ts";
+import * as auth from "../../schemas/generated/auth.ts";
+import * as chat from "../../schemas/generated/chat.ts";
+import * as comment from "../../schemas/generated/comment.ts";
+import * as content from "../../schemas/generated/content.ts";
+import * as feedback from "../../schemas/generated/feedback.ts";
+import * as listening from "../../schemas/generated/listening.ts";
+
+export type Row = Record<string, unknown>;
+/** Rows by their key (diffRows keys them again by the table's key columns). */
+export type Table = Map<string, Row>;
+
+/** One record of the log, decoded; `topic` is the catalog's name, without the test's prefix. */
+export interface LogRecord<T = unknown> {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** The `event-type` header: the Avro record's full name. */
+  type: string;
+  event: T;
+}
+
+/** The topics the views are built from (docs/adr/010-sinks.md, "What the views keep"). */
+export const modelTopics = [
+  "auth.users",
+  "artist.artists",
+  "artist.albums",
+  "artist.tracks",
+  "content.posts",
+  "comment.comments",
+  "feedback.feedback",
+  "listening.plays",
+  "listening.likes",
+  "chat.messages",
+] as const;
+
+export interface Log {
+  records: LogRecord[];
+  /** read_committed end offsets, `<prefixed topic>/<partition>` → offset. */
+  ends: Map<string, bigint>;
+  /** Records with a null value: these topics carry none, so any is a finding. */
+  tombstones: string[];
+}
+
+/** Every committed record of the topics, from offset 0 to their end offsets now. */
+export async function readLog(
+  endpoints: Endpoints,
+  topicPrefix: string,
+  topics: readonly string[] = modelTopics,
+): Promise<Log> {
+  const admin = createAdmin({ brokers: endpoints.kafkaBrokers, clientId: "vobe-tests-model" });
+  const fetcher = createFetcher({ brokers: endpoints.kafkaBrokers, clientId: "vobe-tests-model" });
+  const registry = createSchemaRegistry(endpoints.schemaRegistryUrl);
+  const ends = new Map<string, bigint>();
+  const records: LogRecord[] = [];
+  const tombstones: string[] = [];
+  try {
+    let positions: FetchPosition[] = [];
+    for (const name of topics) {
+      const topic = `${topicPrefix}${name}`;
+      (await admin.endOffsets(topic, "read_committed")).forEach((end, partition) => {
+        ends.set(`${topic}/${partition}`, end);
+        if (end > 0n) positions.push({ topic, partition, offset: 0n });
+      });
+    }
+    const endOf = (p: { topic: string; partition: number }) =>
+      ends.get(`${p.topic}/${p.partition}`) ?? 0n;
+    for (let idle = 0; positions.length > 0; ) {
+      if (idle > 100) {
+        const stuck = positions.map((p) => `${p.topic}/${p.partition}@${p.offset}`);
+        throw new Error(`the log does not reach its end offsets: ${stuck.join(", ")}`);
+      }
+      const fetched = await fetcher.fetch(positions);
+      let progressed = false;
+      for (const part of fetched) {
+        for (const record of part.records) {
+          if (record.offset >= endOf(part)) continue;
+          const at = `${part.topic}/${part.partition}@${record.offset}`;
+          if (record.value === null) {
+            tombstones.push(at);
+            continue;
+          }
+          records.push({
+            topic: part.topic.slice(topicPrefix.length),
+            partition: part.partition,
+            offset: Number(record.offset),
+            type: record.headers.get(eventHeaders.eventType)?.toString() ?? `(no type at ${at})`,
+            event: await registry.decode(record.value),
+          });
+        }
+        const position = positions.find(
+          (p) => p.topic === part.topic && p.partition === part.partition,
+        );
+        if (position && part.nextOffset > position.offset) {
+          position.offset = part.nextOffset;
+          progressed = true;
+        }
+      }
+      idle = progressed ? 0 : idle + 1;
+      positions = positions.filter((p) => p.offset < endOf(p));
+    }
+  } finally {
+    await fetcher.close();
+    await admin.close();
+  }
+  // Per partition in offset order: each entity's events are in one partition, in order.
+  records.sort((a, b) =>
+    a.topic === b.topic
+      ? a.partition - b.partition || a.offset - b.offset
+      : a.topic.localeCompare(b.topic),
+  );
+  return { records, ends, tombstones };
+}
+
+const is = <T>(record: LogRecord, type: EventType<T>): record is LogRecord<T> =>
+  record.type === type.name;
+
+const iso = (date: Date): string => date.toISOString();
+
+/** Changes an existing row; an event about a row that never existed changes nothing. */
+function update(table: Table, key: string, changes: Row): void {
+  const row = table.get(key);
+  if (row) table.set(key, { ...row, ...changes });
+}
+
+/** The identity-claim digest: sha256 hex of the trimmed, lower-cased address. */
+const emailSha256 = (email: string): string =>
+  createHash("sha256").update(email.trim().toLowerCase()).digest("hex");
+
+// ---- auth: users, with every personal field cleared on erasure -------------------------
+
+export function authUsers(log: readonly LogRecord[]): Table {
+  const users: Table = new Map();
+  for (const r of log) {
+    if (is(r, auth.UserRegistered)) {
+      const e = r.event;
+      users.set(e.userId, {
+        user_id: e.userId,
+        username: e.username,
+        email_sha256: emailSha256(e.email),
+        display_name: e.displayName,
+        role: e.role,
+        bio: null,
+        avatar_url: null,
+        locale: null,
+        erased: false,
+        erased_reason: null,
+        registered_at: iso(e.occurredAt),
+        updated_at: iso(e.occurredAt),
+        last_offset: r.offset,
+      });
+    } else if (is(r, auth.ProfileUpdated)) {
+      const e = r.event;
+      update(users, e.userId, {
+        display_name: e.displayName,
+        bio: e.bio,
+        avatar_url: e.avatarUrl,
+        locale: e.locale,
+        updated_at: iso(e.occurredAt),
+        last_offset: r.offset,
+      });
+    } else if (is(r, auth.UserErased)) {
+      const e = r.event;
+      update(users, e.userId, {
+        username: null,
+        email_sha256: null,
+        display_name: null,
+        bio: null,
+        avatar_url: null,
+        locale: null,
+        erased: true,
+        erased_reason: e.reason,
+        updated_at: iso(e.occurredAt),
+        last_offset: r.offset,
+      });
+    }
+  }
+  return users;
+}
+
+// ---- artist: artists, albums, tracks; deleted ones keep their row, flagged -------------
+
+export function artistTables(log: readonly LogRecord[]): {
+  artists: Table;
+  albums: Table;
+  tracks: Table;
+} {
+  const artists: Table = new Map();
+  const albums: Table = new Map();
+  const tracks: Table = new Map();
+  const created = (at: Date, offset: number) => ({
+    deleted: false,
+    created_at: iso(at),
+    updated_at: iso(at),
+    last_offset: offset,
+  });
+  const changed = (at: Date, offset: number) => ({ updated_at: iso(at), last_offset: offset });
+  const deleted = (at: Date, offset: number) => ({ deleted: true, ...changed(at, offset) });
+  const artistFields = (e: artist.ArtistUpdated) => ({
+    artist_id: e.artistId,
+    name: e.name,
+    country: e.country,
+    genres: e.genres,
+    bio: e.bio,
+  });
+  const albumFields = (e: artist.AlbumUpdated) => ({
+    album_id: e.albumId,
+    artist_id: e.artistId,
+    title: e.title,
+    release_date: e.releaseDate,
+    genre: e.genre,
+    cover_url: e.coverUrl,
+  });
+  const trackFields = (e: artist.TrackUpdated) => ({
+    track_id: e.trackId,
+    album_id: e.albumId,
+    artist_id: e.artistId,
+    title: e.title,
+    duration_ms: e.durationMs,
+    track_number: e.trackNumber,
+    genre: e.genre,
+    explicit: e.explicit,
+  });
+  for (const r of log) {
+    const at = (r.event as { occurredAt: Date }).occurredAt;
+    if (is(r, artist.ArtistCreated)) {
+      artists.set(r.event.artistId, {
+        ...artistFields(r.event),
+        owner_user_id: r.event.ownerUserId,
+        ...created(at, r.offset),
+      });
+    } else if (is(r, artist.ArtistUpdated)) {
+      update(artists, r.event.artistId, { ...artistFields(r.event), ...changed(at, r.offset) });
+    } else if (is(r, artist.ArtistDeleted)) {
+      update(artists, r.event.artistId, deleted(at, r.offset));
+    } else if (is(r, artist.AlbumCreated)) {
+      albums.set(r.event.albumId, { ...albumFields(r.event), ...created(at, r.offset) });
+    } else if (is(r, artist.AlbumUpdated)) {
+      update(albums, r.event.albumId, { ...albumFields(r.event), ...changed(at, r.offset) });
+    } else if (is(r, artist.AlbumDeleted)) {
+      update(albums, r.event.albumId, deleted(at, r.offset));
+    } else if (is(r, artist.TrackCreated)) {
+      tracks.set(r.event.trackId, { ...trackFields(r.event), ...created(at, r.offset) });
+    } else if (is(r, artist.TrackUpdated)) {
+      update(tracks, r.event.trackId, { ...trackFields(r.event), ...changed(at, r.offset) });
+    } else if (is(r, artist.TrackDeleted)) {
+      update(tracks, r.event.trackId, deleted(at, r.offset));
+    }
+  }
+  return { artists, albums, tracks };
+}
+
+// ---- content: posts --------------------------------------------------------------------
+
+export function contentPosts(log: readonly LogRecord[]): Table {
+  const posts: Table = new Map();
+  for (const r of log) {
+    if (is(r, content.PostPublished)) {
+      const e = r.event;
+      posts.set(e.postId, {
+        post_id: e.postId,
+        author_id: e.authorId,
+        artist_id: e.artistId,
+        title: e.title,
+        body: e.body,
+        deleted: false,
+        published_at: iso(e.occurredAt),
+        edited_at: null,
+        deleted_at: null,
+        last_offset: r.offset,
+      });
+    } else if (is(r, content.PostEdited)) {
+      const e = r.event;
+      update(posts, e.postId, {
+        title: e.title,
+        body: e.body,
+        edited_at: iso(e.occurredAt),
+        last_offset: r.offset,
+      });
+    } else if (is(r, content.PostDeleted)) {
+      const e = r.event;
+      update(posts, e.postId, {
+        deleted: true,
+        deleted_at: iso(e.occurredAt),
+        last_offset: r.offset,
+      });
+    }
+  }
+  return posts;
+}
+
+// ---- comment: comments -----------------------------------------------------------------
+
+export function commentComments(log: readonly LogRecord[]): Table {
+  const comments: Table = new Map();
+  for (const r of log) {
+    if (is(r, comment.CommentAdded)) {
+      const e = r.event;
+      comments.set(e.commentId, {
+        comment_id: e.commentId,
+        post_id: e.postId,
+        author_id: e.authorId,
+        parent_comment_id: e.parentCommentId,
+        body: e.body,
+        deleted: false,
+        created_at: iso(e.occurredAt),
+        edited_at: null,
+        deleted_at: null,
+        last_offset: r.offset,
+      });
+    } else if (is(r, comment.CommentEdited)) {
+      const e = r.event;
+      update(comments, e.commentId, {
+        body: e.body,
+        edited_at: iso(e.occurredAt),
+        last_offset: r.offset,
+      });
+    } else if (is(r, comment.CommentDeleted)) {
+      const e = r.event;
+      update(comments, e.commentId, {
+        deleted: true,
+        deleted_at: iso(e.occurredAt),
+        last_offset: r.offset,
+      });
+    }
+  }
+  return comments;
+}
+
+// ---- feedback: items and their triage status -------------------------------------------
+
+export function feedbackItems(log: readonly LogRecord[]): Table {
+  const items: Table = new Map();
+  for (const r of log) {
+    if (is(r, feedback.FeedbackSubmitted)) {
+      const e = r.event;
+      items.set(e.feedbackId, {
+        feedback_id: e.feedbackId,
+        user_id: e.userId,
+        category: e.category,
+        message: e.message,
+        page: e.page,
+        status: "submitted",
+        priority: null,
+        assignee_id: null,
+        triage_note: null,
+        resolution: null,
+        resolution_note: null,
+        submitted_at: iso(e.occurredAt),
+        updated_at: iso(e.occurredAt),
+        last_offset: r.offset,
+      });
+    } else if (is(r, feedback.FeedbackTriaged)) {
+      const e = r.event;
+      update(items, e.feedbackId, {
+        status: "triaged",
+        priority: e.priority,
+        assignee_id: e.assigneeId,
+        triage_note: e.note,
+        updated_at: iso(e.occurredAt),
+        last_offset: r.offset,
+      });
+    } else if (is(r, feedback.FeedbackResolved)) {
+      const e = r.event;
+      update(items, e.feedbackId, {
+        status: "resolved",
+        resolution: e.resolution,
+        resolution_note: e.note,
+        updated_at: iso(e.occurredAt),
+        last_offset: r.offset,
+      });
+    }
+  }
+  return items;
+}
+
+// ---- listening: every play once, the latest like per user and track, counters ----------
+
+export function listeningTables(log: readonly LogRecord[]): {
+  plays: Table;
+  likes: Table;
+  track_counters: Table;
+} {
+  const plays: Table = new Map();
+  const likes: Table = new Map();
+  for (const r of log) {
+    if (is(r, listening.TrackPlayed)) {
+      const e = r.event;
+      plays.set(e.playId, {
+        play_id: e.playId,
+        track_id: e.trackId,
+        user_id: e.userId,
+        listened_ms: e.listenedMs,
+        track_duration_ms: e.trackDurationMs,
+        completed: e.completed,
+        source: e.source,
+        played_at: iso(e.occurredAt),
+        partition: r.partition,
+        offset: r.offset,
+      });
+    } else if (is(r, listening.TrackLiked) || is(r, listening.TrackUnliked)) {
+      const e = r.event as listening.TrackLiked;
+      likes.set(likeKey(e.trackId, e.userId), {
+        track_id: e.trackId,
+        user_id: e.userId,
+        liked: is(r, listening.TrackLiked),
+        updated_at: iso(e.occurredAt),
+        last_offset: r.offset,
+      });
+    }
+  }
+  return { plays, likes, track_counters: trackCounters(plays, likes) };
+}
+
+const likeKey = (trackId: unknown, userId: unknown) => `${trackId}/${userId}`;
+
+/** One row per track that was ever played, liked or unliked. */
+function trackCounters(plays: Table, likes: Table): Table {
+  const counters: Table = new Map();
+  const counter = (trackId: string) => {
+    const row = counters.get(trackId) ?? {
+      track_id: trackId,
+      plays: 0,
+      completed_plays: 0,
+      listened_ms: 0,
+      likes: 0,
+      last_played_at: null,
+    };
+    counters.set(trackId, row);
+    return row as {
+      plays: number;
+      completed_plays: number;
+      listened_ms: number;
+      likes: number;
+      last_played_at: string | null;
+    };
+  };
+  for (const play of plays.values()) {
+    const c = counter(play.track_id as string);
+    c.plays += 1;
+    c.completed_plays += play.completed ? 1 : 0;
+    c.listened_ms += play.listened_ms as number;
+    const at = play.played_at as string;
+    if (c.last_played_at === null || at > c.last_played_at) c.last_played_at = at;
+  }
+  for (const like of likes.values()) counter(like.track_id as string).likes += like.liked ? 1 : 0;
+  return counters;
+}
+
+// ---- chat: messages, and conversations derived from them -------------------------------
+
+export function chatTables(log: readonly LogRecord[]): { messages: Table; conversations: Table } {
+  const messages: Table = new Map();
+  for (const r of log) {
+    if (is(r, chat.ChatMessageSent)) {
+      const e = r.event;
+      messages.set(e.messageId, {
+        message_id: e.messageId,
+        conversation_id: e.conversationId,
+        kind: "user",
+        user_id: e.userId,
+        in_reply_to: null,
+        text: e.text,
+        model: null,
+        prompt_tokens: null,
+        completion_tokens: null,
+        sent_at: iso(e.occurredAt),
+        last_offset: r.offset,
+      });
+    } else if (is(r, chat.ChatReplyGenerated)) {
+      const e = r.event;
+      messages.set(e.messageId, {
+        message_id: e.messageId,
+        conversation_id: e.conversationId,
+        kind: "reply",
+        user_id: null,
+        in_reply_to: e.inReplyTo,
+        text: e.text,
+        model: e.model,
+        prompt_tokens: e.promptTokens,
+        completion_tokens: e.completionTokens,
+        sent_at: iso(e.occurredAt),
+        last_offset: r.offset,
+      });
+    }
+  }
+  return { messages, conversations: conversations(messages) };
+}
+
+/** A conversation belongs to the user of its first message; replies have no user. */
+function conversations(messages: Table): Table {
+  const byConversation = new Map<string, Row[]>();
+  for (const m of messages.values()) {
+    const id = m.conversation_id as string;
+    byConversation.set(id, [...(byConversation.get(id) ?? []), m]);
+  }
+  const out: Table = new Map();
+  for (const [id, list] of byConversation) {
+    const sent = list.map((m) => m.sent_at as string).sort();
+    const first = [...list]
+      .filter((m) => m.user_id !== null)
+      .sort((a, b) => (a.sent_at as string).localeCompare(b.sent_at as string))[0];
+    out.set(id, {
+      conversation_id: id,
+      user_id: first?.user_id ?? null,
+      started_at: sent[0],
+      last_message_at: sent[sent.length - 1],
+      messages: list.length,
+    });
+  }
+  return out;
+}
+
+// ---- every Postgres view ---------------------------------------------------------------
+
+/** view → table → rows, for every table (and SQL view) of every Postgres view's stable schema. */
+export function postgresModel(log: readonly LogRecord[]): Record<string, Record<string, Table>> {
+  return {
+    auth: { users: authUsers(log) },
+    artist: artistTables(log),
+    content: { posts: contentPosts(log) },
+    comment: { comments: commentComments(log) },
+    feedback: { items: feedbackItems(log) },
+    listening: listeningTables(log),
+    chat: chatTables(log),
+  };
+}
+
+/** The key columns of each table, in the order keyOf joins them. */
+export const tableKeys: Record<string, readonly string[]> = {
+  "auth.users": ["user_id"],
+  "artist.artists": ["artist_id"],
+  "artist.albums": ["album_id"],
+  "artist.tracks": ["track_id"],
+  "content.posts": ["post_id"],
+  "comment.comments": ["comment_id"],
+  "feedback.items": ["feedback_id"],
+  "listening.plays": ["play_id"],
+  "listening.likes": ["track_id", "user_id"],
+  "listening.track_counters": ["track_id"],
+  "chat.messages": ["message_id"],
+  "chat.conversations": ["conversation_id"],
+};
+
+export const keyOf = (columns: readonly string[], row: Row): string =>
+  columns.map((c) => String(row[c])).join("/");
+
+// ---- the search indices: documents of what exists now ----------------------------------
+
+export type SearchDocuments = Record<"tracks" | "artists" | "albums" | "posts", Table>;
+
+/**
+ * A document per artist, album, track and post that is not deleted; a track shows its
+ * album's title and its artist's name while they exist, an album its artist's name.
+ */
+export function searchModel(log: readonly LogRecord[]): SearchDocuments {
+  const { artists, albums, tracks } = artistTables(log);
+  const posts = contentPosts(log);
+  const live = (table: Table) => new Map([...table].filter(([, row]) => row.deleted === false));
+  const liveArtists = live(artists);
+  const liveAlbums = live(albums);
+  const documents = (table: Table, document: (row: Row) => Row): Table =>
+    new Map([...live(table)].map(([id, row]) => [id, document(row)]));
+  return {
+    artists: documents(artists, (a) => ({
+      artist_id: a.artist_id,
+      name: a.name,
+      country: a.country,
+      genres: a.genres,
+      bio: a.bio,
+      suggest: { input: [a.name] },
+    })),
+    albums: documents(albums, (a) => ({
+      album_id: a.album_id,
+      title: a.title,
+      artist_id: a.artist_id,
+      artist_name: liveArtists.get(a.artist_id as string)?.name ?? null,
+      genre: a.genre,
+      release_date: a.release_date,
+      suggest: { input: [a.title] },
+    })),
+    tracks: documents(tracks, (t) => ({
+      track_id: t.track_id,
+      title: t.title,
+      album_id: t.album_id,
+      album_title: liveAlbums.get(t.album_id as string)?.title ?? null,
+      artist_id: t.artist_id,
+      artist_name: liveArtists.get(t.artist_id as string)?.name ?? null,
+      genre: t.genre,
+      duration_ms: t.duration_ms,
+      explicit: t.explicit,
+      suggest: { input: [t.title] },
+    })),
+    posts: documents(posts, (p) => ({
+      post_id: p.post_id,
+      author_id: p.author_id,
+      artist_id: p.artist_id,
+      title: p.title,
+      body: p.body,
+      published_at: p.published_at,
+    })),
+  };
+}
+
+// ---- reading the views, and comparing ---------------------------------------------------
+
+const pgTypes = { int8: 20, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
+
+/** A calendar date as node-pg parses it (local midnight), back to "YYYY-MM-DD". */
+const calendarDate = (d: Date): string =>
+  `${String(d.getFullYear()).padStart(4, "0")}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+
+/** Every row of a table or SQL view, with times as ISO strings and 64-bit integers as numbers. */
+export async function selectAll(pool: Pool, schema: string, table: string): Promise<Row[]> {
+  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  const result = await pool.query(`select * from ${quote(schema)}.${quote(table)}`);
+  const types = new Map(result.fields.map((f) => [f.name, f.dataTypeID]));
+  return result.rows.map((row: Row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([column, value]) => {
+        if (value === null) return [column, null];
+        switch (types.get(column)) {
+          case pgTypes.int8:
+            return [column, Number(value)];
+          case pgTypes.date:
+            return [column, calendarDate(value as Date)];
+          case pgTypes.timestamp:
+          case pgTypes.timestamptz:
+            return [column, (value as Date).toISOString()];
+          default:
+            return [column, value];
+        }
+      }),
+    ),
+  );
+}
+
+const show = (value: unknown): string => JSON.stringify(value) ?? "undefined";
+
+/**
+ * What differs between the rows a view holds and the model's, one line per missing row,
+ * extra row or differing column, e.g.
+ *   artist.tracks 6f0c…: title: view "Jóga" ≠ model "Hunter"
+ */
+export function diffRows(
+  name: string,
+  columns: readonly string[],
+  actual: readonly Row[],
+  expected: Table,
+): string[] {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  const byKey = new Map([...expected.values()].map((row) => [keyOf(columns, row), row]));
+  for (const row of actual) {
+    const key = keyOf(columns, row);
+    if (seen.has(key)) lines.push(`${name} ${key}: twice in the view`);
+    seen.add(key);
+    const model = byKey.get(key);
+    if (!model) {
+      lines.push(`${name} ${key}: in the view, not in the model: ${show(row)}`);
+      continue;
+    }
+    for (const column of new Set([...Object.keys(row), ...Object.keys(model)])) {
+      if (!isDeepStrictEqual(row[column], model[column])) {
+        lines.push(
+          `${name} ${key}: ${column}: view ${show(row[column])} ≠ model ${show(model[column])}`,
+        );
+      }
+    }
+  }
+  for (const [key, model] of byKey) {
+    if (!seen.has(key)) lines.push(`${name} ${key}: in the model, not in the view: ${show(model)}`);
+  }
+  return lines;
+}
