@@ -53,11 +53,37 @@ type Transaction = Awaited<ReturnType<Producer["beginTransaction"]>>;
 /** Bytes of keys, values and headers per produce request: well under the broker's 1 MiB. */
 const MAX_CHUNK_BYTES = 768 * 1024;
 
+/**
+ * How far apart two timestamps of one produce request may be. A record stores its time as
+ * a delta from its batch's first record, and @platformatic/dynamic-buffer 0.3.1 zigzag-
+ * encodes that 64-bit delta with a 31-bit shift: past ±2^31 ms (24.8 days) the delta is
+ * written wrong (the broker refuses the batch with INVALID_TIMESTAMP, or keeps a wrong
+ * time). Records further apart go in separate requests.
+ */
+const MAX_TIMESTAMP_SPREAD_MS = 2n ** 31n - 1n;
+
 function* chunksOf(records: readonly OutRecord[]): Iterable<readonly OutRecord[]> {
   let start = 0;
   let bytes = 0;
+  const now = BigInt(Date.now());
+  let earliest = 0n;
+  let latest = 0n;
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as OutRecord;
+    const at = r.timestamp ?? now;
+    if (i === start) {
+      earliest = at;
+      latest = at;
+    }
+    if (at < earliest) earliest = at;
+    if (at > latest) latest = at;
+    if (i > start && latest - earliest > MAX_TIMESTAMP_SPREAD_MS) {
+      yield records.slice(start, i);
+      start = i;
+      bytes = 0;
+      earliest = at;
+      latest = at;
+    }
     let size = 70 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
     if (r.headers) {
       const entries = r.headers instanceof Map ? r.headers : Object.entries(r.headers);
@@ -68,6 +94,8 @@ function* chunksOf(records: readonly OutRecord[]): Iterable<readonly OutRecord[]
       yield records.slice(start, i);
       start = i;
       bytes = 0;
+      earliest = at;
+      latest = at;
     }
     bytes += size;
   }
