@@ -103,25 +103,38 @@ function* chunksOf(records: readonly OutRecord[]): Iterable<readonly OutRecord[]
 }
 
 export function createProducer(options: ProducerOptions): KafkaProducer {
-  const producer = new Producer({
-    clientId: options.clientId,
-    bootstrapBrokers: options.brokers,
-    idempotent: true,
-    acks: ProduceAcks.ALL,
-    autocreateTopics: false,
-    strict: true,
-    ...(options.transactionalId
-      ? {
-          transactionalId: options.transactionalId,
-          // The client would otherwise ask InitProducerId for (0, 0), which the broker
-          // reads as "I am producer 0, epoch 0" and fences whenever the id was used
-          // before: a restarted task could never take over its own transactional id.
-          // (-1, -1) is the protocol's "new producer" (KIP-360).
-          producerId: -1n,
-          producerEpoch: -1,
-        }
-      : {}),
-  });
+  const newClient = () =>
+    new Producer({
+      clientId: options.clientId,
+      bootstrapBrokers: options.brokers,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      autocreateTopics: false,
+      strict: true,
+      ...(options.transactionalId
+        ? {
+            transactionalId: options.transactionalId,
+            // The client would otherwise ask InitProducerId for (0, 0), which the broker
+            // reads as "I am producer 0, epoch 0" and fences whenever the id was used
+            // before: a restarted task could never take over its own transactional id.
+            // (-1, -1) is the protocol's "new producer" (KIP-360).
+            producerId: -1n,
+            producerEpoch: -1,
+          }
+        : {}),
+    });
+  let producer = newClient();
+  /**
+   * After a transactional send the broker refused, the client's sequence numbers are ahead
+   * of what the broker wrote, and every later transaction on those partitions fails with
+   * OUT_OF_ORDER_SEQUENCE_NUMBER. A new client starts over: InitProducerId with the same
+   * transactional id bumps the epoch (the old one is fenced) and resets the sequences.
+   */
+  const replaceClient = () => {
+    const old = producer;
+    producer = newClient();
+    old.close().catch(() => {});
+  };
 
   const partitionCounts = async (topics: string[]): Promise<Map<string, number>> => {
     // The client retries an unknown topic for minutes. A topic created a moment ago may
@@ -215,13 +228,19 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
       }
       const tx = await producer.beginTransaction();
       const groups = new Set<string>();
+      let sendFailed = false;
       // The broker has no transaction until something is added to it, and answers an
       // EndTxn for an empty one with INVALID_TXN_STATE: an empty one just ends locally.
       let touched = false;
       return {
-        send: (records) => {
+        send: async (records) => {
           if (records.length > 0) touched = true;
-          return sendWith(tx.send, tx, records);
+          try {
+            return await sendWith(tx.send, tx, records);
+          } catch (error) {
+            sendFailed = true;
+            throw error;
+          }
         },
         async sendOffsets(consumer, records) {
           if (records.length === 0) return;
@@ -259,7 +278,13 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
           }
         },
         commit: () => (touched ? tx.commit() : tx.cancel()),
-        abort: () => (touched ? tx.abort() : tx.cancel()),
+        async abort() {
+          try {
+            await (touched ? tx.abort() : tx.cancel());
+          } finally {
+            if (sendFailed) replaceClient();
+          }
+        },
       };
     },
 
