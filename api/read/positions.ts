@@ -8,6 +8,7 @@
  * comma-separated; the route answers once its view has consumed past every one of them.
  */
 import { badRequest } from "../http/errors.ts";
+import type { PositionSignal } from "./position-signals.ts";
 
 export interface ReadPosition {
   topic: string;
@@ -80,19 +81,23 @@ export interface Unreached {
 }
 
 /**
- * Waits until `read()` shows every position consumed (next_offset > offset), polling with
- * a growing interval (10 ms → 200 ms). Answers what was still not reached at the deadline
- * (empty: all reached). `timeoutMs` 0 checks once.
+ * Waits until `read()` shows every position consumed (next_offset > offset): re-reading
+ * whenever `signal` says the view moved (sinks notify at each commit), or, while the
+ * signal is not listening, polling with a growing interval (10 ms → 200 ms). Answers what
+ * was still not reached at the deadline (empty: all reached). `timeoutMs` 0 checks once.
  */
 export async function waitForPositions(
   positions: readonly ReadPosition[],
   read: (topics: string[]) => Promise<Map<string, bigint>>,
   timeoutMs: number,
+  signal?: PositionSignal,
 ): Promise<Unreached[]> {
   const deadline = Date.now() + timeoutMs;
   const topics = [...new Set(positions.map((p) => p.topic))];
   let pause = 10;
   for (;;) {
+    // Taken before reading: a commit between the read and the wait still wakes us.
+    const seen = signal?.version() ?? 0;
     const next = await read(topics);
     const missing = positions.filter(
       (p) => (next.get(`${p.topic}:${p.partition}`) ?? 0n) <= p.offset,
@@ -110,6 +115,11 @@ export async function waitForPositions(
           viewNextOffset: at === undefined ? null : at.toString(),
         };
       });
+    }
+    if (signal?.listening) {
+      // A lost notification costs at most this long.
+      await signal.changed(seen, Math.min(1_000, left));
+      continue;
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
     pause = Math.min(pause * 2, 200);

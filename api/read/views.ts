@@ -10,6 +10,7 @@ import { quote } from "../../sinks/engine/rows.ts";
 import { searchView } from "../../sinks/search/view.ts";
 import { postgresViews } from "../../sinks/views.ts";
 import { unavailable } from "../http/errors.ts";
+import { createPositionSignals } from "./position-signals.ts";
 import { type ReadPosition, type Unreached, waitForPositions } from "./positions.ts";
 
 export type ViewName =
@@ -58,6 +59,7 @@ export function createReadViews(
   options: ReadPlacement & { topicPrefix?: string } = {},
 ) {
   const pools = new Map<string, Pool>();
+  const signals = createPositionSignals((database) => databaseUrlFor(endpoints, database));
   const poolOf = (database: string) => {
     let pool = pools.get(database);
     if (!pool) {
@@ -107,6 +109,7 @@ export function createReadViews(
             return new Map(rows.map((r) => [`${r.topic}:${r.partition}`, BigInt(r.next_offset)]));
           },
           timeoutMs,
+          signals.of(definition.database, `${options.schemaPrefix ?? ""}${name}`),
         ),
     };
     readers.set(name, made);
@@ -116,6 +119,7 @@ export function createReadViews(
   return {
     reader,
     async close() {
+      await signals.close();
       await Promise.all([...pools.values()].map((p) => p.end()));
       pools.clear();
     },

@@ -4,6 +4,7 @@ export { backoffMs, isRecordFault } from "./errors.ts";
 export { type ColumnTypes, loadColumnTypes, quote, type Row, RowWriter } from "./rows.ts";
 export {
   createSink,
+  positionsChannel,
   type Sink,
   type SinkLog,
   type SinkOptions,

@@ -84,6 +84,12 @@ export interface Sink {
 
 const silent: SinkLog = { info: () => {}, warn: () => {} };
 
+/**
+ * The Postgres channel on which a sink announces, at each commit, that the view named in
+ * the payload (its stable schema, `<prefix><view>`) moved its positions.
+ */
+export const positionsChannel = "vobe_view_positions";
+
 export function createSink(options: SinkOptions): Sink {
   const { view, pool, source } = options;
   const prefix = options.topicPrefix ?? "";
@@ -238,11 +244,17 @@ export function createSink(options: SinkOptions): Sink {
         const n = params.length;
         return `($1, $${n - 2}, $${n - 1}::int, $${n}::bigint, now())`;
       });
+      // The notification goes out when this transaction commits: read-your-writes waiters
+      // (api/read) wake then instead of polling the offsets.
+      params.push(positionsChannel, base);
       await client.query(
-        `insert into ${quote(schema)}.sink_offsets (view, topic, partition, next_offset, updated_at)
-         values ${tuples.join(", ")}
-         on conflict (view, topic, partition) do update
-           set next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
+        `with moved as (
+           insert into ${quote(schema)}.sink_offsets (view, topic, partition, next_offset, updated_at)
+           values ${tuples.join(", ")}
+           on conflict (view, topic, partition) do update
+             set next_offset = excluded.next_offset, updated_at = excluded.updated_at
+           returning 1)
+         select pg_notify($${params.length - 1}, $${params.length})`,
         params,
       );
       // Dead letters before the commit that moves past them: at least once in the DLQ.

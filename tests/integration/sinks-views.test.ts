@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { databaseUrlFor } from "../../platform/config/endpoints.ts";
 import { createProducer } from "../../platform/kafka/index.ts";
 import type { Pool } from "../../platform/postgres/pool.ts";
 import { eventHeaders } from "../../producers/index.ts";
@@ -11,7 +13,13 @@ import * as comment from "../../schemas/generated/comment.ts";
 import * as content from "../../schemas/generated/content.ts";
 import * as feedback from "../../schemas/generated/feedback.ts";
 import * as listening from "../../schemas/generated/listening.ts";
-import { dlqHeaders, listVersions, quote, versionSchema } from "../../sinks/engine/index.ts";
+import {
+  dlqHeaders,
+  listVersions,
+  positionsChannel,
+  quote,
+  versionSchema,
+} from "../../sinks/engine/index.ts";
 import { emailDigest } from "../../sinks/postgres/auth/view.ts";
 import {
   baseOf,
@@ -562,6 +570,32 @@ describe("the Postgres sinks, against the real stack", () => {
           ends.get(`${row.topic}/${row.partition}`),
         );
       }
+    }
+  });
+
+  it("announces each commit on the positions channel, naming its view", async () => {
+    const client = new pg.Client({ connectionString: databaseUrlFor(run.endpoints, "feedback") });
+    await client.connect();
+    try {
+      const heard: string[] = [];
+      client.on("notification", (m) => {
+        if (m.channel === positionsChannel) heard.push(m.payload ?? "");
+      });
+      await client.query(`listen ${positionsChannel}`);
+      const f3 = id();
+      await events.publish(
+        prefixed(run, feedback.FeedbackSubmitted),
+        f3,
+        { feedbackId: f3, userId: u1, category: "bug", message: "heard?", page: null },
+        context,
+      );
+      await eventually(
+        async () => heard,
+        (names) => names.includes(base("feedback")),
+        10_000,
+      );
+    } finally {
+      await client.end();
     }
   });
 
