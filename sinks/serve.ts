@@ -1,4 +1,4 @@
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 /**
  * `vobe serve sinks`: every view's sink in one process until SIGINT/SIGTERM. Prints
  * "sinks running" once every sink has started (tests and `vobe start` wait for it).
@@ -7,7 +7,7 @@ import type { Endpoints } from "../platform/config/endpoints.ts";
 import { connectSearch } from "../platform/search/connect.ts";
 import type { SearchEngine } from "../platform/search/engine.ts";
 import type { SinkLog, ViewDefinition } from "./engine/index.ts";
-import { createSinkRuntime, serveSinks, type ViewPlacement } from "./runtime.ts";
+import { createSinkRuntime, type ServedSinks, serveSinks, type ViewPlacement } from "./runtime.ts";
 import { allViews, viewNames } from "./views.ts";
 
 export interface ServeOptions extends ViewPlacement {
@@ -43,20 +43,34 @@ export async function selectViews(
   return engine ? { views, engine } : { views };
 }
 
+/**
+ * GET /health of a sinks process. `vobe start` waits on it. A sink that cannot keep up
+ * still answers 200 (lag is in `vobe sinks status`); one retrying after a failure (its
+ * database or search engine is out) makes it 503, naming the sink and the error; a process
+ * that died does not answer.
+ */
+export async function serveHealth(served: ServedSinks, port: number): Promise<Server> {
+  const health = createServer((request, response) => {
+    if (request.url !== "/health") {
+      response.writeHead(404).end();
+      return;
+    }
+    const sinks = Object.fromEntries(served.sinks().map((sink) => [sink.name, sink.health()]));
+    const ok = Object.values(sinks).every((h) => h.ok);
+    response.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
+    response.end(JSON.stringify({ ok, sinks }));
+  });
+  await new Promise<void>((resolve) => health.listen(port, "127.0.0.1", resolve));
+  return health;
+}
+
 export async function runSinks(endpoints: Endpoints, options: ServeOptions = {}): Promise<void> {
   const log = options.log ?? consoleLog;
   const { views, engine } = await selectViews(endpoints, options);
   const runtime = createSinkRuntime(endpoints);
   const served = await serveSinks(runtime, views, { ...options, log });
-  // `vobe start` waits on /health; a sink that cannot keep up still answers (lag is in
-  // `vobe sinks status`), a process that died does not.
   const port = Number(process.env.VOBE_SINKS_PORT ?? 9465);
-  const health = createServer((request, response) => {
-    const ok = request.url === "/health";
-    response.writeHead(ok ? 200 : 404, { "content-type": "application/json" });
-    response.end(ok ? JSON.stringify({ ok: true, views: views.map((v) => v.name) }) : "");
-  });
-  await new Promise<void>((resolve) => health.listen(port, "127.0.0.1", resolve));
+  const health = await serveHealth(served, port);
   log.info(`sinks running (health on :${port})`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);

@@ -65,6 +65,15 @@ export interface SinkStats {
   retries: number;
 }
 
+/** Whether a sink is applying records, or retrying since a failure (an outage). */
+export interface SinkHealth {
+  ok: boolean;
+  /** While retrying: since when, how many attempts, and the last error. */
+  failingSince?: string;
+  attempts?: number;
+  lastError?: string;
+}
+
 export interface Sink {
   readonly name: string;
   readonly schema: string;
@@ -78,6 +87,7 @@ export interface Sink {
   /** The positions committed last (topic/partition → next offset). */
   positions(): Map<string, bigint>;
   stats(): SinkStats;
+  health(): SinkHealth;
   /** Finishes the batch in flight, then stops. */
   stop(): Promise<void>;
 }
@@ -107,6 +117,8 @@ export function createSink(options: SinkOptions): Sink {
   let running = false;
   let loop: Promise<void> | undefined;
   const waiters = new Set<() => void>();
+  let failing: { since: number; lastError: string } | undefined;
+  let attempts = 0;
 
   const slot = (topic: string, partition: number) => `${topic}/${partition}`;
 
@@ -289,12 +301,21 @@ export function createSink(options: SinkOptions): Sink {
     while (running) {
       try {
         await step();
+        if (failing) {
+          const seconds = ((Date.now() - failing.since) / 1000).toFixed(1);
+          log.info(`${name}: recovered after ${attempt} retries (${seconds} s)`);
+          failing = undefined;
+        }
         attempt = 0;
         for (const wake of waiters) wake();
       } catch (error) {
         if (!running) return;
         stats.retries += 1;
-        const wait = backoffMs(attempt++);
+        attempts = attempt + 1;
+        failing = { since: failing?.since ?? Date.now(), lastError: describeError(error) };
+        // Capped at 2 s: an outage's end is noticed within that, and a retry every 2 s
+        // costs a down server nothing.
+        const wait = backoffMs(attempt++, 200, 2_000);
         log.warn(`${name}: ${describeError(error)}; retrying in ${wait} ms`);
         await new Promise((resolve) => setTimeout(resolve, wait));
         // The commit may or may not have happened: Postgres knows where we are.
@@ -377,6 +398,15 @@ export function createSink(options: SinkOptions): Sink {
     },
     positions: () => new Map(positions.map((p) => [slot(p.topic, p.partition), p.offset])),
     stats: () => ({ ...stats }),
+    health: () =>
+      failing
+        ? {
+            ok: false,
+            failingSince: new Date(failing.since).toISOString(),
+            attempts,
+            lastError: failing.lastError,
+          }
+        : { ok: true },
     async stop() {
       running = false;
       await loop;

@@ -93,10 +93,16 @@ describe("a sink whose Postgres is restarted while records flow", () => {
       await events.events.publishAll(batch as never);
     };
 
+    const healthPort = await freePort();
+    const health = async () => {
+      const res = await fetch(`http://127.0.0.1:${healthPort}/health`);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
     child = spawnTs("tests/support/sinks-child.ts", [
       JSON.stringify(run.endpoints),
       run.schemaPrefix,
       run.topicPrefix,
+      String(healthPort),
     ]);
     const sink = child;
     let stderr = "";
@@ -104,6 +110,7 @@ describe("a sink whose Postgres is restarted while records flow", () => {
       stderr += chunk;
     });
     await waitForLine(sink, "running");
+    expect((await health()).status).toBe(200);
 
     flowing = true;
     producing = (async () => {
@@ -134,6 +141,12 @@ describe("a sink whose Postgres is restarted while records flow", () => {
     await sleep(4_000);
     expect(sent, "plays kept flowing while Postgres was down").toBeGreaterThan(sentAtDown);
     expect(stderr, "the sink saw the outage").toMatch(/retrying in \d+ ms/);
+    const during = await health();
+    expect(during.status, "health says the sink is failing").toBe(503);
+    expect(during.body).toMatchObject({
+      ok: false,
+      sinks: { "listening v1": { ok: false, lastError: expect.any(String) } },
+    });
     await stack.up("postgres");
     await sleep(1_500);
     flowing = false;
@@ -151,6 +164,8 @@ describe("a sink whose Postgres is restarted while records flow", () => {
         ).rows[0]?.sum ?? "0";
       await eventually(stored, (s) => BigInt(s) >= total, 45_000);
 
+      await eventually(health, (h) => h.status === 200, 10_000);
+      expect(stderr).toMatch(/listening v1: recovered after \d+ retries/);
       // The same process all along: it recovered, nobody restarted it.
       expect(sink.exitCode).toBeNull();
       expect(sink.signalCode).toBeNull();
