@@ -1,7 +1,15 @@
 /** The reusable sink runtime (docs/adr/010-sinks.md). */
 export { deadLetter, dlqHeaders, type PoisonRecord } from "./dlq.ts";
 export { backoffMs, isRecordFault } from "./errors.ts";
-export { type ColumnTypes, loadColumnTypes, quote, type Row, RowWriter } from "./rows.ts";
+export {
+  type ColumnTypes,
+  copyFromRows,
+  loadColumnTypes,
+  quote,
+  type Row,
+  RowWriter,
+  stageRows,
+} from "./rows.ts";
 export {
   createSink,
   positionsChannel,

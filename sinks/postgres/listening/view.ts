@@ -12,14 +12,12 @@ import {
 } from "../../engine/index.ts";
 
 /**
- * Plays are appended with one multi-row `insert … on conflict (play_id) do nothing
- * returning …`, and the per-track counters move by what that statement really inserted,
- * in the same statement: a replayed play inserts nothing and counts nothing.
- *
- * TODO(bench): plays are the append-heavy case; measure this multi-row insert against
- * COPY into a temporary table + `insert … select … on conflict do nothing` (bench/) before
- * the listener simulator's volumes. COPY skips per-parameter parsing, but needs the
- * temp-table hop to keep the play_id guard.
+ * Plays are appended with one `insert … select … from unnest(<one array per column>)
+ * on conflict (play_id) do nothing returning …`, and the per-track counters move by what
+ * that statement really inserted, in the same statement: a replayed play inserts nothing
+ * and counts nothing. Ten array parameters instead of ten per play: on catch-up batches
+ * (tens of thousands of plays) it measured ~1.5× the multi-row VALUES insert and beat COPY
+ * into a staging table up to ~1,000 rows (bench/sinks, docs/adr/014-sink-batches-upsert-or-copy.md).
  */
 class ListeningBatch {
   readonly rows: RowWriter;
@@ -45,23 +43,22 @@ class ListeningBatch {
       "offset",
     ] as const;
     const types = this.scope.columns.get("plays") as ReadonlyMap<string, string>;
-    const perStatement = Math.floor(60_000 / columns.length);
+    const list = columns.map(quote).join(", ");
+    const arrays = columns.map((c, i) => `$${i + 1}::${types.get(c)}[]`).join(", ");
+    // Bounded so one statement's arrays stay a few MB.
+    const perStatement = 20_000;
     for (let start = 0; start < this.plays.length; start += perStatement) {
       const chunk = this.plays.slice(start, start + perStatement);
-      const params: unknown[] = [];
-      const tuples = chunk.map(
-        (p) =>
-          `(${columns
-            .map((c) => {
-              const v = p[c];
-              params.push(typeof v === "bigint" ? v.toString() : v);
-              return `$${params.length}::${types.get(c)}`;
-            })
-            .join(", ")})`,
+      const params = columns.map((c) =>
+        chunk.map((p) => {
+          const v = p[c];
+          return typeof v === "bigint" ? v.toString() : v;
+        }),
       );
       await client.query(
         `with inserted as (
-           insert into ${s}.plays (${columns.map(quote).join(", ")}) values ${tuples.join(", ")}
+           insert into ${s}.plays (${list})
+           select ${list} from unnest(${arrays}) as u(${list})
            on conflict (play_id) do nothing
            returning track_id, listened_ms, completed, played_at
          )
