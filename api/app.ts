@@ -155,6 +155,7 @@ function createContext(
     brokers,
     clientId: "vobe-api-atomic",
     transactionalId: `vobe-api-${randomUUID()}`,
+    restartAfterRefusedSend: true,
   });
   const writer = createAtomicWriter(transactional);
   const admin = createAdmin({ brokers, clientId: "vobe-api-admin" });

@@ -1,6 +1,7 @@
 import { ProduceAcks, Producer } from "@platformatic/kafka";
 import type { KafkaConsumer } from "./consumer.ts";
 import { rawConsumer, rawMessage } from "./consumer.ts";
+import { isFenced } from "./errors.ts";
 import type { GroupMember, TopicPartition } from "./group-member.ts";
 import { encodeHeaders } from "./headers.ts";
 import { partitionFor } from "./partitioner.ts";
@@ -12,6 +13,13 @@ export interface ProducerOptions {
   clientId: string;
   /** Makes the producer transactional; one id per task, stable across restarts (zombie fencing). */
   transactionalId?: string;
+  /**
+   * After a transaction whose send the broker refused, start over with a new client (see
+   * replaceClient). Only for a transactional id no other process may hold (the API's,
+   * one per process): a new client bumps the epoch and would fence whoever took the id
+   * over, so a streams task, whose id moves between instances, must never do it.
+   */
+  restartAfterRefusedSend?: boolean;
 }
 
 export interface KafkaProducer {
@@ -238,7 +246,8 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
           try {
             return await sendWith(tx.send, tx, records);
           } catch (error) {
-            sendFailed = true;
+            // A fenced producer is a zombie: it must stop, not come back.
+            if (options.restartAfterRefusedSend && !isFenced(error)) sendFailed = true;
             throw error;
           }
         },

@@ -12,6 +12,7 @@ describe("a producer after the broker refused one of its sends", () => {
     brokers: brokers(),
     clientId: "vobe-tests-recovery-tx",
     transactionalId: `${topic}-tx`,
+    restartAfterRefusedSend: true,
   });
 
   beforeAll(async () => {

@@ -13,6 +13,7 @@ import {
   type KafkaAdmin,
   type KafkaProducer,
   type OutRecord,
+  type ProducerOptions,
   partitionFor,
   partitionKey,
   type RecordPosition,
@@ -102,6 +103,8 @@ export class StreamsApp {
   constructor(
     readonly topology: Topology,
     config: StreamsConfigInput,
+    /** Makes the app's producer (Kafka Streams' KafkaClientSupplier): tests wrap the real one. */
+    private readonly producerSupplier: (options: ProducerOptions) => KafkaProducer = createProducer,
   ) {
     this.config = streamsConfig(config);
     for (const t of topology.internalTopics) this.internal.add(t.name);
@@ -143,7 +146,7 @@ export class StreamsApp {
       brokers,
       clientId: `${applicationId}-${this.config.instanceId}`,
     });
-    this.producer = createProducer({
+    this.producer = this.producerSupplier({
       brokers,
       clientId: `${applicationId}-${this.config.instanceId}`,
       ...(this.config.processingGuarantee === "exactly_once"
@@ -464,6 +467,28 @@ export class StreamsApp {
     }
   }
 
+  /**
+   * After a failed transactional commit nobody knows whether it committed: EndTxn may have
+   * succeeded with its answer lost. Its changelog records and its input offsets went
+   * together either way, so every task's state is rebuilt from the changelog (from its
+   * checkpoint) and processing resumes from the committed offsets: both then agree,
+   * whichever way the transaction went. Keeping the stores as they were (without the
+   * interval's writes) double-counted an interval whose commit had in fact succeeded.
+   */
+  private async recreateTasks(): Promise<void> {
+    const ids = [...this.tasks.values()].map((task) => task.id);
+    for (const task of this.tasks.values()) task.close();
+    this.tasks.clear();
+    this.tasksByPartition.clear();
+    for (const id of ids) {
+      const task = await this.createTask(id);
+      this.tasks.set(taskIdString(id), task);
+      for (const topic of this.layout.get(id.subtopology) ?? []) {
+        this.tasksByPartition.set(partitionKey({ topic, partition: id.partition }), task);
+      }
+    }
+  }
+
   private discardUncommitted(): void {
     this.collected = [];
     for (const task of this.tasks.values()) {
@@ -665,6 +690,7 @@ export class StreamsApp {
       console.warn(`${this.config.applicationId}: commit failed, rewinding: ${reason}`);
       await sleep(Math.min(5_000, 100 * 2 ** this.failedCommits));
       this.discardUncommitted();
+      if (this.config.processingGuarantee === "exactly_once") await this.recreateTasks();
       await this.seekToCommitted(tasks.flatMap((t) => [...t.positions.values()].map((p) => p.tp)));
       return;
     }
