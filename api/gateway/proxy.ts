@@ -35,6 +35,16 @@ const notForwarded = new Set([
 /** Not copied back: the body is re-framed (and fetch has decoded any compression). */
 const notReturned = new Set([...notForwarded, "content-encoding", "x-request-id"]);
 
+/** Whether an answer carries the platform's error body: `{ error: { code, … } }`. */
+async function isPlatformError(res: Response): Promise<boolean> {
+  try {
+    const body = (await res.json()) as { error?: { code?: unknown } };
+    return typeof body?.error?.code === "string";
+  } catch {
+    return false;
+  }
+}
+
 const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { service, base, timeoutMs }) => {
   // Bodies stay streams: the service parses (and limits) them.
   app.removeAllContentTypeParsers();
@@ -81,6 +91,16 @@ const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { service, bas
       );
     } finally {
       clearTimeout(timer);
+    }
+    // A service that is shutting down answers 503 itself (Fastify's own body, not the
+    // platform's error): said in the gateway's words, like a service that is gone.
+    if (res.status === 503 && !(await isPlatformError(res.clone()))) {
+      await res.body?.cancel();
+      throw new ApiError(
+        503,
+        "service_unavailable",
+        `the ${service} service is unavailable; retry later`,
+      );
     }
     reply.status(res.status);
     res.headers.forEach((value, name) => {
