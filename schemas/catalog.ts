@@ -90,6 +90,12 @@ export interface TopicEntry {
    * part of the system of record. Derived tables may be compacted.
    */
   readonly derived: boolean;
+  /**
+   * For a derived topic: the topology that writes it (its application id is
+   * `vobe-<topology>`, processors/apps/) and the topics it reads. Read-your-writes follows
+   * this to wait on a derived view for a position of one of its inputs (docs/adr/018).
+   */
+  readonly derivedFrom?: { readonly topology: string; readonly inputs: readonly string[] };
 }
 
 const forever = -1;
@@ -287,6 +293,7 @@ export const catalog: readonly TopicEntry[] = [
     key: uuidKey("track"),
     events: [TrackPlayCount],
     readers: ["listening", "search", "analysts"],
+    derivedFrom: { topology: "plays-per-track", inputs: ["listening.plays"] },
   },
   {
     ...derivedLog,
@@ -297,6 +304,7 @@ export const catalog: readonly TopicEntry[] = [
     key: uuidKey("track"),
     events: [TrackPlaysHourly],
     readers: ["listening", "analysts"],
+    derivedFrom: { topology: "plays-per-track", inputs: ["listening.plays"] },
   },
   {
     ...derived,
@@ -310,6 +318,7 @@ export const catalog: readonly TopicEntry[] = [
     },
     events: [TrendingTracks],
     readers: ["listening", "analysts"],
+    derivedFrom: { topology: "trending-tracks", inputs: ["listening.plays"] },
   },
   {
     ...derived,
@@ -320,6 +329,7 @@ export const catalog: readonly TopicEntry[] = [
     key: uuidKey("post"),
     events: [PostCommentCount],
     readers: ["comment", "content", "analysts"],
+    derivedFrom: { topology: "post-comment-counts", inputs: ["comment.comments"] },
   },
   {
     ...derived,
@@ -330,6 +340,10 @@ export const catalog: readonly TopicEntry[] = [
     key: uuidKey("post"),
     events: [PostDetail],
     readers: ["content", "analysts"],
+    derivedFrom: {
+      topology: "post-details",
+      inputs: ["content.posts", "artist.artists", "comment.post-comment-counts"],
+    },
   },
   {
     ...derived,
@@ -340,6 +354,10 @@ export const catalog: readonly TopicEntry[] = [
     key: uuidKey("track"),
     events: [TrackDocument],
     readers: ["search", "analysts"],
+    derivedFrom: {
+      topology: "track-documents",
+      inputs: ["artist.tracks", "artist.albums", "artist.artists"],
+    },
   },
   {
     ...derived,
@@ -353,6 +371,7 @@ export const catalog: readonly TopicEntry[] = [
     },
     events: [IdentityOwner],
     readers: ["auth", "analysts"],
+    derivedFrom: { topology: "identity-owners", inputs: ["auth.identity-claims"] },
   },
 ];
 
