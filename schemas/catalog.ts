@@ -13,6 +13,7 @@ import type { EventType } from "./event-type.ts";
 import {
   AlbumCreated,
   AlbumDeleted,
+  AlbumDocument,
   AlbumUpdated,
   ArtistCreated,
   ArtistDeleted,
@@ -339,7 +340,7 @@ export const catalog: readonly TopicEntry[] = [
     partitions: 3,
     key: uuidKey("post"),
     events: [PostDetail],
-    readers: ["content", "analysts"],
+    readers: ["content", "search", "analysts"],
     derivedFrom: {
       topology: "post-details",
       inputs: ["content.posts", "artist.artists", "comment.post-comment-counts"],
@@ -358,6 +359,17 @@ export const catalog: readonly TopicEntry[] = [
       topology: "track-documents",
       inputs: ["artist.tracks", "artist.albums", "artist.artists"],
     },
+  },
+  {
+    ...derived,
+    name: "search.album-documents",
+    owner: "search",
+    doc: "Search documents of albums: each album with its artist's name. Derived from artist.albums and artist.artists by vobe-album-documents.",
+    partitions: 3,
+    key: uuidKey("album"),
+    events: [AlbumDocument],
+    readers: ["search", "analysts"],
+    derivedFrom: { topology: "album-documents", inputs: ["artist.albums", "artist.artists"] },
   },
   {
     ...derived,

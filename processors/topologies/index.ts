@@ -7,6 +7,7 @@ import type { EventType } from "../../schemas/event-type.ts";
 import {
   AlbumCreated,
   AlbumDeleted,
+  AlbumDocument,
   AlbumUpdated,
   ArtistCreated,
   ArtistDeleted,
@@ -32,6 +33,7 @@ import {
   TrendingTracks,
 } from "../../schemas/generated/index.ts";
 import type { Topology } from "../engine/index.ts";
+import { albumDocumentsTopology } from "./album-documents.ts";
 import type { TopologyOptions } from "./common.ts";
 import { identityOwnersTopology } from "./identity-owners.ts";
 import { playsPerTrackTopology } from "./plays-per-track.ts";
@@ -95,6 +97,12 @@ export const topologies = {
       ArtistDeleted,
     ],
     writes: [TrackDocument],
+  },
+  "album-documents": {
+    description: "search documents: albums with their artist's name",
+    build: albumDocumentsTopology,
+    reads: [AlbumCreated, AlbumUpdated, AlbumDeleted, ArtistCreated, ArtistUpdated, ArtistDeleted],
+    writes: [AlbumDocument],
   },
   "identity-owners": {
     description: "who holds each unique e-mail/username (first unreleased claim)",

@@ -34,7 +34,7 @@ import {
   TrackUnliked,
   TrendingTracks,
 } from "./listening.ts";
-import { TrackDocument } from "./search.ts";
+import { AlbumDocument, TrackDocument } from "./search.ts";
 
 export * from "./artist.ts";
 export * from "./auth.ts";
@@ -85,6 +85,7 @@ export const allEventTypes = [
   TrackPlaysHourly,
   TrackUnliked,
   TrendingTracks,
+  AlbumDocument,
   TrackDocument,
 ] as const satisfies readonly EventType<unknown>[];
 

@@ -2,6 +2,28 @@
 import type { EventType } from "../event-type.ts";
 import type { Actor } from "./common.ts";
 
+/** An album as the search index stores it: the album with its artist's name. An album that is deleted, or whose artist is gone, is a tombstone. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value. */
+export interface AlbumDocument {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The album (the key of search.album-documents). */
+  albumId: string;
+  /** The album's title. */
+  title: string;
+  /** The release date (a calendar date, no time zone). */
+  releaseDate: string;
+  /** The album's main genre. */
+  genre: string;
+  /** The artist who released it. */
+  artistId: string;
+  /** The artist's current name. */
+  artistName: string;
+}
+
 /** A track as the search index stores it: the track with its album and artist. A track whose album or artist is gone, or that is deleted, is a tombstone. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value. */
 export interface TrackDocument {
   /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
@@ -35,6 +57,115 @@ export interface TrackDocument {
   /** The track's genre, then the album's, then the artist's, without repeats. */
   genres: string[];
 }
+
+export const AlbumDocument: EventType<AlbumDocument> = {
+  name: "vobemusic.search.AlbumDocument",
+  topic: "search.album-documents",
+  schema: {
+    type: "record",
+    name: "AlbumDocument",
+    namespace: "vobemusic.search",
+    doc: "An album as the search index stores it: the album with its artist's name. An album that is deleted, or whose artist is gone, is a tombstone. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "albumId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The album (the key of search.album-documents).",
+      },
+      {
+        name: "title",
+        type: {
+          type: "string",
+        },
+        doc: "The album's title.",
+      },
+      {
+        name: "releaseDate",
+        type: {
+          type: "int",
+          logicalType: "date",
+        },
+        doc: "The release date (a calendar date, no time zone).",
+      },
+      {
+        name: "genre",
+        type: {
+          type: "string",
+        },
+        doc: "The album's main genre.",
+      },
+      {
+        name: "artistId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The artist who released it.",
+      },
+      {
+        name: "artistName",
+        type: {
+          type: "string",
+        },
+        doc: "The artist's current name.",
+      },
+    ],
+  },
+};
 
 export const TrackDocument: EventType<TrackDocument> = {
   name: "vobemusic.search.TrackDocument",
