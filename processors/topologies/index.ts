@@ -8,9 +8,11 @@ import {
   AlbumCreated,
   AlbumDeleted,
   AlbumDocument,
+  AlbumSnapshot,
   AlbumUpdated,
   ArtistCreated,
   ArtistDeleted,
+  ArtistSnapshot,
   ArtistUpdated,
   CommentAdded,
   CommentDeleted,
@@ -26,20 +28,28 @@ import {
   TrackCreated,
   TrackDeleted,
   TrackDocument,
+  TrackLikeCount,
+  TrackLiked,
   TrackPlayCount,
   TrackPlayed,
   TrackPlaysHourly,
+  TrackSnapshot,
+  TrackUnliked,
   TrackUpdated,
   TrendingTracks,
+  UserErased,
+  UserRegistered,
 } from "../../schemas/generated/index.ts";
 import type { Topology } from "../engine/index.ts";
 import { albumDocumentsTopology } from "./album-documents.ts";
+import { catalogSnapshotsTopology } from "./catalog-snapshots.ts";
 import type { TopologyOptions } from "./common.ts";
 import { identityOwnersTopology } from "./identity-owners.ts";
 import { playsPerTrackTopology } from "./plays-per-track.ts";
 import { postCommentCountsTopology } from "./post-comment-counts.ts";
 import { postDetailsTopology } from "./post-details.ts";
 import { trackDocumentsTopology } from "./track-documents.ts";
+import { trackLikeCountsTopology } from "./track-like-counts.ts";
 import { trendingTopology } from "./trending-tracks.ts";
 
 export interface TopologyDefinition {
@@ -51,7 +61,7 @@ export interface TopologyDefinition {
 
 export const topologies = {
   "plays-per-track": {
-    description: "plays per track, all time and per hour (final, 5 min grace)",
+    description: "plays per track (each play id once), all time and per hour (final, 5 min grace)",
     build: playsPerTrackTopology,
     reads: [TrackPlayed],
     writes: [TrackPlayCount, TrackPlaysHourly],
@@ -61,6 +71,12 @@ export const topologies = {
     build: trendingTopology,
     reads: [TrackPlayed],
     writes: [TrendingTracks],
+  },
+  "track-like-counts": {
+    description: "listeners who like each track now (their latest like event)",
+    build: trackLikeCountsTopology,
+    reads: [TrackLiked, TrackUnliked],
+    writes: [TrackLikeCount],
   },
   "post-comment-counts": {
     description: "comments per post (deletes subtract, edits do not count)",
@@ -105,10 +121,27 @@ export const topologies = {
     writes: [AlbumDocument],
   },
   "identity-owners": {
-    description: "who holds each unique e-mail/username (first unreleased claim)",
+    description:
+      "who holds each unique e-mail/username (claims, releases, registrations, erasures)",
     build: identityOwnersTopology,
-    reads: [IdentityClaimed, IdentityReleased],
+    reads: [IdentityClaimed, IdentityReleased, UserRegistered, UserErased],
     writes: [IdentityOwner],
+  },
+  "catalog-snapshots": {
+    description: "the latest state of each artist, album and track (the API's catalog checks)",
+    build: catalogSnapshotsTopology,
+    reads: [
+      ArtistCreated,
+      ArtistUpdated,
+      ArtistDeleted,
+      AlbumCreated,
+      AlbumUpdated,
+      AlbumDeleted,
+      TrackCreated,
+      TrackUpdated,
+      TrackDeleted,
+    ],
+    writes: [ArtistSnapshot, AlbumSnapshot, TrackSnapshot],
   },
 } as const satisfies Record<string, TopologyDefinition>;
 

@@ -38,6 +38,28 @@ export interface AlbumDeleted {
   artistId: string;
 }
 
+/** The latest state of an album that exists: its AlbumCreated with every later AlbumUpdated applied; a deleted album is a tombstone. Derived from artist.albums by vobe-catalog-snapshots; the latest record per key is the current value. The write API checks ownership against it. */
+export interface AlbumSnapshot {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The album (the key of artist.albums). */
+  albumId: string;
+  /** The artist who released it. */
+  artistId: string;
+  /** The album's title. */
+  title: string;
+  /** The release date (a calendar date, no time zone). */
+  releaseDate: string;
+  /** The album's main genre. */
+  genre: string;
+  /** URL of the cover image; null when there is none. */
+  coverUrl: string | null;
+}
+
 /** An album's details changed. Carries every field after the change, not a diff. */
 export interface AlbumUpdated {
   /** Unique id of this event; consumers use it to drop duplicates. */
@@ -92,6 +114,28 @@ export interface ArtistDeleted {
   actor: Actor;
   /** The removed artist. */
   artistId: string;
+}
+
+/** The latest state of an artist that exists: its ArtistCreated with every later ArtistUpdated applied; a deleted artist is a tombstone. Derived from artist.artists by vobe-catalog-snapshots; the latest record per key is the current value. The write API checks ownership against it. */
+export interface ArtistSnapshot {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The artist (the key of artist.artists). */
+  artistId: string;
+  /** The user account that manages this artist. */
+  ownerUserId: string;
+  /** The artist's name as shown. */
+  name: string;
+  /** Home country as an ISO 3166-1 alpha-2 code (e.g. "SE"); null when unknown. */
+  country: string | null;
+  /** Genres the artist plays, most typical first; may be empty. */
+  genres: string[];
+  /** A text about the artist; null when there is none. */
+  bio: string | null;
 }
 
 /** An artist's details changed. Carries every editable field after the change, not a diff; the owner does not change. */
@@ -154,6 +198,32 @@ export interface TrackDeleted {
   albumId: string;
   /** The artist who performed it. */
   artistId: string;
+}
+
+/** The latest state of a track that exists: its TrackCreated with every later TrackUpdated applied; a deleted track is a tombstone. Derived from artist.tracks by vobe-catalog-snapshots; the latest record per key is the current value. The write API checks that a played or liked track exists against it. */
+export interface TrackSnapshot {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The track (the key of artist.tracks). */
+  trackId: string;
+  /** The album it is on. */
+  albumId: string;
+  /** The artist who performs it. */
+  artistId: string;
+  /** The track's title. */
+  title: string;
+  /** Length of the recording in milliseconds. */
+  durationMs: number;
+  /** Position on the album, from 1. */
+  trackNumber: number;
+  /** The track's genre. */
+  genre: string;
+  /** True when the lyrics are marked explicit. */
+  explicit: boolean;
 }
 
 /** A track's details changed. Carries every field after the change, not a diff. */
@@ -370,6 +440,119 @@ export const AlbumDeleted: EventType<AlbumDeleted> = {
           logicalType: "uuid",
         },
         doc: "The artist it belonged to.",
+      },
+    ],
+  },
+};
+
+export const AlbumSnapshot: EventType<AlbumSnapshot> = {
+  name: "vobemusic.artist.AlbumSnapshot",
+  topic: "artist.album-snapshots",
+  schema: {
+    type: "record",
+    name: "AlbumSnapshot",
+    namespace: "vobemusic.artist",
+    doc: "The latest state of an album that exists: its AlbumCreated with every later AlbumUpdated applied; a deleted album is a tombstone. Derived from artist.albums by vobe-catalog-snapshots; the latest record per key is the current value. The write API checks ownership against it.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "albumId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The album (the key of artist.albums).",
+      },
+      {
+        name: "artistId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The artist who released it.",
+      },
+      {
+        name: "title",
+        type: {
+          type: "string",
+        },
+        doc: "The album's title.",
+      },
+      {
+        name: "releaseDate",
+        type: {
+          type: "int",
+          logicalType: "date",
+        },
+        doc: "The release date (a calendar date, no time zone).",
+      },
+      {
+        name: "genre",
+        type: {
+          type: "string",
+        },
+        doc: "The album's main genre.",
+      },
+      {
+        name: "coverUrl",
+        type: [
+          "null",
+          {
+            type: "string",
+          },
+        ],
+        doc: "URL of the cover image; null when there is none.",
+        default: null,
       },
     ],
   },
@@ -672,6 +855,123 @@ export const ArtistDeleted: EventType<ArtistDeleted> = {
           logicalType: "uuid",
         },
         doc: "The removed artist.",
+      },
+    ],
+  },
+};
+
+export const ArtistSnapshot: EventType<ArtistSnapshot> = {
+  name: "vobemusic.artist.ArtistSnapshot",
+  topic: "artist.artist-snapshots",
+  schema: {
+    type: "record",
+    name: "ArtistSnapshot",
+    namespace: "vobemusic.artist",
+    doc: "The latest state of an artist that exists: its ArtistCreated with every later ArtistUpdated applied; a deleted artist is a tombstone. Derived from artist.artists by vobe-catalog-snapshots; the latest record per key is the current value. The write API checks ownership against it.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "artistId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The artist (the key of artist.artists).",
+      },
+      {
+        name: "ownerUserId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The user account that manages this artist.",
+      },
+      {
+        name: "name",
+        type: {
+          type: "string",
+        },
+        doc: "The artist's name as shown.",
+      },
+      {
+        name: "country",
+        type: [
+          "null",
+          {
+            type: "string",
+          },
+        ],
+        doc: 'Home country as an ISO 3166-1 alpha-2 code (e.g. "SE"); null when unknown.',
+        default: null,
+      },
+      {
+        name: "genres",
+        type: {
+          type: "array",
+          items: "string",
+        },
+        doc: "Genres the artist plays, most typical first; may be empty.",
+      },
+      {
+        name: "bio",
+        type: [
+          "null",
+          {
+            type: "string",
+          },
+        ],
+        doc: "A text about the artist; null when there is none.",
+        default: null,
       },
     ],
   },
@@ -992,6 +1292,129 @@ export const TrackDeleted: EventType<TrackDeleted> = {
           logicalType: "uuid",
         },
         doc: "The artist who performed it.",
+      },
+    ],
+  },
+};
+
+export const TrackSnapshot: EventType<TrackSnapshot> = {
+  name: "vobemusic.artist.TrackSnapshot",
+  topic: "artist.track-snapshots",
+  schema: {
+    type: "record",
+    name: "TrackSnapshot",
+    namespace: "vobemusic.artist",
+    doc: "The latest state of a track that exists: its TrackCreated with every later TrackUpdated applied; a deleted track is a tombstone. Derived from artist.tracks by vobe-catalog-snapshots; the latest record per key is the current value. The write API checks that a played or liked track exists against it.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "trackId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The track (the key of artist.tracks).",
+      },
+      {
+        name: "albumId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The album it is on.",
+      },
+      {
+        name: "artistId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The artist who performs it.",
+      },
+      {
+        name: "title",
+        type: {
+          type: "string",
+        },
+        doc: "The track's title.",
+      },
+      {
+        name: "durationMs",
+        type: {
+          type: "int",
+        },
+        doc: "Length of the recording in milliseconds.",
+      },
+      {
+        name: "trackNumber",
+        type: {
+          type: "int",
+        },
+        doc: "Position on the album, from 1.",
+      },
+      {
+        name: "genre",
+        type: {
+          type: "string",
+        },
+        doc: "The track's genre.",
+      },
+      {
+        name: "explicit",
+        type: {
+          type: "boolean",
+        },
+        doc: "True when the lyrics are marked explicit.",
       },
     ],
   },

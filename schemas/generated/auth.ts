@@ -30,7 +30,7 @@ export interface IdentityClaimed {
   userId: string;
 }
 
-/** Who holds a unique identity (an e-mail address or a username) now: the first claim of the key that has not been released. A released key is a tombstone. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value. */
+/** Who holds a unique identity (an e-mail address or a username) now, as decided by vobe-identity-owners (processors/topologies/identity-owners.ts): the first unreleased claim of the key, unless its claimant never registered within the claim window and a later claim came after that window; an erased claimant holds nothing. A free key is a tombstone. Derived state, written by a processor; the latest record per key is the current value. */
 export interface IdentityOwner {
   /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
   eventId: string;
@@ -44,6 +44,8 @@ export interface IdentityOwner {
   userId: string;
   /** When the winning claim was made. */
   claimedAt: Date;
+  /** True when the holder registered its account within the claim window: the key stays theirs until they release it or their account is erased. False while the sign-up is in progress (or was abandoned: a claim made more than the window after it takes the key over). */
+  registered: boolean;
 }
 
 /** An account gave up an identity (changed e-mail or username, or was erased); the key may be claimed again. */
@@ -313,7 +315,7 @@ export const IdentityOwner: EventType<IdentityOwner> = {
     type: "record",
     name: "IdentityOwner",
     namespace: "vobemusic.auth",
-    doc: "Who holds a unique identity (an e-mail address or a username) now: the first claim of the key that has not been released. A released key is a tombstone. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value.",
+    doc: "Who holds a unique identity (an e-mail address or a username) now, as decided by vobe-identity-owners (processors/topologies/identity-owners.ts): the first unreleased claim of the key, unless its claimant never registered within the claim window and a later claim came after that window; an erased claimant holds nothing. A free key is a tombstone. Derived state, written by a processor; the latest record per key is the current value.",
     fields: [
       {
         name: "eventId",
@@ -388,6 +390,12 @@ export const IdentityOwner: EventType<IdentityOwner> = {
           logicalType: "timestamp-millis",
         },
         doc: "When the winning claim was made.",
+      },
+      {
+        name: "registered",
+        type: "boolean",
+        default: false,
+        doc: "True when the holder registered its account within the claim window: the key stays theirs until they release it or their account is erased. False while the sign-up is in progress (or was abandoned: a claim made more than the window after it takes the key over).",
       },
     ],
   },

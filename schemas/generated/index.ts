@@ -3,12 +3,15 @@ import type { EventType, EventValue } from "../event-type.ts";
 import {
   AlbumCreated,
   AlbumDeleted,
+  AlbumSnapshot,
   AlbumUpdated,
   ArtistCreated,
   ArtistDeleted,
+  ArtistSnapshot,
   ArtistUpdated,
   TrackCreated,
   TrackDeleted,
+  TrackSnapshot,
   TrackUpdated,
 } from "./artist.ts";
 import {
@@ -27,6 +30,7 @@ import { CommentAdded, CommentDeleted, CommentEdited, PostCommentCount } from ".
 import { PostDeleted, PostDetail, PostEdited, PostPublished } from "./content.ts";
 import { FeedbackResolved, FeedbackSubmitted, FeedbackTriaged } from "./feedback.ts";
 import {
+  TrackLikeCount,
   TrackLiked,
   TrackPlayCount,
   TrackPlayed,
@@ -50,12 +54,15 @@ export * from "./search.ts";
 export const allEventTypes = [
   AlbumCreated,
   AlbumDeleted,
+  AlbumSnapshot,
   AlbumUpdated,
   ArtistCreated,
   ArtistDeleted,
+  ArtistSnapshot,
   ArtistUpdated,
   TrackCreated,
   TrackDeleted,
+  TrackSnapshot,
   TrackUpdated,
   CredentialSet,
   IdentityClaimed,
@@ -79,6 +86,7 @@ export const allEventTypes = [
   FeedbackResolved,
   FeedbackSubmitted,
   FeedbackTriaged,
+  TrackLikeCount,
   TrackLiked,
   TrackPlayCount,
   TrackPlayed,
