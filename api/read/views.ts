@@ -4,12 +4,14 @@
  * database, opened on first use. A route reads only its own service's view.
  */
 import { databaseUrlFor, type Endpoints } from "../../platform/config/endpoints.ts";
+import { createAdmin, type KafkaAdmin } from "../../platform/kafka/index.ts";
 import { createPool, type Pool } from "../../platform/postgres/pool.ts";
 import type { SearchEngine } from "../../platform/search/engine.ts";
 import { quote } from "../../sinks/engine/rows.ts";
 import { searchView } from "../../sinks/search/view.ts";
 import { postgresViews } from "../../sinks/views.ts";
 import { unavailable } from "../http/errors.ts";
+import { createDerivedProgress } from "./derived-positions.ts";
 import { createPositionSignals } from "./position-signals.ts";
 import { type ReadPosition, type Unreached, waitForPositions } from "./positions.ts";
 
@@ -32,7 +34,10 @@ export interface ReadPlacement {
 
 export interface ViewReader {
   readonly name: ViewName;
-  /** The topics the view reads (prefixed as the app's): the only ones `after` may name. */
+  /**
+   * The topics `after` may name (prefixed as the app's): those the view reads, and the
+   * inputs its derived topics are computed from (waited for through the processors).
+   */
   readonly topics: ReadonlySet<string>;
   /** `schema.table` of the view's stable schema, quoted, for SQL. */
   table(name: string): string;
@@ -59,6 +64,14 @@ export function createReadViews(
   options: ReadPlacement & { topicPrefix?: string } = {},
 ) {
   const pools = new Map<string, Pool>();
+  let admin: KafkaAdmin | undefined;
+  const derived = createDerivedProgress({
+    admin: () => {
+      admin ??= createAdmin({ brokers: endpoints.kafkaBrokers, clientId: "vobe-api-reads" });
+      return admin;
+    },
+    ...(options.topicPrefix ? { topicPrefix: options.topicPrefix } : {}),
+  });
   const signals = createPositionSignals((database) => databaseUrlFor(endpoints, database));
   const poolOf = (database: string) => {
     let pool = pools.get(database);
@@ -78,7 +91,8 @@ export function createReadViews(
     const definition = definitions.find((v) => v.name === name);
     if (!definition) throw new Error(`no view ${name}`);
     const schema = quote(`${options.schemaPrefix ?? ""}${name}`);
-    const topics = new Set(definition.events.map((e) => `${options.topicPrefix ?? ""}${e.topic}`));
+    const own = new Set(definition.events.map((e) => `${options.topicPrefix ?? ""}${e.topic}`));
+    const topics = new Set([...own, ...derived.inputsOf(own)]);
     const query = async <R>(sql: string, params: unknown[] = []): Promise<R[]> => {
       try {
         return (await poolOf(definition.database).query(sql, params)).rows as R[];
@@ -93,24 +107,39 @@ export function createReadViews(
         throw error;
       }
     };
+    const consumed = (positions: readonly ReadPosition[], timeoutMs: number) =>
+      waitForPositions(
+        positions,
+        async (wanted) => {
+          const rows = await query<{ topic: string; partition: number; next_offset: string }>(
+            `select topic, partition, next_offset from ${schema}.sink_offsets where topic = any($1::text[])`,
+            [wanted],
+          );
+          return new Map(rows.map((r) => [`${r.topic}:${r.partition}`, BigInt(r.next_offset)]));
+        },
+        timeoutMs,
+        signals.of(definition.database, `${options.schemaPrefix ?? ""}${name}`),
+      );
     const made: ViewReader = {
       name,
       topics,
       table: (table) => `${schema}.${quote(table)}`,
       query,
-      waitFor: (positions, timeoutMs) =>
-        waitForPositions(
-          positions,
-          async (wanted) => {
-            const rows = await query<{ topic: string; partition: number; next_offset: string }>(
-              `select topic, partition, next_offset from ${schema}.sink_offsets where topic = any($1::text[])`,
-              [wanted],
-            );
-            return new Map(rows.map((r) => [`${r.topic}:${r.partition}`, BigInt(r.next_offset)]));
-          },
-          timeoutMs,
-          signals.of(definition.database, `${options.schemaPrefix ?? ""}${name}`),
-        ),
+      async waitFor(positions, timeoutMs) {
+        const deadline = Date.now() + timeoutMs;
+        const wanted = positions.filter((p) => own.has(p.topic));
+        // A position of an input of the view's derived topics: first through the processor
+        // that computes each derived topic from it, then the view must consume that far.
+        for (const position of positions.filter((p) => !own.has(p.topic))) {
+          for (const topic of own) {
+            if (!derived.inputsOf([topic]).has(position.topic)) continue;
+            const reached = await derived.through(position, topic, deadline);
+            if ("unreached" in reached) return [reached.unreached];
+            wanted.push(...reached.positions);
+          }
+        }
+        return consumed(wanted, Math.max(0, deadline - Date.now()));
+      },
     };
     readers.set(name, made);
     return made;
@@ -120,6 +149,7 @@ export function createReadViews(
     reader,
     async close() {
       await signals.close();
+      await admin?.close().catch(() => {});
       await Promise.all([...pools.values()].map((p) => p.end()));
       pools.clear();
     },

@@ -5,6 +5,7 @@ import {
   IncrementalAlterConfigOperationTypes,
   ListOffsetTimestamps,
 } from "@platformatic/kafka";
+import { brokerErrorNames } from "./errors.ts";
 import type { TopicPartition } from "./group-member.ts";
 import type { IsolationLevel, TopicSpec } from "./types.ts";
 
@@ -25,6 +26,13 @@ export interface KafkaAdmin {
   groupMembers(
     groupId: string,
   ): Promise<Array<{ memberId: string; clientId: string; partitions: TopicPartition[] }>>;
+  /**
+   * A consumer group's committed offsets ("topic:partition" to the next offset it will
+   * read), only of committed transactions: offsets still inside an open transaction are
+   * not reported as committed (the broker is asked for stable offsets, and asked again
+   * while it answers that some are pending).
+   */
+  committedOffsets(groupId: string): Promise<Map<string, bigint>>;
   /** The topic's effective configs (explicit and defaulted), name to value. */
   topicConfigs(topic: string): Promise<Record<string, string>>;
   /** Sets these configs on the topic and leaves every other config as it is. */
@@ -103,6 +111,31 @@ export function createAdmin(options: { brokers: string[]; clientId: string }): K
           a.partitions.map((partition) => ({ topic: a.topic, partition })),
         ),
       }));
+    },
+
+    async committedOffsets(groupId) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const [group] = await admin.listConsumerGroupOffsets({
+            groups: [groupId],
+            requireStable: true,
+          });
+          const offsets = new Map<string, bigint>();
+          for (const t of group?.topics ?? []) {
+            for (const p of t.partitions) {
+              if (p.committedOffset >= 0n)
+                offsets.set(`${t.name}:${p.partitionIndex}`, p.committedOffset);
+            }
+          }
+          return offsets;
+        } catch (error) {
+          // UNSTABLE_OFFSET_COMMIT: a transaction with offsets of this group is being
+          // decided; it is decided within a transaction's commit, so asking again soon works.
+          if (attempt >= 50 || !brokerErrorNames(error).includes("UNSTABLE_OFFSET_COMMIT"))
+            throw error;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
     },
 
     async topicConfigs(topic) {
