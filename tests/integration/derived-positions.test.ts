@@ -13,7 +13,7 @@ import {
   createProcessorApp,
   type ProcessorApp,
 } from "../../processors/apps/index.ts";
-import { createEventProducer, type PendingEvent } from "../../producers/index.ts";
+import { createEventProducer, type Envelope, type PendingEvent } from "../../producers/index.ts";
 import { applyCatalog } from "../../schemas/apply.ts";
 import { catalog, prefixedCatalog } from "../../schemas/catalog.ts";
 import { type EventType, subjectOf } from "../../schemas/event-type.ts";
@@ -91,8 +91,8 @@ describe("waiting on a derived topic for a raw position", () => {
 
   const publish = async <T>(type: EventType<T>, key: string, payload: unknown) => {
     const [at] = await events.publishAll([
-      { type, key, payload, context: { actor, occurredAt: new Date() } } as PendingEvent<T>,
-    ] as never);
+      { type, key, payload, context: { actor, occurredAt: new Date() } },
+    ] as unknown as PendingEvent<Envelope>[]);
     if (!at) throw new Error("nothing published");
     return { topic: at.topic, partition: at.partition, offset: BigInt(at.offset) };
   };
