@@ -1,11 +1,11 @@
 /**
  * Trending tracks: the top N (10) tracks by plays in the last hour, refreshed every 5 min.
  *
- *   listening.plays ─▶ hopping 1 h / 5 min ─▶ count per track ─▶ suppress (final) ─┐
+ *   listening.plays ─▶ distinct plays ─▶ hopping 1 h / 5 min ─▶ count per track ─▶ suppress (final) ─┐
  *   ┌──────────────── re-key to "last-hour" (one partition) ◀──────────────────────┘
  *   └▶ aggregate: top N of the newest window ─▶ listening.trending
  *
- * Approach: per-track counts of hopping one-hour windows (a window ends every 5
+ * Approach: each play id is counted once (plays.ts); per-track counts of hopping one-hour windows (a window ends every 5
  * minutes) are emitted once each, when final (window end + grace). Because every
  * (track, window) count arrives exactly once and never changes, the single-key
  * aggregate needs no subtractor: it keeps, for the newest window it has seen, the top N
@@ -16,7 +16,6 @@
  * listening.plays has passed the window's end + grace.
  */
 import {
-  TrackPlayed,
   type TrendingTracks,
   TrendingTracks as TrendingTracksType,
 } from "../../schemas/generated/index.ts";
@@ -27,8 +26,8 @@ import {
   type Topology,
   untilWindowCloses,
 } from "../engine/index.ts";
-import { type DecodedEvent, isEvent } from "../serdes/avro.ts";
 import { type TopologyOptions, toDerived } from "./common.ts";
+import { distinctPlays, PLAY_IDS_STORE } from "./plays.ts";
 
 export const TRENDING_KEY = "last-hour";
 
@@ -37,6 +36,8 @@ export const trendingStores = {
   windowCounts: "trending-window-counts",
   /** Key-value: "last-hour" → the current list. */
   top: "trending-top",
+  /** Key-value: the play ids seen (plays.ts). */
+  playIds: PLAY_IDS_STORE,
 } as const;
 
 export interface TrendingEntry {
@@ -64,6 +65,8 @@ export interface TrendingOptions extends TopologyOptions {
   advanceMs?: number;
   /** Grace for late plays (default 1 min: the list should not lag much). */
   graceMs?: number;
+  /** How long a play id is remembered (default PLAY_ID_RETENTION_MS). */
+  playIdRetentionMs?: number;
 }
 
 /** Most plays first; equal plays by track id, so the order is deterministic. */
@@ -91,13 +94,11 @@ export function trendingTopology(options: TrendingOptions): Topology {
     .advanceBy(options.advanceMs ?? 5 * 60_000)
     .grace(options.graceMs ?? 60_000);
   const builder = new StreamsBuilder();
-  const top = builder
-    .stream<string, DecodedEvent>(serdes.topic(TrackPlayed), {
-      keySerde: Serdes.string(),
-      valueSerde: serdes.events([TrackPlayed]),
-      name: "plays-source",
-    })
-    .filter((_trackId, event) => isEvent(event, TrackPlayed), { name: "plays" })
+  const top = distinctPlays(
+    builder,
+    serdes,
+    options.playIdRetentionMs === undefined ? {} : { retentionMs: options.playIdRetentionMs },
+  )
     .groupByKey({ name: "plays-by-track" })
     .windowedBy(windows)
     .count({ name: trendingStores.windowCounts })

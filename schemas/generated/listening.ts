@@ -2,6 +2,20 @@
 import type { EventType } from "../event-type.ts";
 import type { Actor } from "./common.ts";
 
+/** How many listeners like a track now: users whose latest like event for the track is a TrackLiked. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value. */
+export interface TrackLikeCount {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The track (the key of listening.track-like-counts). */
+  trackId: string;
+  /** Listeners whose latest event in listening.likes for the track is a like. */
+  likes: number;
+}
+
 /** A listener liked a track. */
 export interface TrackLiked {
   /** Unique id of this event; consumers use it to drop duplicates. */
@@ -16,7 +30,7 @@ export interface TrackLiked {
   userId: string;
 }
 
-/** How often a track has been played, all time. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value. */
+/** What a track's plays add up to, all time: each play id counted once. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value. */
 export interface TrackPlayCount {
   /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
   eventId: string;
@@ -26,8 +40,14 @@ export interface TrackPlayCount {
   actor: Actor;
   /** The track (the key of listening.track-play-counts). */
   trackId: string;
-  /** Plays of the track since the beginning of listening.plays. */
+  /** Plays of the track since the beginning of listening.plays, each play id once (a play sent again within the processors' deduplication retention is not counted again). */
   plays: number;
+  /** Of those plays, the ones played to the end (completed). */
+  completedPlays: number;
+  /** Time the track was heard over those plays, in milliseconds. */
+  listenedMs: number;
+  /** The latest event time (occurredAt) of those plays; null only in records written before this field existed. */
+  lastPlayedAt: Date | null;
 }
 
 /** Where a play came from: the web app, or the load simulator (exclude it from real statistics). */
@@ -112,6 +132,85 @@ export interface TrendingTracks {
   /** The most played tracks, most plays first (ties by track id); at most 10. */
   tracks: TrendingTrack[];
 }
+
+export const TrackLikeCount: EventType<TrackLikeCount> = {
+  name: "vobemusic.listening.TrackLikeCount",
+  topic: "listening.track-like-counts",
+  schema: {
+    type: "record",
+    name: "TrackLikeCount",
+    namespace: "vobemusic.listening",
+    doc: "How many listeners like a track now: users whose latest like event for the track is a TrackLiked. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "trackId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The track (the key of listening.track-like-counts).",
+      },
+      {
+        name: "likes",
+        type: {
+          type: "long",
+        },
+        doc: "Listeners whose latest event in listening.likes for the track is a like.",
+      },
+    ],
+  },
+};
 
 export const TrackLiked: EventType<TrackLiked> = {
   name: "vobemusic.listening.TrackLiked",
@@ -200,7 +299,7 @@ export const TrackPlayCount: EventType<TrackPlayCount> = {
     type: "record",
     name: "TrackPlayCount",
     namespace: "vobemusic.listening",
-    doc: "How often a track has been played, all time. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value.",
+    doc: "What a track's plays add up to, all time: each play id counted once. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value.",
     fields: [
       {
         name: "eventId",
@@ -266,7 +365,35 @@ export const TrackPlayCount: EventType<TrackPlayCount> = {
         type: {
           type: "long",
         },
-        doc: "Plays of the track since the beginning of listening.plays.",
+        doc: "Plays of the track since the beginning of listening.plays, each play id once (a play sent again within the processors' deduplication retention is not counted again).",
+      },
+      {
+        name: "completedPlays",
+        type: {
+          type: "long",
+        },
+        default: 0,
+        doc: "Of those plays, the ones played to the end (completed).",
+      },
+      {
+        name: "listenedMs",
+        type: {
+          type: "long",
+        },
+        default: 0,
+        doc: "Time the track was heard over those plays, in milliseconds.",
+      },
+      {
+        name: "lastPlayedAt",
+        type: [
+          "null",
+          {
+            type: "long",
+            logicalType: "timestamp-millis",
+          },
+        ],
+        default: null,
+        doc: "The latest event time (occurredAt) of those plays; null only in records written before this field existed.",
       },
     ],
   },

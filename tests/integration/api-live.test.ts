@@ -87,13 +87,13 @@ describe("live updates (SSE)", () => {
     await live.events.publish(
       live.types.TrackPlayCount,
       t3,
-      { trackId: t3, plays: 9 },
+      { trackId: t3, plays: 9, completedPlays: 0, listenedMs: 0, lastPlayedAt: null },
       live.context,
     );
     await live.events.publish(
       live.types.TrackPlayCount,
       t2,
-      { trackId: t2, plays: 42 },
+      { trackId: t2, plays: 42, completedPlays: 0, listenedMs: 0, lastPlayedAt: null },
       live.context,
     );
     const message = await stream.next("plays", 5_000);

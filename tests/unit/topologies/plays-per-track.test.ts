@@ -4,6 +4,8 @@ import { Serdes, TopologyTestDriver } from "../../../processors/engine/index.ts"
 import { AvroSerdes } from "../../../processors/serdes/avro.ts";
 import {
   HOUR_MS,
+  type PlaysPerTrackOptions,
+  type PlayTotals,
   playsPerTrackStores,
   playsPerTrackTopology,
 } from "../../../processors/topologies/plays-per-track.ts";
@@ -26,8 +28,15 @@ beforeAll(async () => {
 });
 afterEach(() => driver?.close());
 
-function start() {
-  driver = new TopologyTestDriver(playsPerTrackTopology({ serdes }));
+interface PlayOptions {
+  source?: PlaySource;
+  playId?: string;
+  listenedMs?: number;
+  completed?: boolean;
+}
+
+function start(options: Omit<PlaysPerTrackOptions, "serdes"> = {}) {
+  driver = new TopologyTestDriver(playsPerTrackTopology({ serdes, ...options }));
   const plays = driver.createInputTopic(
     "listening.plays",
     Serdes.string(),
@@ -43,7 +52,9 @@ function start() {
     Serdes.string(),
     serdes.derived(TrackPlaysHourly),
   );
-  const play = (trackId: string, at: number, source: PlaySource = "web") =>
+  /** Pipes one play (a fresh play id unless given); returns its play id. */
+  const play = (trackId: string, at: number, o: PlayOptions = {}) => {
+    const playId = o.playId ?? randomUUID();
     plays.pipeInput(
       trackId,
       {
@@ -52,17 +63,19 @@ function start() {
           eventId: randomUUID(),
           occurredAt: new Date(at),
           actor: { userId: null, role: "listener" },
-          playId: randomUUID(),
+          playId,
           trackId,
           userId: randomUUID(),
-          listenedMs: 31_000,
+          listenedMs: o.listenedMs ?? 31_000,
           trackDurationMs: 200_000,
-          completed: true,
-          source,
+          completed: o.completed ?? true,
+          source: o.source ?? "web",
         },
       },
       at,
     );
+    return playId;
+  };
   return { driver, play, counts, hourly };
 }
 
@@ -71,7 +84,7 @@ describe("plays per track", () => {
     const { play, counts, driver } = start();
     play(t1, BASE + 1_000);
     play(t2, BASE + 2_000);
-    play(t1, BASE + 3_000, "simulator");
+    play(t1, BASE + 3_000, { source: "simulator", completed: false, listenedMs: 5_000 });
     const records = counts.readRecordsToList();
     expect(records.map((r) => [r.key, r.value?.plays])).toEqual([
       [t1, 1],
@@ -79,7 +92,14 @@ describe("plays per track", () => {
       [t1, 2],
     ]);
     const last = records[2]?.value;
-    expect(last).toMatchObject({ trackId: t1, plays: 2, actor: { userId: null, role: "system" } });
+    expect(last).toMatchObject({
+      trackId: t1,
+      plays: 2,
+      completedPlays: 1,
+      listenedMs: 36_000,
+      lastPlayedAt: new Date(BASE + 3_000),
+      actor: { userId: null, role: "system" },
+    });
     // occurredAt is the event time of the play that changed the count.
     expect(last?.occurredAt).toEqual(new Date(BASE + 3_000));
     expect(records[2]?.timestamp).toBe(BASE + 3_000);
@@ -87,9 +107,14 @@ describe("plays per track", () => {
       /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
     // Interactive query on the store.
-    const store = driver.getKeyValueStore<string, number>(playsPerTrackStores.counts);
-    expect(store.get(t1)).toBe(2);
-    expect(store.get(t2)).toBe(1);
+    const store = driver.getKeyValueStore<string, PlayTotals>(playsPerTrackStores.counts);
+    expect(store.get(t1)).toEqual({
+      plays: 2,
+      completedPlays: 1,
+      listenedMs: 36_000,
+      lastPlayedAt: BASE + 3_000,
+    });
+    expect(store.get(t2)?.plays).toBe(1);
   });
 
   it("derives the same eventId for the same state at the same time (a rebuild)", () => {
@@ -129,6 +154,46 @@ describe("plays per track", () => {
     plays.pipeInput(t1, { type: TrackPlayed.name, value: value("simulator") }, BASE);
     plays.pipeInput(t1, { type: TrackPlayed.name, value: value("web") }, BASE + 1);
     expect(counts.readValuesToList().map((v) => v?.plays)).toEqual([1]);
+  });
+
+  it("counts a play id once: a copy sent again changes neither the totals nor the hour", () => {
+    const { play, counts, hourly } = start();
+    const first = play(t1, BASE + 10 * MIN, { listenedMs: 40_000 });
+    play(t1, BASE + 11 * MIN);
+    // The same play written again, even with other fields, a minute later.
+    play(t1, BASE + 12 * MIN, { playId: first, listenedMs: 99_000 });
+    // A back-dated copy is caught too: ids are remembered by stream time, not their playedAt.
+    play(t1, BASE - 20 * HOUR_MS, { playId: first });
+    expect(counts.readValuesToList().map((v) => [v?.plays, v?.listenedMs])).toEqual([
+      [1, 40_000],
+      [2, 71_000],
+    ]);
+    play(t2, BASE + HOUR_MS + 5 * MIN); // closes the hour
+    expect(hourly.readValuesToList().map((v) => [v?.trackId, v?.plays])).toEqual([[t1, 2]]);
+  });
+
+  it("forgets a play id after the retention (stream time): a copy that late counts again", () => {
+    const { play, counts } = start({ playIdRetentionMs: 10 * MIN });
+    const id = play(t1, BASE);
+    play(t1, BASE + 10 * MIN, { playId: id }); // exactly the retention: still a copy
+    expect(counts.readValuesToList().map((v) => v?.plays)).toEqual([1]);
+    play(t2, BASE + 10 * MIN + 1); // stream time moves past it
+    play(t1, BASE + 10 * MIN + 2, { playId: id });
+    expect(counts.readKeyValuesToList().map(([k, v]) => [k, v?.plays])).toEqual([
+      [t2, 1],
+      [t1, 2],
+    ]);
+  });
+
+  it("keeps the latest play time: a back-dated play does not move lastPlayedAt back", () => {
+    const { play, counts } = start();
+    play(t1, BASE + 5 * MIN);
+    play(t1, BASE - 3 * HOUR_MS, { completed: false, listenedMs: 1_000 });
+    const last = counts.readValuesToList().at(-1);
+    expect(last).toMatchObject({ plays: 2, completedPlays: 1, listenedMs: 32_000 });
+    expect(last?.lastPlayedAt).toEqual(new Date(BASE + 5 * MIN));
+    // occurredAt is still the event time of the input that changed the state.
+    expect(last?.occurredAt).toEqual(new Date(BASE - 3 * HOUR_MS));
   });
 
   it("writes each hour once, when it is final, and drops plays later than the grace", () => {

@@ -36,7 +36,7 @@ function start(size: number) {
     Serdes.string(),
     serdes.derived(TrendingTracks),
   );
-  const play = (trackId: string, at: number, times = 1) => {
+  const play = (trackId: string, at: number, times = 1, playId?: string) => {
     for (let i = 0; i < times; i++) {
       plays.pipeInput(
         trackId,
@@ -46,7 +46,7 @@ function start(size: number) {
             eventId: randomUUID(),
             occurredAt: new Date(at),
             actor: { userId: null, role: "listener" },
-            playId: randomUUID(),
+            playId: playId ?? randomUUID(),
             trackId,
             userId: randomUUID(),
             listenedMs: 1_000,
@@ -104,6 +104,18 @@ describe("trending tracks", () => {
       driver.getKeyValueStore<string, { windowStart: number }>(trendingStores.top).get(TRENDING_KEY)
         ?.windowStart,
     ).toBe(BASE + 10 * MIN);
+  });
+
+  it("counts a play id once, however often it is written", () => {
+    const { play, latest } = start(10);
+    const again = randomUUID();
+    play(a, BASE + 1 * MIN, 3, again);
+    play(b, BASE + 2 * MIN, 2);
+    play(d, BASE + 6 * MIN); // closes [BASE-55m, BASE+5m)
+    expect(latest().tracks).toEqual([
+      [b, 2],
+      [a, 1],
+    ]);
   });
 
   it("ignores plays later than the grace", () => {
