@@ -4,7 +4,7 @@ import { Stores } from "../state/stores.ts";
 import { type Fold, streamAggregate } from "./internals/operators/aggregate.ts";
 import type { StreamState } from "./internals/stream-state.ts";
 import { storeGetter } from "./internals/value-getter.ts";
-import { KStream, storeFlags } from "./kstream.ts";
+import { aggregateStoreFlags, KStream } from "./kstream.ts";
 import { KTable } from "./ktable.ts";
 import { type Materialized, required } from "./options.ts";
 import { SessionWindowedKStream, TimeWindowedKStream } from "./windowed-stream.ts";
@@ -90,7 +90,7 @@ export class KGroupedStream<K, V> {
     const { parent, keySerde } = this.input(storeName);
     const valueSerde = required(materialized.valueSerde, `${storeName} value`);
     graph.addStore(
-      Stores.keyValue(storeName, { keySerde, valueSerde, ...storeFlags(materialized) }),
+      Stores.keyValue(storeName, { keySerde, valueSerde, ...aggregateStoreFlags(materialized) }),
     );
     graph.addProcessor(name, streamAggregate(name, storeName, fold), [parent], [storeName]);
     return new KTable<K, A>(

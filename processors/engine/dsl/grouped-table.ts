@@ -6,7 +6,7 @@ import { tableAggregate } from "./internals/operators/table-aggregate.ts";
 import { insertRepartition } from "./internals/repartition.ts";
 import type { StreamState } from "./internals/stream-state.ts";
 import { storeGetter } from "./internals/value-getter.ts";
-import { storeFlags } from "./kstream.ts";
+import { aggregateStoreFlags } from "./kstream.ts";
 import { KTable } from "./ktable.ts";
 import { type Materialized, required } from "./options.ts";
 
@@ -79,7 +79,7 @@ export class KGroupedTable<K, V> {
       groupedChangeSerde(groupValueSerde),
     );
     graph.addStore(
-      Stores.keyValue(storeName, { keySerde, valueSerde, ...storeFlags(materialized) }),
+      Stores.keyValue(storeName, { keySerde, valueSerde, ...aggregateStoreFlags(materialized) }),
     );
     graph.addProcessor(name, tableAggregate(storeName, add, subtract), [source], [storeName]);
     return new KTable<K, A>(

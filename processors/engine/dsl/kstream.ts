@@ -4,7 +4,7 @@ import type { Serde } from "../serde/api.ts";
 import { Stores } from "../state/stores.ts";
 import { GlobalKTable } from "./global-ktable.ts";
 import { KGroupedStream } from "./grouped-stream.ts";
-import { listSerde } from "./internals/internal-serdes.ts";
+import { endFirstWindowedSerde, listSerde } from "./internals/internal-serdes.ts";
 import { forwarding, passThrough } from "./internals/operators/stateless.ts";
 import { streamJoinSide } from "./internals/operators/stream-stream-join.ts";
 import { streamTableJoin } from "./internals/operators/stream-table-join.ts";
@@ -390,7 +390,15 @@ export class KStream<K, V> {
     buffer(thisStore, valueSerde);
     buffer(otherStore, otherSerde);
     const unmatchedStore = `${base}-unmatched-store`;
-    if (left) buffer(unmatchedStore, valueSerde);
+    if (left) {
+      // Ordered by time first, so closed records are found without a whole-store scan.
+      graph.addStore(
+        Stores.keyValue(unmatchedStore, {
+          keySerde: endFirstWindowedSerde(keySerde),
+          valueSerde: listSerde(valueSerde),
+        }),
+      );
+    }
     const stores = left ? [thisStore, otherStore, unmatchedStore] : [thisStore, otherStore];
     const emptyJoin = (value: unknown) => joiner(value as V, null);
     const common = { graceMs: windows.graceMs };
@@ -445,6 +453,11 @@ export class KStream<K, V> {
   ): KStream<K2, V2> {
     return new KStream<K2, V2>({ graph: this.state.graph, node, keySerde, valueSerde, keyChanged });
   }
+}
+
+/** @internal The flags of an aggregation's store: cached unless turned off. */
+export function aggregateStoreFlags(materialized: Materialized<unknown, unknown>) {
+  return { ...storeFlags(materialized), cached: materialized.caching ?? true };
 }
 
 /** @internal */

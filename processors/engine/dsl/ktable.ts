@@ -29,7 +29,11 @@ import type { Suppressed } from "./suppressed.ts";
 /** Present on windowed tables: what suppress() needs to know about their windows. */
 export interface Windowing {
   readonly keySerde: Serde<unknown>;
-  readonly isClosed: (window: Windowed<unknown>, streamTime: number) => boolean;
+  /**
+   * The stream time at which a window is final (no record can change it any more). It
+   * grows with the window's end, so a buffer ordered by end is ordered by it too.
+   */
+  readonly closesAt: (window: Windowed<unknown>) => number;
 }
 
 /** Options of a foreign-key join; serdes default to the two tables' own. */
@@ -162,7 +166,7 @@ export class KTable<K, V> {
         valueSerde: timestampedSerde(valueSerde),
       }),
     );
-    const supplier = suppressUntilWindowCloses(storeName, this.windowing.isClosed);
+    const supplier = suppressUntilWindowCloses(storeName, this.windowing.closesAt);
     graph.addProcessor(name, supplier, [this.state.node], [storeName]);
     return new KTable<K, V>({ ...this.state, node: name }, this.getter, this.windowing);
   }

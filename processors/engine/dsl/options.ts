@@ -42,6 +42,12 @@ export interface Materialized<K, V> extends Named {
   valueSerde?: Serde<V>;
   persistent?: boolean;
   logged?: boolean;
+  /**
+   * Aggregations only: fold a key's updates between two commits into one record
+   * downstream (the record cache, ADR-016). Default true; the runtime's `cacheMaxBytes`
+   * 0 turns it off for every store.
+   */
+  caching?: boolean;
   /** Windowed stores only: keep windows at least this long (default size + grace). */
   retentionMs?: number;
 }

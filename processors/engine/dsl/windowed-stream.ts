@@ -7,7 +7,7 @@ import type { Fold } from "./internals/operators/aggregate.ts";
 import { type Merger, sessionAggregate } from "./internals/operators/session-aggregate.ts";
 import { windowAggregate } from "./internals/operators/window-aggregate.ts";
 import type { ValueGetter } from "./internals/value-getter.ts";
-import { storeFlags } from "./kstream.ts";
+import { aggregateStoreFlags } from "./kstream.ts";
 import { KTable } from "./ktable.ts";
 import { type Materialized, required } from "./options.ts";
 import type { SessionWindows, TimeWindows } from "./windows.ts";
@@ -82,7 +82,7 @@ export class TimeWindowedKStream<K, V> {
         valueSerde,
         retentionMs,
         windowSizeMs: windows.sizeMs,
-        ...storeFlags(materialized),
+        ...aggregateStoreFlags(materialized),
       }),
     );
     const supplier = windowAggregate(name, storeName, windows, retentionMs, fold);
@@ -93,7 +93,7 @@ export class TimeWindowedKStream<K, V> {
       {
         keySerde,
         // [start, end) is final once stream time reaches end + grace.
-        isClosed: (window, streamTime) => streamTime >= window.end + windows.graceMs,
+        closesAt: (window) => window.end + windows.graceMs,
       },
     );
   }
@@ -166,7 +166,12 @@ export class SessionWindowedKStream<K, V> {
       2 * (windows.gapMs + windows.graceMs),
     );
     graph.addStore(
-      Stores.session(storeName, { keySerde, valueSerde, retentionMs, ...storeFlags(materialized) }),
+      Stores.session(storeName, {
+        keySerde,
+        valueSerde,
+        retentionMs,
+        ...aggregateStoreFlags(materialized),
+      }),
     );
     const supplier = sessionAggregate(name, storeName, windows, retentionMs, fold, merger);
     graph.addProcessor(name, supplier, [parent], [storeName]);
@@ -177,7 +182,7 @@ export class SessionWindowedKStream<K, V> {
         keySerde,
         // [start, end] can still grow (or merge) while a record at end + gap is accepted,
         // i.e. until stream time passes end + gap + grace.
-        isClosed: (window, streamTime) => streamTime > window.end + windows.gapMs + windows.graceMs,
+        closesAt: (window) => window.end + windows.gapMs + windows.graceMs + 1,
       },
     );
   }

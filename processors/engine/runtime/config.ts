@@ -13,6 +13,21 @@ const configSchema = z.object({
   commitIntervalMs: z.number().int().positive().optional(),
   /** Commit early when this many output records are waiting. */
   maxBufferedRecords: z.number().int().positive().default(20_000),
+  /**
+   * The record cache of the DSL's aggregations, bytes per instance (Kafka Streams'
+   * `statestore.cache.max.bytes`, same default): a key's updates between two commits go
+   * downstream as one. 0 turns it off: every update is forwarded.
+   */
+  cacheMaxBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(10 * 1024 * 1024),
+  /**
+   * Longest stretch of processing before the loop lets timers, I/O and stop() run.
+   * With it, stop() returns within one fetch wait, this, and one commit.
+   */
+  maxBlockMs: z.number().int().positive().default(20),
   /** Where persistent (LMDB) stores live. */
   stateDir: z.string().default(join(process.cwd(), ".stack", "state")),
   /**

@@ -5,6 +5,12 @@ import type { TaskId } from "../processor/record.ts";
 import { taskIdString } from "../processor/record.ts";
 import type { BytesStore, StateStore } from "../state/api.ts";
 import { createInMemoryBytesStore } from "../state/in-memory-bytes-store.ts";
+import {
+  CachingBytesStore,
+  newRecordContext,
+  type RecordCache,
+  type RecordContext,
+} from "../state/record-cache.ts";
 import type { CollectedRecord } from "../topology/collector.ts";
 import { changelogTopicName, type StoreSpec } from "../topology/spec.ts";
 import { LmdbBytesStore } from "./lmdb-store.ts";
@@ -22,6 +28,8 @@ export interface RestoreProgress {
 interface ManagedStore {
   spec: StoreSpec;
   bytes: TransactionalBytesStore;
+  /** The record cache above `bytes`, for a cached store when the app has a cache. */
+  cache: CachingBytesStore | undefined;
   store: StateStore;
   changelog: string | undefined;
   /** The changelog offset the base store reflects (next offset to read). */
@@ -35,11 +43,17 @@ interface ManagedStore {
  */
 export class StateManager {
   private readonly stores = new Map<string, ManagedStore>();
+  /** The task's record being processed, as its cached stores see it. */
+  readonly recordContext: RecordContext = newRecordContext();
+  /** The task's record caches in registration order (upstream stores first). */
+  readonly caches: CachingBytesStore[] = [];
 
   constructor(
     private readonly applicationId: string,
     private readonly taskId: TaskId,
     private readonly stateDir: string,
+    /** The app's record cache budget; undefined (or 0 bytes) caches nothing. */
+    private readonly recordCache?: RecordCache,
   ) {}
 
   get typedStores(): ReadonlyMap<string, StateStore> {
@@ -56,7 +70,13 @@ export class StateManager {
     const bytes = new TransactionalBytesStore(base);
     const changelog = spec.logged ? changelogTopicName(this.applicationId, spec.name) : undefined;
     const position = base instanceof LmdbBytesStore ? (base.checkpoint() ?? 0n) : 0n;
-    this.stores.set(spec.name, { spec, bytes, store: spec.build(bytes), changelog, position });
+    const cache =
+      spec.cached && this.recordCache && this.recordCache.maxBytes > 0
+        ? new CachingBytesStore(spec.name, bytes, this.recordCache, this.recordContext)
+        : undefined;
+    if (cache) this.caches.push(cache);
+    const store = spec.build(cache ?? bytes);
+    this.stores.set(spec.name, { spec, bytes, cache, store, changelog, position });
   }
 
   /**
@@ -108,7 +128,10 @@ export class StateManager {
     }
   }
 
-  /** The interval's writes as changelog records (latest value per key), for the commit. */
+  /**
+   * The interval's writes as changelog records (latest value per key), for the commit.
+   * Call after the caches are flushed (TaskGraph.flushCaches): cached writes are not here.
+   */
   changelogRecords(): CollectedRecord[] {
     const records: CollectedRecord[] = [];
     for (const managed of this.stores.values()) {
@@ -149,13 +172,19 @@ export class StateManager {
     }
   }
 
-  /** The interval was aborted: forget its writes. */
+  /** The interval was aborted: forget its writes, cached ones included. */
   aborted(): void {
-    for (const managed of this.stores.values()) managed.bytes.discardPending();
+    for (const managed of this.stores.values()) {
+      managed.cache?.clear();
+      managed.bytes.discardPending();
+    }
   }
 
   close(): void {
-    for (const managed of this.stores.values()) managed.bytes.close();
+    for (const managed of this.stores.values()) {
+      managed.cache?.clear();
+      managed.bytes.close();
+    }
   }
 
   private storeDir(name: string): string {

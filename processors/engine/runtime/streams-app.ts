@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { setTimeout as sleep, setImmediate as yieldToEventLoop } from "node:timers/promises";
 import {
   brokerErrorNames,
   createAdmin,
@@ -24,6 +24,7 @@ import type { TaskId } from "../processor/record.ts";
 import { taskIdString } from "../processor/record.ts";
 import type { KeyValueStore, StateStore } from "../state/api.ts";
 import { createInMemoryBytesStore } from "../state/in-memory-bytes-store.ts";
+import { RecordCache } from "../state/record-cache.ts";
 import type { CollectedRecord } from "../topology/collector.ts";
 import { type ErrorStage, RecordError } from "../topology/errors.ts";
 import {
@@ -56,6 +57,8 @@ interface GlobalTable {
 
 const DAY_MS = 86_400_000;
 const MAX_FAILED_COMMITS = 10;
+/** Records processed between two looks at the clock (commit due, time to yield, stop). */
+const CHECK_EVERY = 64;
 
 /** The error and what the broker said inside it (a client error wraps several). */
 function describeFailure(error: unknown): string {
@@ -99,6 +102,7 @@ export class StreamsApp {
   private running = false;
   private readonly internal = new Set<string>();
   private restoreListeners: Array<(p: RestoreProgress) => void> = [];
+  private readonly recordCache: RecordCache;
 
   constructor(
     readonly topology: Topology,
@@ -107,6 +111,7 @@ export class StreamsApp {
     private readonly producerSupplier: (options: ProducerOptions) => KafkaProducer = createProducer,
   ) {
     this.config = streamsConfig(config);
+    this.recordCache = new RecordCache(this.config.cacheMaxBytes);
     for (const t of topology.internalTopics) this.internal.add(t.name);
   }
 
@@ -183,7 +188,12 @@ export class StreamsApp {
     this.loop = this.runLoop();
   }
 
-  /** Commits what is processed, leaves the group and closes everything. */
+  /**
+   * Commits what is processed, leaves the group and closes everything. Also in the middle
+   * of a backlog: the loop looks at `running` every few milliseconds of work (maxBlockMs),
+   * so this returns after at most one fetch wait (100 ms), maxBlockMs of processing, the
+   * commit in flight and one final commit (at most one commit interval's work).
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
@@ -413,7 +423,12 @@ export class StreamsApp {
   private async createTask(id: TaskId): Promise<StreamTask> {
     const spec = this.topology.subtopologies.find((s) => s.id === id.subtopology);
     if (!spec) throw new Error(`no sub-topology ${id.subtopology}`);
-    const state = new StateManager(this.config.applicationId, id, this.config.stateDir);
+    const state = new StateManager(
+      this.config.applicationId,
+      id,
+      this.config.stateDir,
+      this.recordCache,
+    );
     for (const store of spec.stores) state.register(store);
     await state.restore(this.fetcher, (progress) => {
       const labels = {
@@ -447,6 +462,8 @@ export class StreamsApp {
       requestCommit: () => {
         this.commitRequested = true;
       },
+      recordContext: state.recordContext,
+      caches: state.caches,
     };
   }
 
@@ -518,46 +535,87 @@ export class StreamsApp {
         for (const table of this.globals.values()) await this.fetchGlobals(table);
         const fetched =
           positions.length > 0 ? await this.fetcher.fetch(positions, { maxWaitMs: 100 }) : [];
-        for (const f of fetched) {
-          if (this.pendingAssignment) break;
-          const task = this.tasksByPartition.get(partitionKey(f));
-          if (!task) continue;
-          for (const record of f.records) {
-            // Only a serde that needs I/O (an unknown schema id) makes this wait.
-            const pending = task.graph.prepare(record.topic, record.key, record.value);
-            if (pending) await pending;
-            this.processRecord(task, record);
-          }
-          this.processedCounter(task).inc(f.records.length);
-          task.setPosition({ topic: f.topic, partition: f.partition }, f.nextOffset, false);
-          this.metrics.lag.set(
-            {
-              application: this.config.applicationId,
-              topic: f.topic,
-              partition: String(f.partition),
-            },
-            Number(f.highWatermark - f.nextOffset),
-          );
-        }
-        if (this.pendingAssignment) continue;
-        for (const task of this.tasks.values()) {
-          try {
-            task.graph.punctuateWallClock();
-          } catch (error) {
-            if (!(error instanceof RecordError)) throw error;
-            this.handleRecordError(error, undefined);
-          }
-        }
-        if (
-          this.commitRequested ||
-          this.collected.length >= this.config.maxBufferedRecords ||
-          Date.now() - this.lastCommit >= this.config.commitIntervalMs
-        ) {
-          await this.commit();
-        }
+        await this.processFetched(fetched);
+        if (this.pendingAssignment || !this.running) continue;
+        this.punctuateWallClock();
+        if (this.commitDue()) await this.commit();
       }
     } catch (error) {
       this.fail(error as Error);
+    }
+  }
+
+  /**
+   * A fetch can hold hundreds of thousands of records (a backlog): it is processed in
+   * slices. Every CHECK_EVERY records the loop commits if one is due (interval, buffered
+   * outputs, a request), lets the event loop run once maxBlockMs of work has passed, and
+   * stops early for stop() or a rebalance. So the work between two commits, and the time
+   * the process cannot answer anything else, stay bounded whatever the backlog.
+   */
+  private async processFetched(fetched: Awaited<ReturnType<Fetcher["fetch"]>>): Promise<void> {
+    let sliceStarted = performance.now();
+    let sinceCheck = 0;
+    for (const f of fetched) {
+      const task = this.tasksByPartition.get(partitionKey(f));
+      if (!task) continue;
+      const tp = { topic: f.topic, partition: f.partition };
+      const counter = this.processedCounter(task);
+      let uncounted = 0;
+      for (const record of f.records) {
+        // Only a serde that needs I/O (an unknown schema id) makes this wait.
+        const pending = task.graph.prepare(record.topic, record.key, record.value);
+        if (pending) await pending;
+        this.processRecord(task, record);
+        uncounted++;
+        if (++sinceCheck < CHECK_EVERY) continue;
+        sinceCheck = 0;
+        const commitDue = this.commitDue();
+        const sliceOver = performance.now() - sliceStarted >= this.config.maxBlockMs;
+        if (!commitDue && !sliceOver && this.running && !this.pendingAssignment) continue;
+        counter.inc(uncounted);
+        uncounted = 0;
+        task.setPosition(tp, record.offset + 1n, false);
+        if (!this.running || this.pendingAssignment) return;
+        if (commitDue) {
+          this.punctuateWallClock();
+          // A failed commit rewound every position: the rest of this fetch is stale.
+          if (!(await this.commit())) return;
+        } else {
+          await yieldToEventLoop();
+        }
+        if (!this.running || this.pendingAssignment) return;
+        sliceStarted = performance.now();
+      }
+      counter.inc(uncounted);
+      task.setPosition(tp, f.nextOffset, false);
+      this.metrics.lag.set(
+        {
+          application: this.config.applicationId,
+          topic: f.topic,
+          partition: String(f.partition),
+        },
+        Number(f.highWatermark - f.nextOffset),
+      );
+      if (this.pendingAssignment || !this.running) return;
+    }
+  }
+
+  private commitDue(): boolean {
+    return (
+      this.commitRequested ||
+      this.collected.length >= this.config.maxBufferedRecords ||
+      Date.now() - this.lastCommit >= this.config.commitIntervalMs
+    );
+  }
+
+  private punctuateWallClock(): void {
+    for (const task of this.tasks.values()) {
+      try {
+        task.graph.punctuateWallClock();
+      } catch (error) {
+        if (!(error instanceof RecordError)) throw error;
+        this.handleRecordError(error, undefined);
+      }
     }
   }
 
@@ -641,15 +699,18 @@ export class StreamsApp {
    * in one Kafka transaction; under at_least_once, outputs first and offsets after.
    * Only when Kafka has committed do the stores' writes become their durable base.
    */
-  private async commit(): Promise<void> {
+  private async commit(): Promise<boolean> {
     this.commitRequested = false;
     const tasks = [...this.tasks.values()];
+    // The record caches' updates belong to this interval: downstream and into the
+    // changelogs now, before outputs and changelogs are collected.
+    for (const task of tasks) this.flushCaches(task);
     const outputs = this.collected;
     const changelogs = tasks.map((t) => t.changelogRecords());
     const offsets = tasks.flatMap((t) => t.offsetsToCommit());
     if (outputs.length === 0 && offsets.length === 0 && changelogs.every((c) => c.length === 0)) {
       this.lastCommit = Date.now();
-      return;
+      return true;
     }
     const started = process.hrtime.bigint();
     const records = [...outputs, ...changelogs.flat()];
@@ -692,7 +753,7 @@ export class StreamsApp {
       this.discardUncommitted();
       if (this.config.processingGuarantee === "exactly_once") await this.recreateTasks();
       await this.seekToCommitted(tasks.flatMap((t) => [...t.positions.values()].map((p) => p.tp)));
-      return;
+      return false;
     }
     this.failedCommits = 0;
     this.collected = [];
@@ -718,6 +779,20 @@ export class StreamsApp {
         },
         entry.count,
       );
+    }
+    return true;
+  }
+
+  /** Flushes a task's record caches; a record error in between is handled like any other. */
+  private flushCaches(task: StreamTask): void {
+    for (;;) {
+      try {
+        task.graph.flushCaches();
+        return;
+      } catch (error) {
+        if (!(error instanceof RecordError)) throw error;
+        this.handleRecordError(error, undefined);
+      }
     }
   }
 

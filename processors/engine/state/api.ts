@@ -13,8 +13,11 @@ export interface KeyValueStore<K, V> extends StateStore {
   /** Puts only when the key has no value; returns the existing value if there was one. */
   putIfAbsent(key: K, value: V): V | undefined;
   delete(key: K): V | undefined;
-  /** Entries with from <= key <= to in the order of the key's serialized bytes. */
-  range(from: K, to: K): Iterable<[K, V]>;
+  /**
+   * Entries with from <= key <= to in the order of the key's serialized bytes; a null
+   * bound is open (as in Kafka Streams, KIP-763).
+   */
+  range(from: K | null, to: K | null): Iterable<[K, V]>;
   /** Entries whose serialized key starts with the serialized prefix. */
   prefixScan(prefix: K): Iterable<[K, V]>;
   all(): Iterable<[K, V]>;

@@ -1,6 +1,15 @@
 import type { Serde } from "../serde/api.ts";
 import type { BytesStore, KeyValueStore } from "./api.ts";
 import { serializeKey, startsWith } from "./bytes.ts";
+import { CachingBytesStore, type RecordContext } from "./record-cache.ts";
+
+/** A cached store's flushed update of one key: the value now and as of the last flush. */
+export type FlushListener<K, V> = (
+  key: K,
+  newValue: V | null,
+  oldValue: V | null,
+  context: RecordContext,
+) => void;
 
 /**
  * A typed key-value store over any BytesStore. Order is the order of the serialized
@@ -14,6 +23,23 @@ export class BytesKeyValueStore<K, V> implements KeyValueStore<K, V> {
     private readonly keySerde: Serde<K>,
     private readonly valueSerde: Serde<V>,
   ) {}
+
+  /**
+   * Cached stores only (a DSL aggregation's): forward through `listener` when the cache
+   * flushes. False when the store is not cached: the caller forwards each update itself.
+   */
+  setFlushListener(listener: FlushListener<K, V>): boolean {
+    if (!(this.bytes instanceof CachingBytesStore)) return false;
+    this.bytes.setFlushListener((key, newValue, oldValue, context) =>
+      listener(
+        this.keySerde.deserialize(key, this.name) as K,
+        newValue === null ? null : this.value(newValue),
+        oldValue === null ? null : this.value(oldValue),
+        context,
+      ),
+    );
+    return true;
+  }
 
   get(key: K): V | undefined {
     const value = this.bytes.get(this.key(key));
@@ -39,8 +65,10 @@ export class BytesKeyValueStore<K, V> implements KeyValueStore<K, V> {
     return this.value(existing);
   }
 
-  *range(from: K, to: K): Iterable<[K, V]> {
-    for (const [k, v] of this.bytes.range(this.key(from), this.key(to))) yield this.entry(k, v);
+  *range(from: K | null, to: K | null): Iterable<[K, V]> {
+    const low = from === null ? undefined : this.key(from);
+    const high = to === null ? undefined : this.key(to);
+    for (const [k, v] of this.bytes.range(low, high)) yield this.entry(k, v);
   }
 
   *prefixScan(prefix: K): Iterable<[K, V]> {

@@ -1,6 +1,8 @@
 import type { Serde } from "../serde/api.ts";
 import type { BytesStore, SessionStore, Windowed } from "./api.ts";
 import { MAX_TIME, readTime, serializeKey, TIME_BYTES, writeTime } from "./bytes.ts";
+import { CachingBytesStore, flushIfCached } from "./record-cache.ts";
+import type { WindowFlushListener } from "./window-store.ts";
 
 const TIMES = 2 * TIME_BYTES;
 
@@ -18,6 +20,24 @@ export class BytesSessionStore<K, V> implements SessionStore<K, V> {
     private readonly keySerde: Serde<K>,
     private readonly valueSerde: Serde<V>,
   ) {}
+
+  /** See BytesKeyValueStore.setFlushListener. */
+  setFlushListener(listener: WindowFlushListener<K, V>): boolean {
+    if (!(this.bytes instanceof CachingBytesStore)) return false;
+    this.bytes.setFlushListener((k, newValue, oldValue, context) => {
+      const at = k.length - TIMES;
+      const key = this.keySerde.deserialize(k.subarray(0, at), this.name) as K;
+      const end = readTime(k, at);
+      const start = readTime(k, at + TIME_BYTES);
+      listener(
+        { key, start, end },
+        newValue === null ? null : (this.valueSerde.deserialize(newValue, this.name) as V),
+        oldValue === null ? null : (this.valueSerde.deserialize(oldValue, this.name) as V),
+        context,
+      );
+    });
+    return true;
+  }
 
   *findSessions(key: K, earliestEnd: number, latestStart: number): Iterable<[Windowed<K>, V]> {
     const keyBytes = serializeKey(this.keySerde, key, this.name);
@@ -42,6 +62,7 @@ export class BytesSessionStore<K, V> implements SessionStore<K, V> {
   }
 
   removeEndedBefore(end: number): void {
+    flushIfCached(this.bytes);
     const expired: Buffer[] = [];
     for (const [k] of this.bytes.range()) {
       if (readTime(k, k.length - TIMES) < end) expired.push(k);

@@ -12,6 +12,12 @@ export interface StoreOptions<K, V> {
   persistent?: boolean;
   /** Backed by a changelog topic; default true. */
   logged?: boolean;
+  /**
+   * Behind the record cache when the runtime has one (`cacheMaxBytes` > 0); default
+   * false. Only for stores whose processor forwards through the cache's flush listener
+   * (the DSL's aggregations): a cached store forwards nothing by itself.
+   */
+  cached?: boolean;
 }
 
 export interface WindowStoreOptions<K, V> extends StoreOptions<K, V> {
@@ -69,5 +75,6 @@ function common<K, V>(name: string, kind: StoreSpec["kind"], options: StoreOptio
     kind,
     persistent: options.persistent ?? false,
     logged: options.logged ?? true,
+    cached: options.cached ?? false,
   };
 }

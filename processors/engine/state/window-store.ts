@@ -1,12 +1,22 @@
 import type { Serde } from "../serde/api.ts";
 import type { BytesStore, Windowed, WindowStore } from "./api.ts";
 import { readTime, serializeKey, TIME_BYTES, writeTime } from "./bytes.ts";
+import { CachingBytesStore, flushIfCached, type RecordContext } from "./record-cache.ts";
+
+/** A cached windowed store's flushed update of one window (see FlushListener). */
+export type WindowFlushListener<K, V> = (
+  window: Windowed<K>,
+  newValue: V | null,
+  oldValue: V | null,
+  context: RecordContext,
+) => void;
 
 /**
  * Fixed-size windows per key over any BytesStore. The bytes key is the serialized key
  * followed by the window start (8 bytes, order-preserving), so one key's windows are
  * contiguous and ordered by time and fetchRange is one range scan. fetchAll and
- * removeBefore scan everything (keys come first); fine for the window counts of a task.
+ * removeBefore scan everything (keys come first): callers run them rarely (retention,
+ * at most once per half retention of stream time), so their cost is amortized.
  *
  * A longer key can share a prefix with a shorter one, so every scan decodes the key
  * from the bytes (everything but the last 8) and skips strangers.
@@ -20,6 +30,22 @@ export class BytesWindowStore<K, V> implements WindowStore<K, V> {
     /** Gives fetchAll's Windowed keys their end. */
     readonly windowSizeMs: number,
   ) {}
+
+  /** See BytesKeyValueStore.setFlushListener. */
+  setFlushListener(listener: WindowFlushListener<K, V>): boolean {
+    if (!(this.bytes instanceof CachingBytesStore)) return false;
+    this.bytes.setFlushListener((k, newValue, oldValue, context) => {
+      const start = readTime(k, k.length - TIME_BYTES);
+      const key = this.keySerde.deserialize(k.subarray(0, k.length - TIME_BYTES), this.name) as K;
+      listener(
+        { key, start, end: start + this.windowSizeMs },
+        newValue === null ? null : this.value(newValue),
+        oldValue === null ? null : this.value(oldValue),
+        context,
+      );
+    });
+    return true;
+  }
 
   put(key: K, windowStart: number, value: V | null): void {
     const stored = value === null ? null : this.valueSerde.serialize(value, this.name);
@@ -52,6 +78,8 @@ export class BytesWindowStore<K, V> implements WindowStore<K, V> {
   }
 
   removeBefore(windowStart: number): void {
+    // A cached update of an expiring window must still go downstream, before it goes.
+    flushIfCached(this.bytes);
     const expired: Buffer[] = [];
     for (const [k] of this.bytes.range()) {
       if (readTime(k, k.length - TIME_BYTES) < windowStart) expired.push(k);

@@ -1,4 +1,5 @@
 import { type DropReason, droppedRecordsSensor } from "../dsl/dropped-records.ts";
+import { TransactionalBytesStore } from "../runtime/transactional-store.ts";
 import type { Serde } from "../serde/api.ts";
 import type {
   BytesStore,
@@ -8,6 +9,12 @@ import type {
   WindowStore,
 } from "../state/api.ts";
 import { createInMemoryBytesStore } from "../state/in-memory-bytes-store.ts";
+import {
+  CachingBytesStore,
+  newRecordContext,
+  RecordCache,
+  type RecordContext,
+} from "../state/record-cache.ts";
 import type { CollectedRecord } from "../topology/collector.ts";
 import {
   type GlobalTableSpec,
@@ -28,6 +35,12 @@ export interface TestDriverOptions {
   applicationId?: string;
   /** Initial wall-clock time, ms (default 0). */
   wallClockMs?: number;
+  /**
+   * The record cache of the DSL's aggregations, as the runtime's `cacheMaxBytes`. Default
+   * 0: every update is forwarded at once, so outputs follow each piped record. With a
+   * cache, updates go downstream on `commit()` (or when the cache evicts).
+   */
+  cacheMaxBytes?: number;
 }
 
 let drivers = 0;
@@ -53,6 +66,9 @@ export class TopologyTestDriver {
   >();
   private readonly stores = new Map<string, { kind: StoreKind; store: StateStore }>();
   private readonly bytesStores: BytesStore[] = [];
+  private readonly transactional = new Map<string, TransactionalBytesStore>();
+  private readonly caches = new Map<string, CachingBytesStore>();
+  private readonly recordCache: RecordCache;
   private readonly internal: Set<string>;
   private readonly outputs = new Map<string, CollectedRecord[]>();
   private readonly offsets = new Map<string, bigint>();
@@ -73,6 +89,7 @@ export class TopologyTestDriver {
     drivers += 1;
     this.applicationId = options.applicationId ?? `test-driver-${drivers}`;
     this.wallClock = options.wallClockMs ?? 0;
+    this.recordCache = new RecordCache(options.cacheMaxBytes ?? 0);
     this.internal = new Set(topology.internalTopics.map((t) => t.name));
     droppedRecordsSensor.reset(this.applicationId);
 
@@ -85,8 +102,12 @@ export class TopologyTestDriver {
     }
     for (const sub of topology.subtopologies) {
       const stores = new Map(globalStores);
+      const recordContext = newRecordContext();
+      const caches: CachingBytesStore[] = [];
       for (const spec of sub.stores) {
-        const store = spec.build(this.newBytesStore());
+        const bytes = this.taskBytesStore(spec.name, spec.cached === true, recordContext);
+        if (bytes instanceof CachingBytesStore) caches.push(bytes);
+        const store = spec.build(bytes);
         stores.set(spec.name, store);
         this.stores.set(spec.name, { kind: spec.kind, store });
       }
@@ -99,6 +120,8 @@ export class TopologyTestDriver {
         partitionCount: () => 1,
         systemTime: () => this.wallClock,
         requestCommit: () => {},
+        recordContext,
+        caches,
       });
       task.init();
       this.tasks.push(task);
@@ -149,6 +172,31 @@ export class TopologyTestDriver {
       task.punctuateWallClock(this.wallClock);
       this.drain();
     }
+  }
+
+  /**
+   * What the runtime does at a commit, without Kafka: the record caches' updates go
+   * downstream (and their consequences are processed), then every store's pending writes
+   * become its committed base.
+   */
+  commit(): void {
+    for (const task of this.tasks) {
+      task.flushCaches();
+      this.drain();
+    }
+    for (const bytes of this.transactional.values()) {
+      for (const { key, value } of bytes.applyPending()) bytes.base.put(key, value);
+    }
+  }
+
+  /**
+   * Entries range scans of a store have stepped over so far (cache, pending writes and
+   * committed base; deletions included): what a scan costs, for tests that keep it bounded.
+   */
+  entriesVisited(storeName: string): number {
+    const bytes = this.transactional.get(storeName);
+    if (!bytes) throw new Error(`no task store named ${storeName}`);
+    return bytes.entriesVisited + (this.caches.get(storeName)?.entriesVisited ?? 0);
   }
 
   /** Records dropped on purpose (late, keyless), optionally by node and reason. */
@@ -238,6 +286,20 @@ export class TopologyTestDriver {
       throw new Error(`no store named ${name}; stores: ${[...this.stores.keys()].join(", ")}`);
     if (found.kind !== kind) throw new Error(`store ${name} is a ${found.kind} store, not ${kind}`);
     return found.store;
+  }
+
+  /**
+   * A task store as the runtime builds it: committed base, pending writes above it
+   * (TransactionalBytesStore) and, for a cached store when the driver has a cache, the
+   * record cache on top.
+   */
+  private taskBytesStore(name: string, cached: boolean, context: RecordContext): BytesStore {
+    const bytes = new TransactionalBytesStore(this.newBytesStore());
+    this.transactional.set(name, bytes);
+    if (!cached || this.recordCache.maxBytes === 0) return bytes;
+    const cache = new CachingBytesStore(name, bytes, this.recordCache, context);
+    this.caches.set(name, cache);
+    return cache;
   }
 
   private newBytesStore(): BytesStore {

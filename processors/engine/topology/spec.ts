@@ -73,6 +73,11 @@ export interface StoreSpec {
   readonly persistent: boolean;
   /** Backed by a compacted changelog topic `<applicationId>-<name>-changelog`. */
   readonly logged: boolean;
+  /**
+   * Behind the record cache (ADR-016): updates between commits are folded per key and
+   * forwarded at the commit or on eviction. Absent: not cached.
+   */
+  readonly cached?: boolean;
   /** How long windowed data is kept (window and session stores). */
   readonly retentionMs?: number;
   /** Builds the typed store over the task's bytes store (which the runtime changelogs). */

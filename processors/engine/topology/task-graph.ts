@@ -7,6 +7,7 @@ import type {
 } from "../processor/api.ts";
 import type { RecordMetadata, StreamRecord, TaskId } from "../processor/record.ts";
 import type { StateStore } from "../state/api.ts";
+import { newRecordContext, type RecordContext } from "../state/record-cache.ts";
 import type { RecordCollector } from "./collector.ts";
 import { RecordError } from "./errors.ts";
 import type { NodeSpec, SinkNodeSpec, SourceNodeSpec, SubtopologySpec } from "./spec.ts";
@@ -23,6 +24,17 @@ export interface TaskEnvironment {
   partitionCount(topic: string): number;
   systemTime(): number;
   requestCommit(): void;
+  /** Updated as records move through the graph; cached stores read it on put. */
+  readonly recordContext?: RecordContext;
+  /** The task's record caches, in store registration order (upstream first). */
+  readonly caches?: readonly FlushableCache[];
+}
+
+/** What the graph needs of a record cache to flush it at the commit boundary. */
+export interface FlushableCache {
+  readonly name: string;
+  readonly dirty: boolean;
+  flush(): void;
 }
 
 interface Schedule {
@@ -50,11 +62,14 @@ export class TaskGraph {
   private current: RecordMetadata | undefined;
   private currentNode = "";
   private time = -1;
+  private readonly recordContext: RecordContext;
 
   constructor(
     readonly spec: SubtopologySpec,
     private readonly env: TaskEnvironment,
-  ) {}
+  ) {
+    this.recordContext = env.recordContext ?? newRecordContext();
+  }
 
   /** The highest event time seen by this task; -1 before the first record. */
   get streamTime(): number {
@@ -88,9 +103,13 @@ export class TaskGraph {
         const context = this.contextFor(node.name, children, node.stores);
         processor.init?.(context);
         this.processors.push(processor);
+        const recordContext = this.recordContext;
         deliver = (record) => {
           const previous = this.currentNode;
+          const { timestamp, headers } = recordContext;
           this.currentNode = node.name;
+          recordContext.timestamp = record.timestamp;
+          recordContext.headers = record.headers;
           try {
             processor.process(record);
           } catch (error) {
@@ -98,6 +117,8 @@ export class TaskGraph {
             throw new RecordError("process", this.current, node.name, error);
           } finally {
             this.currentNode = previous;
+            recordContext.timestamp = timestamp;
+            recordContext.headers = headers;
           }
         };
       }
@@ -164,6 +185,37 @@ export class TaskGraph {
   /** Runs due wall-clock punctuators; the runtime calls it between records and when idle. */
   punctuateWallClock(now = this.env.systemTime()): void {
     this.punctuate("wall-clock", now);
+  }
+
+  /** True while a record cache holds updates that have not gone downstream. */
+  get hasCachedUpdates(): boolean {
+    return (this.env.caches ?? []).some((c) => c.dirty);
+  }
+
+  /**
+   * Sends every cached update downstream (and into its store's changelog): part of the
+   * commit boundary, before outputs and changelogs are collected. Upstream caches flush
+   * first; a flush can dirty a cache downstream in the same task, so it repeats until
+   * every cache is clean. A RecordError leaves the rest cached: call again after it is
+   * handled.
+   */
+  flushCaches(): void {
+    const caches = this.env.caches ?? [];
+    for (let pass = 0; pass <= caches.length && this.hasCachedUpdates; pass++) {
+      for (const cache of caches) {
+        if (!cache.dirty) continue;
+        const previous = this.currentNode;
+        this.currentNode = cache.name;
+        try {
+          cache.flush();
+        } catch (error) {
+          if (error instanceof RecordError) throw error;
+          throw new RecordError("process", undefined, `cache of ${cache.name}`, error);
+        } finally {
+          this.currentNode = previous;
+        }
+      }
+    }
   }
 
   close(): void {

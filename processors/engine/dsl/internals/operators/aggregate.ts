@@ -3,6 +3,7 @@ import { withValue } from "../../../processor/record.ts";
 import type { KeyValueStore } from "../../../state/api.ts";
 import { droppedRecordsSensor } from "../../dropped-records.ts";
 import { type Change, change } from "../change.ts";
+import { forwardOnFlush } from "./cached-forward.ts";
 
 /**
  * One step of an aggregation: the new aggregate from a value and the previous aggregate
@@ -23,10 +24,12 @@ export function streamAggregate<K, V, A>(
   return () => {
     let context: ProcessorContext<K, Change<A>>;
     let store: KeyValueStore<K, A>;
+    let cached = false;
     return {
       init(ctx) {
         context = ctx;
         store = ctx.getStateStore<KeyValueStore<K, A>>(storeName);
+        cached = forwardOnFlush(store, ctx);
       },
       process(record) {
         if (record.key === null || record.key === undefined) {
@@ -37,7 +40,7 @@ export function streamAggregate<K, V, A>(
         const previous = store.get(record.key);
         const next = fold(record.key, record.value, previous);
         store.put(record.key, next);
-        context.forward(withValue(record, change(next, previous ?? null)));
+        if (!cached) context.forward(withValue(record, change(next, previous ?? null)));
       },
     };
   };

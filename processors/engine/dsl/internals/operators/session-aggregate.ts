@@ -5,6 +5,7 @@ import { droppedRecordsSensor } from "../../dropped-records.ts";
 import type { SessionWindows } from "../../windows.ts";
 import { type Change, change } from "../change.ts";
 import type { Fold } from "./aggregate.ts";
+import { forwardOnFlush } from "./cached-forward.ts";
 
 /** Combines two sessions' aggregates when a record bridges them. */
 export type Merger<K, A> = (key: K, left: A, right: A) => A;
@@ -29,10 +30,14 @@ export function sessionAggregate<K, V, A>(
     let store: SessionStore<K, A>;
     let cleanedUpTo = Number.NEGATIVE_INFINITY;
     const cleanupEvery = Math.max(1, Math.floor(retentionMs / 2));
+    let cached = false;
     return {
       init(ctx) {
         context = ctx;
         store = ctx.getStateStore<SessionStore<K, A>>(storeName);
+        // Cached: merged-away sessions go down as tombstones when the cache flushes, and
+        // only if downstream had seen them.
+        cached = forwardOnFlush(store, ctx);
       },
       process(record) {
         const key = record.key;
@@ -65,11 +70,11 @@ export function sessionAggregate<K, V, A>(
             continue;
           }
           store.remove(session);
-          context.forward(withKeyValue(record, session, change<A>(null, aggregate)));
+          if (!cached) context.forward(withKeyValue(record, session, change<A>(null, aggregate)));
         }
         const window = { key, start, end };
         store.put(window, next);
-        context.forward(withKeyValue(record, window, change(next, previous)));
+        if (!cached) context.forward(withKeyValue(record, window, change(next, previous)));
         if (streamTime - cleanedUpTo >= cleanupEvery) {
           store.removeEndedBefore(streamTime - retentionMs);
           cleanedUpTo = streamTime;

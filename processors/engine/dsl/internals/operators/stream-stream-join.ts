@@ -1,7 +1,6 @@
 import type { ProcessorContext, ProcessorSupplier } from "../../../processor/api.ts";
 import { emptyHeaders, withValue } from "../../../processor/record.ts";
-import type { WindowStore } from "../../../state/api.ts";
-import { MIN_TIME } from "../../../state/bytes.ts";
+import type { KeyValueStore, Windowed, WindowStore } from "../../../state/api.ts";
 import { droppedRecordsSensor } from "../../dropped-records.ts";
 
 export interface StreamJoinSide<K, VThis, VOther, VO> {
@@ -15,12 +14,23 @@ export interface StreamJoinSide<K, VThis, VOther, VO> {
   graceMs: number;
   joiner: (mine: VThis, theirs: VOther, key: K) => VO;
   /**
-   * Left join only: the left side's records that have not matched yet. The left side
-   * writes them, the right side erases the ones it matches, and both sides emit
+   * Left join only: the left side's records that have not matched yet, in a key-value
+   * store ordered by time first (keys `{ key, start: t, end: t }`, end-first serde). The
+   * left side writes them, the right side erases the ones it matches, and both sides emit
    * (value, null) for those whose window has closed: no spurious early left results.
    */
   unmatched?: { store: string; isLeftSide: boolean; emptyJoin: (left: unknown, key: K) => VO };
 }
+
+/** What both sides of a left join know about the unmatched records they share. */
+interface Waiting<K> {
+  /** No unmatched record is older than this; -Infinity: unknown. */
+  earliest: number;
+  /** The last one emitted: those still waiting sort after it. */
+  cursor: Windowed<K> | undefined;
+}
+
+const waitingByStore = new WeakMap<object, Waiting<unknown>>();
 
 /**
  * One side of a windowed stream-stream join. A record is buffered, then joined with
@@ -31,17 +41,32 @@ export function streamJoinSide<K, VThis, VOther, VO>(
   side: StreamJoinSide<K, VThis, VOther, VO>,
 ): ProcessorSupplier<K, VThis, K, VO> {
   const retention = side.beforeMs + side.afterMs + side.graceMs;
+  // Expiry scans the whole buffer: at most once per half retention of stream time.
+  const cleanupEvery = Math.max(1, Math.floor(retention / 2));
   return () => {
     let context: ProcessorContext<K, VO>;
     let mine: WindowStore<K, VThis[]>;
     let theirs: WindowStore<K, VOther[]>;
-    let unmatched: WindowStore<K, unknown[]> | undefined;
+    let unmatched: KeyValueStore<Windowed<K>, unknown[]> | undefined;
+    let cleanedUpTo = Number.NEGATIVE_INFINITY;
+    let waiting: Waiting<K> = { earliest: Number.NEGATIVE_INFINITY, cursor: undefined };
     return {
       init(ctx) {
         context = ctx;
         mine = ctx.getStateStore(side.thisStore);
         theirs = ctx.getStateStore(side.otherStore);
-        if (side.unmatched) unmatched = ctx.getStateStore(side.unmatched.store);
+        if (side.unmatched) {
+          const store = ctx.getStateStore<KeyValueStore<Windowed<K>, unknown[]>>(
+            side.unmatched.store,
+          );
+          unmatched = store;
+          // Both sides write the store: they share what is known about it. A new graph
+          // (start, abort) starts from "unknown".
+          waiting = (waitingByStore.get(store) as Waiting<K> | undefined) ?? waiting;
+          waitingByStore.set(store, waiting);
+          waiting.earliest = Number.NEGATIVE_INFINITY;
+          waiting.cursor = undefined;
+        }
       },
       process(record) {
         const { key, value, timestamp: t } = record;
@@ -61,24 +86,45 @@ export function streamJoinSide<K, VThis, VOther, VO>(
         }
         if (unmatched && side.unmatched) {
           if (side.unmatched.isLeftSide && matches.length === 0) {
-            unmatched.put(key, t, [...(unmatched.fetch(key, t) ?? []), value]);
+            const at = { key, start: t, end: t };
+            unmatched.put(at, [...(unmatched.get(at) ?? []), value]);
+            waiting.earliest = Math.min(waiting.earliest, t);
+            if (waiting.cursor && t <= waiting.cursor.start) waiting.cursor = undefined;
           } else if (!side.unmatched.isLeftSide) {
-            for (const [leftTime] of matches) unmatched.put(key, leftTime, null);
+            for (const [leftTime] of matches)
+              unmatched.delete({ key, start: leftTime, end: leftTime });
           }
           emitClosedUnmatched(streamTime);
         }
-        mine.removeBefore(streamTime - retention);
+        if (streamTime - cleanedUpTo >= cleanupEvery) {
+          mine.removeBefore(streamTime - retention);
+          cleanedUpTo = streamTime;
+        }
       },
     };
 
+    /**
+     * Walks the time-ordered unmatched records only when the oldest may have closed, and
+     * from after the last one emitted: bounded work per record, whatever is buffered.
+     */
     function emitClosedUnmatched(streamTime: number): void {
       if (!unmatched || !side.unmatched) return;
       // A left record at t can still meet right records until t + after + grace.
       const leftAfter = side.unmatched.isLeftSide ? side.afterMs : side.beforeMs;
       const closedBefore = streamTime - leftAfter - side.graceMs;
-      const closed = [...unmatched.fetchAll(MIN_TIME, closedBefore - 1)];
+      if (waiting.earliest >= closedBefore) return;
+      const closed: Array<[Windowed<K>, unknown[]]> = [];
+      waiting.earliest = Number.POSITIVE_INFINITY;
+      for (const entry of unmatched.range(waiting.cursor ?? null, null)) {
+        if (entry[0].start >= closedBefore) {
+          waiting.earliest = entry[0].start;
+          break;
+        }
+        closed.push(entry);
+      }
       for (const [window, values] of closed) {
-        unmatched.put(window.key, window.start, null);
+        unmatched.delete(window);
+        waiting.cursor = window;
         for (const value of values) {
           const joined = side.unmatched.emptyJoin(value, window.key);
           context.forward({

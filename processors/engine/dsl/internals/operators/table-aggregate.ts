@@ -4,6 +4,7 @@ import type { KeyValueStore } from "../../../state/api.ts";
 import { type Change, change } from "../change.ts";
 import type { GroupedChange } from "../internal-serdes.ts";
 import type { Fold } from "./aggregate.ts";
+import { forwardOnFlush } from "./cached-forward.ts";
 import { forwarding } from "./stateless.ts";
 
 /**
@@ -36,10 +37,12 @@ export function tableAggregate<K, V, A>(
   return () => {
     let context: ProcessorContext<K, Change<A>>;
     let store: KeyValueStore<K, A>;
+    let cached = false;
     return {
       init(ctx) {
         context = ctx;
         store = ctx.getStateStore<KeyValueStore<K, A>>(storeName);
+        cached = forwardOnFlush(store, ctx);
       },
       process(record) {
         if (record.key === null || record.key === undefined) return;
@@ -49,7 +52,7 @@ export function tableAggregate<K, V, A>(
         if (subtract && previous === undefined) return;
         const next = (subtract ? subtractor : adder)(record.key, value, previous);
         store.put(record.key, next);
-        context.forward(withValue(record, change(next, previous ?? null)));
+        if (!cached) context.forward(withValue(record, change(next, previous ?? null)));
       },
     };
   };

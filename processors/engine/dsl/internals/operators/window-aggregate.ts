@@ -5,6 +5,7 @@ import { droppedRecordsSensor } from "../../dropped-records.ts";
 import type { TimeWindows } from "../../windows.ts";
 import { type Change, change } from "../change.ts";
 import type { Fold } from "./aggregate.ts";
+import { forwardOnFlush } from "./cached-forward.ts";
 
 /**
  * Tumbling/hopping aggregation: each record updates every window holding its timestamp
@@ -23,12 +24,15 @@ export function windowAggregate<K, V, A>(
     let context: ProcessorContext<Windowed<K>, Change<A>>;
     let store: WindowStore<K, A>;
     let cleanedUpTo = Number.NEGATIVE_INFINITY;
-    // Whole-store scans for expiry are spread out: at most once per half retention.
+    // Whole-store scans for expiry are spread out: at most once per half retention, so
+    // each window is visited a bounded number of times before it expires.
     const cleanupEvery = Math.max(1, Math.floor(retentionMs / 2));
+    let cached = false;
     return {
       init(ctx) {
         context = ctx;
         store = ctx.getStateStore<WindowStore<K, A>>(storeName);
+        cached = forwardOnFlush(store, ctx);
       },
       process(record) {
         if (record.key === null || record.key === undefined) {
@@ -46,6 +50,7 @@ export function windowAggregate<K, V, A>(
           const previous = store.fetch(record.key, start);
           const next = fold(record.key, record.value, previous);
           store.put(record.key, start, next);
+          if (cached) continue;
           const windowed = { key: record.key, start, end };
           context.forward(withKeyValue(record, windowed, change(next, previous ?? null)));
         }
