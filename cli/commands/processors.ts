@@ -4,7 +4,8 @@ import { say } from "../output.ts";
 
 /**
  * `vobe serve processors [--only name...]`: the music topologies (processors/topologies/),
- * each as its own streams application, in the foreground until SIGINT/SIGTERM.
+ * each as its own streams application in its own worker thread, in the foreground until
+ * SIGINT/SIGTERM (processors/apps/serve.ts; docs/adr/017-processor-isolation.md).
  * Registered under the `serve` command, so it must run after registerServeCommand.
  */
 export function registerProcessorsCommand(program: Command): void {
@@ -19,7 +20,8 @@ export function registerProcessorsCommand(program: Command): void {
     )
     .option("--only <names...>", "run only these topologies (see processors/topologies/index.ts)")
     .option("--prefix <prefix>", "topic and application-id prefix (a prefixed catalog)", "")
-    .action(async (options: { only?: string[]; prefix: string }) => {
+    .option("--state-dir <dir>", "where the persistent stores live (default .stack/state)")
+    .action(async (options: { only?: string[]; prefix: string; stateDir?: string }) => {
       const { topologyNames } = await import("../../processors/topologies/index.ts");
       const unknown = (options.only ?? []).filter((n) => !(topologyNames as string[]).includes(n));
       if (unknown.length > 0) {
@@ -28,52 +30,24 @@ export function registerProcessorsCommand(program: Command): void {
         return;
       }
       const { endpoints } = await provideEndpoints(say);
-      const { startProcessors } = await import("../../processors/apps/index.ts");
-      let running: Awaited<ReturnType<typeof startProcessors>>;
+      // Each app in its own worker thread; /health and /metrics stay on this one.
+      const { runProcessors } = await import("../../processors/apps/serve.ts");
+      let code: number;
       try {
-        running = await startProcessors({
+        code = await runProcessors({
           brokers: endpoints.kafkaBrokers,
           schemaRegistryUrl: endpoints.schemaRegistryUrl,
           prefix: options.prefix,
-          only: options.only as typeof topologyNames | undefined,
-          log: say,
+          ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+          ...(options.only ? { only: options.only } : {}),
+          port: Number(process.env.VOBE_PROCESSORS_PORT ?? 9464),
         });
       } catch (error) {
-        // A missing schema or topic: say what to run, without a stack trace.
         say(`vobe: the processors did not start: ${(error as Error).message}`);
-        process.exitCode = 1;
-        return;
+        code = 1;
       }
-      const { startHealthServer } = await import("../../processors/apps/health-server.ts");
-      const port = Number(process.env.VOBE_PROCESSORS_PORT ?? 9464);
-      const health = await startHealthServer(running.apps, port);
-      say(
-        `processors running: ${running.apps.map((a) => a.app.config.applicationId).join(", ")} (metrics and health on :${port}; Ctrl-C stops them)`,
-      );
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          say(`${signal}: stopping the processors (committing what is processed)`);
-          health.close();
-          running.stop().then(resolve, (error: unknown) => {
-            say(`stopping failed: ${(error as Error).message}`);
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        process.once("SIGINT", () => stop("SIGINT"));
-        process.once("SIGTERM", () => stop("SIGTERM"));
-        // An app that stops on an error ends the command too.
-        for (const { app } of running.apps) {
-          app.onStateChange((state, error) => {
-            if (state !== "error") return;
-            say(`${app.config.applicationId} failed: ${error?.message}`);
-            process.exitCode = 1;
-            stop("error");
-          });
-        }
-      });
+      // Stopped threads and closed sockets should let the process end by itself; exiting
+      // here keeps the stop's bound even if some handle lingers.
+      process.exit(code);
     });
 }

@@ -1,108 +1,162 @@
 /**
  * Runs the music topologies (processors/topologies/) against Kafka: one StreamsApp per
- * topology, applicationId `vobe-<name>` (the consumer group, the transactional id's and
- * the internal topics' prefix), exactly-once, state under .stack/state.
+ * topology (app.ts), each either in its own worker thread (`isolation: "worker"`, what
+ * `vobe serve processors` runs) or on the caller's thread (`"inline"`, the default, for
+ * tests that query stores directly). docs/adr/017-processor-isolation.md says why.
  *
  *   const running = await startProcessors({ brokers, schemaRegistryUrl, only: ["plays-per-track"] });
  *   running.apps[0]?.app.keyValueStore<string, number>("track-play-counts").get(trackId);
  *   await running.stop();
  */
-import { hostname } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { StreamsConfigInput } from "../engine/runtime/config.ts";
-import { StreamsApp } from "../engine/runtime/streams-app.ts";
-import { AvroSerdes, httpRegistry, type SchemaLookup } from "../serdes/avro.ts";
-import { type TopologyName, topologies, topologyNames } from "../topologies/index.ts";
+import {
+  applicationIdOf,
+  createProcessorApp,
+  loadTopologies,
+  type ProcessorApp,
+  type ProcessorAppOptions,
+} from "./app.ts";
+import { type AppHealth, type HealthBounds, isHealthy } from "./health.ts";
+import { type Logger, silentLogger } from "./log.ts";
+import { InlineApp, type StopOutcome, type SupervisedApp } from "./supervised.ts";
+import { WorkerApp } from "./worker-app.ts";
 
-const projectRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+export type { AppHealth, StopOutcome, SupervisedApp };
+export { applicationIdOf, createProcessorApp, type ProcessorApp, type ProcessorAppOptions };
 
-export interface ProcessorAppOptions {
-  brokers: string[];
-  schemaRegistryUrl: string;
-  /** Prefix of every topic and of the application ids (tests: a prefixed catalog). */
-  prefix?: string;
-  /** Default: <project>/.stack/state. */
-  stateDir?: string;
-  /**
-   * Stable per running instance (it names the transactional id, so a restart fences
-   * its predecessor). Default: $VOBE_INSTANCE_ID, else the host name; set
-   * VOBE_INSTANCE_ID when running two instances on one host.
-   */
-  instanceId?: string;
-  /** Default: the registry at schemaRegistryUrl. */
-  registry?: SchemaLookup;
-  /** Anything else of the runtime's config (commit interval, error handlers…). */
-  config?: Partial<StreamsConfigInput>;
-}
+/** How long a stop waits for an app to commit and leave before ending it. */
+export const defaultStopGraceMs = 10_000;
+const WATCH_MS = 1_000;
 
-export interface ProcessorApp {
-  readonly name: TopologyName;
-  readonly app: StreamsApp;
-  readonly serdes: AvroSerdes;
-}
-
-export function applicationIdOf(name: TopologyName, prefix = ""): string {
-  return `${prefix}vobe-${name}`;
-}
-
-/** Builds one topology's app (not started): its serdes look their schema ids up now. */
-export async function createProcessorApp(
-  name: TopologyName,
-  options: ProcessorAppOptions,
-): Promise<ProcessorApp> {
-  const definition = topologies[name];
-  if (!definition) throw new Error(`no topology named ${name}; known: ${topologyNames.join(", ")}`);
-  const prefix = options.prefix ?? "";
-  const serdes = await AvroSerdes.create(
-    options.registry ?? httpRegistry(options.schemaRegistryUrl),
-    {
-      prefix,
-      read: definition.reads,
-      write: definition.writes,
-    },
-  );
-  const app = new StreamsApp(definition.build({ serdes }), {
-    ...options.config,
-    applicationId: applicationIdOf(name, prefix),
-    brokers: options.brokers,
-    processingGuarantee: "exactly_once",
-    stateDir: options.stateDir ?? join(projectRoot, ".stack", "state"),
-    instanceId: options.instanceId ?? process.env.VOBE_INSTANCE_ID ?? hostname(),
-  });
-  return { name, app, serdes };
+export interface StartOptions extends ProcessorAppOptions {
+  /** Default: every topology of the module. */
+  only?: readonly string[];
+  log?: Logger;
+  bounds?: HealthBounds;
 }
 
 export interface RunningProcessors {
-  readonly apps: readonly ProcessorApp[];
-  /** Stops every app (commits what is processed, leaves the groups). */
-  stop(): Promise<void>;
+  readonly supervised: readonly SupervisedApp[];
+  /** Every app's health now, and whether all of them serve. */
+  health(): { ok: boolean; apps: AppHealth[] };
+  /**
+   * Stops every app at once: each commits what it processed and leaves its group; one
+   * that has not stopped after `graceMs` is ended (worker) or left behind (inline).
+   */
+  stop(options?: { graceMs?: number }): Promise<Record<string, StopOutcome>>;
 }
 
-/** Starts the named topologies (default all), each as its own app, in parallel. */
+export interface InlineProcessors extends RunningProcessors {
+  readonly apps: readonly ProcessorApp[];
+}
+
+/**
+ * Inline: resolves once every app has started (so callers can query their stores).
+ * Worker: resolves once every thread is spawned; /health tells when they run, and one
+ * app that cannot start does not hold the others back.
+ */
+export function startProcessors(
+  options: StartOptions & { isolation?: "inline" },
+): Promise<InlineProcessors>;
+export function startProcessors(
+  options: StartOptions & { isolation: "worker" },
+): Promise<RunningProcessors>;
 export async function startProcessors(
-  options: ProcessorAppOptions & {
-    only?: readonly TopologyName[];
-    log?: (line: string) => void;
-  },
-): Promise<RunningProcessors> {
-  const log = options.log ?? (() => {});
-  const names = options.only && options.only.length > 0 ? options.only : topologyNames;
-  const apps: ProcessorApp[] = [];
-  const stop = async () => {
-    await Promise.all(apps.map((a) => a.app.stop()));
-  };
+  options: StartOptions & { isolation?: "inline" | "worker" },
+): Promise<RunningProcessors | InlineProcessors> {
+  const log = options.log ?? silentLogger;
+  const known = Object.keys(await loadTopologies(options.topologyModule));
+  const names = options.only && options.only.length > 0 ? options.only : known;
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0) {
+    throw new Error(`unknown topology: ${unknown.join(", ")}; known: ${known.join(", ")}`);
+  }
+  if (options.isolation === "worker") {
+    if (options.registry)
+      throw new Error("a worker cannot share a registry object: give schemaRegistryUrl");
+    const {
+      log: _log,
+      only: _only,
+      bounds: _bounds,
+      isolation: _isolation,
+      ...appOptions
+    } = options;
+    const apps = names.map(
+      (name) =>
+        new WorkerApp(
+          name,
+          applicationIdOf(name, options.prefix),
+          { name, options: appOptions },
+          log,
+          options.bounds,
+        ),
+    );
+    return supervise(apps, log);
+  }
+  const processors: ProcessorApp[] = [];
+  const apps: InlineApp[] = [];
   try {
-    for (const name of names) apps.push(await createProcessorApp(name, options));
-    for (const { app } of apps) {
-      app.onStateChange((state, error) => {
-        log(`  ${app.config.applicationId}: ${state}${error ? ` (${error.message})` : ""}`);
-      });
+    for (const name of names) {
+      const processor = await createProcessorApp(name, options);
+      processors.push(processor);
+      apps.push(new InlineApp(processor, log, options.bounds));
     }
-    await Promise.all(apps.map((a) => a.app.start()));
+    await Promise.all(processors.map((p) => p.app.start()));
   } catch (error) {
-    await stop();
+    await Promise.all(apps.map((a) => a.stop(defaultStopGraceMs)));
     throw error;
   }
-  return { apps, stop };
+  return { ...supervise(apps, log), apps: processors };
+}
+
+/** The watch: a heartbeat a second to every app, and a log line when one gets stuck or recovers. */
+function supervise(apps: readonly SupervisedApp[], log: Logger): RunningProcessors {
+  const stuck = new Map<string, string>();
+  const watch = setInterval(() => {
+    const now = Date.now();
+    for (const app of apps) {
+      app.tick();
+      const health = app.health(now);
+      const was = stuck.get(app.applicationId);
+      if (health.state === "stuck" && was === undefined) {
+        stuck.set(app.applicationId, health.reason ?? "");
+        log.warn(
+          {
+            application: app.applicationId,
+            state: "stuck",
+            reason: health.reason,
+            lagRecords: health.lagRecords,
+          },
+          `${app.applicationId}: stuck: ${health.reason}`,
+        );
+      } else if (health.state !== "stuck" && was !== undefined) {
+        stuck.delete(app.applicationId);
+        log.info(
+          { application: app.applicationId, state: health.state },
+          `${app.applicationId}: no longer stuck (${health.state})`,
+        );
+      }
+    }
+  }, WATCH_MS);
+  watch.unref();
+  for (const app of apps) app.tick();
+  let stopped: Promise<Record<string, StopOutcome>> | undefined;
+  return {
+    supervised: apps,
+    health() {
+      const now = Date.now();
+      const states = apps.map((app) => app.health(now));
+      return { ok: states.every(isHealthy), apps: states };
+    },
+    stop(options = {}) {
+      stopped ??= (async () => {
+        clearInterval(watch);
+        const graceMs = options.graceMs ?? defaultStopGraceMs;
+        const outcomes = await Promise.all(apps.map((app) => app.stop(graceMs)));
+        return Object.fromEntries(
+          apps.map((app, i) => [app.applicationId, outcomes[i] as StopOutcome]),
+        );
+      })();
+      return stopped;
+    },
+  };
 }
