@@ -16,6 +16,7 @@ import { createSchemaRegistry } from "../platform/registry/schema-registry.ts";
 import {
   createSink,
   ensureVersion,
+  listVersions,
   liveVersion,
   quote,
   type Sink,
@@ -96,7 +97,12 @@ export interface ViewPlacement {
   maxWaitMs?: number;
 }
 
-/** The live version of a view; a view that has none gets version 1, made live at once. */
+/**
+ * The live version of a view. A view that has none gets its first version (`minVersion`,
+ * default 1), made live at once. A live version older than `minVersion` was built by an
+ * earlier definition this code cannot continue: a new version is built from offset 0
+ * beside it (readers keep the old one meanwhile), then swapped in.
+ */
 export async function activate(
   runtime: SinkRuntime,
   view: ViewDefinition,
@@ -104,14 +110,26 @@ export async function activate(
 ): Promise<number> {
   const pool = await runtime.pool(view.database);
   const base = baseOf(view, placement);
+  const first = view.minVersion ?? 1;
   const live = await liveVersion(pool, base);
-  if (live !== undefined) return live;
-  await ensureVersion(pool, { base, version: 1, migrationsDir: view.migrationsDir });
+  if (live !== undefined && live >= first) return live;
+  const versions = await listVersions(pool, base);
+  // A build that a crash interrupted goes on from its own positions.
+  const unfinished = versions.filter((v) => v.state === "building" && v.version >= first).at(-1);
+  const version = unfinished?.version ?? Math.max(first, ...versions.map((v) => v.version + 1));
+  if (live !== undefined) {
+    placement.log?.info(
+      `${view.name}: v${live} was built by an earlier definition; building v${version} from offset 0`,
+    );
+    await buildVersion(runtime, view, { ...placement, version, swap: true });
+    return version;
+  }
+  await ensureVersion(pool, { base, version, migrationsDir: view.migrationsDir });
   // The search view's indices must exist before its aliases can point at them.
-  const sink = sinkFor(runtime, view, pool, 1, placement);
-  await view.prepare?.({ schema: sink.schema, version: 1, columns: new Map() });
-  await swapTo(pool, { base, version: 1, inside: () => view.onSwap?.(1) ?? Promise.resolve() });
-  return 1;
+  const sink = sinkFor(runtime, view, pool, version, placement);
+  await view.prepare?.({ schema: sink.schema, version, columns: new Map() });
+  await swapTo(pool, { base, version, inside: () => view.onSwap?.(version) ?? Promise.resolve() });
+  return version;
 }
 
 export function sinkFor(

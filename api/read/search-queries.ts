@@ -1,6 +1,7 @@
 /**
- * Queries the read API will send through the alias (`tracks`, `artists`, …): a shared
- * shape for both engines. Kept beside the mappings they depend on.
+ * The queries the search routes send through the aliases (`tracks`, `artists`, …): one
+ * shape for both engines, over the fields and subfields of sinks/search/mappings.ts
+ * (`title.prefix` is the edge-n-gram subfield, `suggest` the completion field).
  */
 import type { SearchRequest } from "../../platform/search/engine.ts";
 

@@ -8,15 +8,21 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import {
   type SearchEngine,
   type SearchRequest,
+  type SearchResult,
   SearchUnavailableError,
 } from "../../platform/search/engine.ts";
-import { type SearchIndex, searchIndices } from "../../sinks/search/mappings.ts";
-import { nameQuery, suggestQuery, trackQuery } from "../../sinks/search/queries.ts";
-import { aliasName } from "../../sinks/search/view.ts";
+import {
+  aliasName,
+  type SearchDocuments,
+  type SearchIndex,
+  searchIndices,
+  versionedIndexOf,
+} from "../../sinks/search/contract.ts";
 import { badRequest, unavailable } from "../http/errors.ts";
 import type { ReadPluginOptions } from "./context.ts";
 import { decodeCursor, encodeCursor, limitOf } from "./cursor.ts";
 import { NullableString, pagination, Query, readResponses, waitForAfter } from "./http.ts";
+import { nameQuery, suggestQuery, trackQuery } from "./search-queries.ts";
 
 const oneLine = "^(?=.*\\S)[^\\u0000-\\u001f\\u007f-\\u009f]*$";
 
@@ -60,9 +66,11 @@ const PostDoc = Type.Object(
     postId: Type.String(),
     authorId: Type.String(),
     artistId: NullableString,
+    artistName: NullableString,
     title: Type.String(),
     body: Type.String(),
     publishedAt: Type.String(),
+    comments: Type.Integer(),
   },
   { additionalProperties: false },
 );
@@ -115,19 +123,15 @@ const SuggestReply = Type.Object(
   { additionalProperties: false },
 );
 
-type Source = Record<string, unknown>;
-type Kind = SearchIndex;
-
 /** Per type: the id field (the keyset tie-breaker), the query, the highlighted fields, the document. */
-const kinds: Record<
-  Kind,
-  {
-    id: string;
-    query: (q: string) => SearchRequest;
-    highlight: string[];
-    doc: (s: Source) => object;
-  }
-> = {
+interface Kind<D> {
+  id: keyof D & string;
+  query: (q: string) => SearchRequest;
+  highlight: string[];
+  doc: (s: D) => object;
+}
+
+const kinds: { [K in SearchIndex]: Kind<SearchDocuments[K]> } = {
   tracks: {
     id: "track_id",
     query: (q) => trackQuery(q),
@@ -143,9 +147,9 @@ const kinds: Record<
       trackId: s.track_id,
       title: s.title,
       albumId: s.album_id,
-      albumTitle: s.album_title ?? null,
+      albumTitle: s.album_title,
       artistId: s.artist_id,
-      artistName: s.artist_name ?? null,
+      artistName: s.artist_name,
       genre: s.genre,
       durationMs: s.duration_ms,
       explicit: s.explicit,
@@ -171,7 +175,7 @@ const kinds: Record<
       albumId: s.album_id,
       title: s.title,
       artistId: s.artist_id,
-      artistName: s.artist_name ?? null,
+      artistName: s.artist_name,
       genre: s.genre,
       releaseDate: s.release_date,
     }),
@@ -187,10 +191,12 @@ const kinds: Record<
     doc: (s) => ({
       postId: s.post_id,
       authorId: s.author_id,
-      artistId: s.artist_id ?? null,
+      artistId: s.artist_id,
+      artistName: s.artist_name,
       title: s.title,
       body: s.body,
       publishedAt: s.published_at,
+      comments: s.comments,
     }),
   },
 };
@@ -219,6 +225,8 @@ function engineError(error: unknown): unknown {
   }
   return error;
 }
+
+type Source = Record<string, unknown>;
 
 const searchReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { reads }) => {
   const view = reads.views.reader("search");
@@ -262,7 +270,8 @@ const searchReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
     },
     async (req) => {
       const type = req.query.type ?? "tracks";
-      const kind = kinds[type];
+      // A hit's source is a document of the index searched: the one `kind` reads.
+      const kind = kinds[type] as unknown as Kind<Source>;
       const limit = limitOf(req.query.limit);
       const list = `search:${type}:${req.query.q}`;
       if (req.query.cursor !== undefined && req.query.from !== undefined) {
@@ -290,7 +299,7 @@ const searchReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
         ...(after ? { search_after: [after.key, after.id] } : {}),
         ...(from > 0 ? { from } : {}),
       };
-      let result: Awaited<ReturnType<SearchEngine["search"]>>;
+      let result: SearchResult<Source>;
       try {
         result = await (await engine()).search<Source>(aliasName(type, prefix), request);
       } catch (error) {
@@ -305,7 +314,7 @@ const searchReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
           id: hit.id,
           score: hit.score,
           highlights: mergeHighlights(hit.highlight),
-          document: kind.doc(hit.source as Source) as never,
+          document: kind.doc(hit.source) as never,
         })),
         nextCursor:
           result.hits.length > limit && last ? encodeCursor(list, last.score ?? 0, last.id) : null,
@@ -347,10 +356,8 @@ const searchReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
       const suggestions = entries
         .flatMap((e) => e.options ?? [])
         .map((o) => {
-          const match = /^(tracks|artists|albums)_v\d+$/.exec(o._index.slice(prefix.length));
-          return match
-            ? { text: o.text, type: match[1] as (typeof suggestTypes)[number], id: o._id }
-            : null;
+          const type = versionedIndexOf(o._index, prefix);
+          return type !== undefined && type !== "posts" ? { text: o.text, type, id: o._id } : null;
         })
         .filter((s) => s !== null)
         .slice(0, size);

@@ -24,6 +24,7 @@ export {
   type DecodedRecord,
   type Handler,
   on,
+  onState,
   RejectedRecord,
   type ViewBatch,
   type ViewDefinition,

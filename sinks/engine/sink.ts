@@ -108,6 +108,11 @@ export function createSink(options: SinkOptions): Sink {
   const dlqTopic = options.dlqTopic ?? `${prefix}${view.name}-dlq`;
   const topics = [...new Set(view.events.map((e) => `${prefix}${e.topic}`))];
   const handled = new Set(view.events.map((e) => e.name));
+  const tombstoneTypes = new Map(
+    view.events
+      .filter((e) => view.tombstones?.includes(e.name))
+      .map((e) => [`${prefix}${e.topic}`, e.name]),
+  );
   const log = options.log ?? silent;
   const name = `${view.name} v${options.version}`;
   const stats: SinkStats = { batches: 0, applied: 0, deadLettered: 0, retries: 0 };
@@ -154,7 +159,14 @@ export function createSink(options: SinkOptions): Sink {
     const decoded: DecodedRecord[] = [];
     const poison: PoisonRecord[] = [];
     for (const record of records) {
-      if (record.value === null) continue; // a tombstone: no entity table here deletes by key
+      if (record.value === null) {
+        // A tombstone of a derived table the view asked for: the key's state is gone.
+        const type = tombstoneTypes.get(record.topic);
+        if (type !== undefined) {
+          decoded.push({ record, type, key: record.key?.toString() ?? null, event: null });
+        }
+        continue;
+      }
       const type = record.headers.get(eventHeaders.eventType)?.toString();
       if (type === undefined) {
         poison.push({ record, kind: "decode", error: "no event-type header" });

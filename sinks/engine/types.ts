@@ -41,6 +41,18 @@ export interface ViewDefinition {
   readonly migrationsDir: string;
   /** The event types it reads, unprefixed; the sink reads every partition of their topics. */
   readonly events: readonly EventType<unknown>[];
+  /**
+   * Names of the derived-table types among `events` whose tombstones (null values: the
+   * key's state is gone) the view receives, as records of that type with a null event.
+   * Other tombstones are skipped.
+   */
+  readonly tombstones?: readonly string[];
+  /**
+   * The oldest version this definition can run (default 1). A live version below it was
+   * built by an earlier, incompatible definition: the sinks build this one from offset 0
+   * beside it and swap before serving (sinks/runtime.ts `activate`).
+   */
+  readonly minVersion?: number;
   batch(scope: BatchScope): ViewBatch;
   /** Runs once when a sink of a version starts (e.g. creates the version's search indices). */
   prepare?(scope: BatchScope): Promise<void>;
@@ -63,6 +75,8 @@ export class RejectedRecord extends Error {
 export interface Handler<S> {
   readonly type: string;
   readonly apply: (event: never, state: S, record: DecodedRecord) => void;
+  /** Whether it also receives the type's tombstones (see `onState`). */
+  readonly tombstones?: boolean;
 }
 
 export function on<T, S>(
@@ -70,4 +84,15 @@ export function on<T, S>(
   apply: (event: T, state: S, record: DecodedRecord<T>) => void,
 ): Handler<S> {
   return { type: type.name, apply: apply as Handler<S>["apply"] };
+}
+
+/**
+ * A handler of a derived table's records (the latest state of a key, written by a
+ * processor): `state` is null for a tombstone, when the key's state is gone.
+ */
+export function onState<T, S>(
+  type: EventType<T>,
+  apply: (state: T | null, batch: S, record: DecodedRecord<T | null>) => void,
+): Handler<S> {
+  return { type: type.name, apply: apply as Handler<S>["apply"], tombstones: true };
 }

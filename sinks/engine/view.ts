@@ -20,6 +20,8 @@ export function defineView<S extends BatchState = RowWriter>(options: {
   handlers: readonly Handler<S>[];
   /** A fresh state per batch; a RowWriter on the version's schema by default. */
   state?: (scope: BatchScope) => S;
+  /** See ViewDefinition.minVersion. */
+  minVersion?: number;
 }): ViewDefinition {
   const handlers = new Map(options.handlers.map((h) => [h.type, h]));
   const state =
@@ -29,6 +31,8 @@ export function defineView<S extends BatchState = RowWriter>(options: {
     database: options.database,
     migrationsDir: options.migrationsDir,
     events: options.events,
+    tombstones: options.handlers.filter((h) => h.tombstones).map((h) => h.type),
+    ...(options.minVersion === undefined ? {} : { minVersion: options.minVersion }),
     batch(scope): ViewBatch {
       const s = state(scope);
       return {

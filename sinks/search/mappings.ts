@@ -6,6 +6,7 @@
  * and a `suggest` completion field answers the suggester.
  */
 import type { IndexDefinition } from "../../platform/search/engine.ts";
+import type { SearchIndex } from "./contract.ts";
 
 export const analysis = {
   filter: {
@@ -39,17 +40,22 @@ const definition = (properties: Record<string, unknown>): IndexDefinition => ({
   mappings: { dynamic: "strict", properties },
 });
 
-export const indexDefinitions = {
+/** Field by field what contract.ts's documents hold; strict, so a field no mapping knows fails. */
+export const indexDefinitions: Record<SearchIndex, IndexDefinition> = {
   tracks: definition({
     track_id: id,
     title: name,
-    album_id: id,
-    album_title: name,
-    artist_id: id,
-    artist_name: name,
-    genre: { type: "keyword" },
+    track_number: { type: "integer" },
     duration_ms: { type: "integer" },
     explicit: { type: "boolean" },
+    genre: { type: "keyword" },
+    genres: { type: "keyword" },
+    album_id: id,
+    album_title: name,
+    release_date: { type: "date", format: "yyyy-MM-dd" },
+    artist_id: id,
+    artist_name: name,
+    artist_country: { type: "keyword" },
     suggest,
   }),
   artists: definition({
@@ -73,11 +79,10 @@ export const indexDefinitions = {
     post_id: id,
     author_id: id,
     artist_id: id,
+    artist_name: name,
     title: name,
     body: { type: "text", analyzer: "name" },
     published_at: { type: "date" },
+    comments: { type: "long" },
   }),
-} as const satisfies Record<string, IndexDefinition>;
-
-export type SearchIndex = keyof typeof indexDefinitions;
-export const searchIndices = Object.keys(indexDefinitions) as SearchIndex[];
+};

@@ -26,8 +26,8 @@ import { catalog, prefixedCatalog } from "../../schemas/catalog.ts";
 import { subjectOf } from "../../schemas/event-type.ts";
 import { dlqHeaders, type Sink, type ViewDefinition } from "../../sinks/engine/index.ts";
 import { activate, createSinkRuntime, type SinkRuntime, sinkFor } from "../../sinks/runtime.ts";
-import type { SearchIndex } from "../../sinks/search/mappings.ts";
-import { aliasName, searchView } from "../../sinks/search/view.ts";
+import { aliasName, type SearchIndex } from "../../sinks/search/contract.ts";
+import { searchView } from "../../sinks/search/view.ts";
 import { postgresViews } from "../../sinks/views.ts";
 import { cleanup, sinkTestRun, viewPool } from "../support/sinks-fixtures.ts";
 import {

@@ -16,7 +16,7 @@ import { catalog, prefixedCatalog } from "../../schemas/catalog.ts";
 import { type EventType, subjectOf } from "../../schemas/event-type.ts";
 import { dropAll, quote, type ViewDefinition } from "../../sinks/engine/index.ts";
 import { baseOf, ensureDatabase } from "../../sinks/runtime.ts";
-import { searchIndices } from "../../sinks/search/mappings.ts";
+import { searchIndices } from "../../sinks/search/contract.ts";
 
 export interface SinkTestRun {
   id: string;

@@ -570,17 +570,29 @@ export const keyOf = (columns: readonly string[], row: Row): string =>
 export type SearchDocuments = Record<"tracks" | "artists" | "albums" | "posts", Table>;
 
 /**
- * A document per artist, album, track and post that is not deleted; a track shows its
- * album's title and its artist's name while they exist, an album its artist's name.
+ * A document per artist, album, track and post that is not deleted, as the processors'
+ * joins make them: a track needs its album and its artist (inner joins, track-documents),
+ * an album its artist (album-documents); a post shows its artist's name while the artist
+ * exists and counts its comments that are not deleted (post-details).
  */
 export function searchModel(log: readonly LogRecord[]): SearchDocuments {
   const { artists, albums, tracks } = artistTables(log);
   const posts = contentPosts(log);
+  const comments = commentComments(log);
   const live = (table: Table) => new Map([...table].filter(([, row]) => row.deleted === false));
   const liveArtists = live(artists);
   const liveAlbums = live(albums);
-  const documents = (table: Table, document: (row: Row) => Row): Table =>
-    new Map([...live(table)].map(([id, row]) => [id, document(row)]));
+  const documents = (table: Table, document: (row: Row) => Row | undefined): Table =>
+    new Map(
+      [...live(table)].flatMap(([id, row]) => {
+        const doc = document(row);
+        return doc ? [[id, doc] as const] : [];
+      }),
+    );
+  const commentsOf = new Map<unknown, number>();
+  for (const c of live(comments).values()) {
+    commentsOf.set(c.post_id, (commentsOf.get(c.post_id) ?? 0) + 1);
+  }
   return {
     artists: documents(artists, (a) => ({
       artist_id: a.artist_id,
@@ -590,34 +602,53 @@ export function searchModel(log: readonly LogRecord[]): SearchDocuments {
       bio: a.bio,
       suggest: { input: [a.name] },
     })),
-    albums: documents(albums, (a) => ({
-      album_id: a.album_id,
-      title: a.title,
-      artist_id: a.artist_id,
-      artist_name: liveArtists.get(a.artist_id as string)?.name ?? null,
-      genre: a.genre,
-      release_date: a.release_date,
-      suggest: { input: [a.title] },
-    })),
-    tracks: documents(tracks, (t) => ({
-      track_id: t.track_id,
-      title: t.title,
-      album_id: t.album_id,
-      album_title: liveAlbums.get(t.album_id as string)?.title ?? null,
-      artist_id: t.artist_id,
-      artist_name: liveArtists.get(t.artist_id as string)?.name ?? null,
-      genre: t.genre,
-      duration_ms: t.duration_ms,
-      explicit: t.explicit,
-      suggest: { input: [t.title] },
-    })),
+    albums: documents(albums, (a) => {
+      const artist = liveArtists.get(a.artist_id as string);
+      return (
+        artist && {
+          album_id: a.album_id,
+          title: a.title,
+          artist_id: a.artist_id,
+          artist_name: artist.name,
+          genre: a.genre,
+          release_date: a.release_date,
+          suggest: { input: [a.title] },
+        }
+      );
+    }),
+    tracks: documents(tracks, (t) => {
+      const album = liveAlbums.get(t.album_id as string);
+      const artist = liveArtists.get(t.artist_id as string);
+      return (
+        album &&
+        artist && {
+          track_id: t.track_id,
+          title: t.title,
+          track_number: t.track_number,
+          duration_ms: t.duration_ms,
+          explicit: t.explicit,
+          genre: t.genre,
+          genres: [...new Set([t.genre, album.genre, ...(artist.genres as string[])])],
+          album_id: t.album_id,
+          album_title: album.title,
+          release_date: album.release_date,
+          artist_id: t.artist_id,
+          artist_name: artist.name,
+          artist_country: artist.country,
+          suggest: { input: [t.title] },
+        }
+      );
+    }),
     posts: documents(posts, (p) => ({
       post_id: p.post_id,
       author_id: p.author_id,
       artist_id: p.artist_id,
+      artist_name:
+        p.artist_id === null ? null : (liveArtists.get(p.artist_id as string)?.name ?? null),
       title: p.title,
       body: p.body,
       published_at: p.published_at,
+      comments: commentsOf.get(p.post_id) ?? 0,
     })),
   };
 }
