@@ -409,7 +409,8 @@ export const catalog: readonly TopicEntry[] = [
       partitions: 3,
       key: uuidKey(entity),
       events: [{ artist: ArtistSnapshot, album: AlbumSnapshot, track: TrackSnapshot }[entity]],
-      readers: ["artist", "analysts"],
+      // The search view indexes artists as they exist (the documents of the others are joined).
+      readers: entity === "artist" ? ["artist", "search", "analysts"] : ["artist", "analysts"],
       derivedFrom: { topology: "catalog-snapshots", inputs: [`artist.${entity}s`] },
     }),
   ),

@@ -5,10 +5,12 @@
  *
  *   search.track-documents (track-documents: track + album + artist) ─▶ tracks
  *   search.album-documents (album-documents: album + artist's name)  ─▶ albums
- *   artist.artists (ArtistCreated/Updated carry the whole artist)    ─▶ artists
+ *   artist.artist-snapshots (catalog-snapshots: artists that exist)  ─▶ artists
  *   content.post-details (post-details: post + artist's name + comment count) ─▶ posts
  *
- * A tombstone of a derived topic, or an ArtistDeleted, deletes the document.
+ * Every input is a derived table (the latest state per key); its tombstone deletes the
+ * document. Even an artist, which one event type could map, comes from the snapshots, so
+ * that whether it still exists (deletes are final) is decided once, by catalog-snapshots.
  *
  * Exactly once as before: the positions live in Postgres (database `search`, schema
  * `search_v<N>`, nothing else in it) and the documents are bulk-indexed inside the sink's
@@ -20,7 +22,7 @@
  */
 import { join } from "node:path";
 import type { BulkOperation, SearchEngine } from "../../platform/search/engine.ts";
-import { ArtistCreated, ArtistDeleted, ArtistUpdated } from "../../schemas/generated/artist.ts";
+import { ArtistSnapshot } from "../../schemas/generated/artist.ts";
 import { PostDetail } from "../../schemas/generated/content.ts";
 import { AlbumDocument, TrackDocument } from "../../schemas/generated/search.ts";
 import {
@@ -28,7 +30,6 @@ import {
   type BatchState,
   type DecodedRecord,
   defineView,
-  on,
   onState,
   type ViewDefinition,
 } from "../engine/index.ts";
@@ -88,7 +89,7 @@ export const albumSearchDocument = (d: AlbumDocument): AlbumSearchDocument => ({
   suggest: { input: [d.title] },
 });
 
-export const artistSearchDocument = (e: ArtistUpdated): ArtistSearchDocument => ({
+export const artistSearchDocument = (e: ArtistSnapshot): ArtistSearchDocument => ({
   artist_id: e.artistId,
   name: e.name,
   country: e.country,
@@ -159,15 +160,15 @@ export function searchView(options: SearchViewOptions): ViewDefinition {
     database: "search",
     migrationsDir: join(import.meta.dirname, "migrations"),
     minVersion: searchMinVersion,
-    events: [TrackDocument, AlbumDocument, ArtistCreated, ArtistUpdated, ArtistDeleted, PostDetail],
+    events: [TrackDocument, AlbumDocument, ArtistSnapshot, PostDetail],
     state: (scope) => new DocumentBatch(scope, options),
     handlers: [
       onState(TrackDocument, (d, b, r) => b.set("tracks", r.key, r, d && trackSearchDocument(d))),
       onState(AlbumDocument, (d, b, r) => b.set("albums", r.key, r, d && albumSearchDocument(d))),
       onState(PostDetail, (d, b, r) => b.set("posts", r.key, r, d && postSearchDocument(d))),
-      on(ArtistCreated, (e, b, r) => b.set("artists", e.artistId, r, artistSearchDocument(e))),
-      on(ArtistUpdated, (e, b, r) => b.set("artists", e.artistId, r, artistSearchDocument(e))),
-      on(ArtistDeleted, (e, b, r) => b.set("artists", e.artistId, r, null)),
+      onState(ArtistSnapshot, (d, b, r) =>
+        b.set("artists", r.key, r, d && artistSearchDocument(d)),
+      ),
     ],
   });
   return {

@@ -44,6 +44,7 @@ import {
 } from "../../sinks/search/contract.ts";
 import {
   albumSearchDocument,
+  artistSearchDocument,
   postSearchDocument,
   searchMinVersion,
   searchView,
@@ -133,6 +134,10 @@ describe("the search sink, fed by the processors, against the real engine", () =
     written<TrackDocument>("search.track-documents", (d) => ({ ...trackSearchDocument(d) }));
   const writtenAlbums = () =>
     written<AlbumDocument>("search.album-documents", (d) => ({ ...albumSearchDocument(d) }));
+  const writtenArtists = () =>
+    written<artist.ArtistSnapshot>("artist.artist-snapshots", (d) => ({
+      ...artistSearchDocument(d),
+    }));
   const writtenPosts = () =>
     written<content.PostDetail>("content.post-details", (d) => ({ ...postSearchDocument(d) }));
 
@@ -147,6 +152,7 @@ describe("the search sink, fed by the processors, against the real engine", () =
     for (const [index, expected] of [
       ["tracks", await writtenTracks()],
       ["albums", await writtenAlbums()],
+      ["artists", await writtenArtists()],
       ["posts", await writtenPosts()],
     ] as const) {
       expect(await indexed(index), `${index}: the index equals the derived topic`).toEqual(
@@ -229,7 +235,11 @@ describe("the search sink, fed by the processors, against the real engine", () =
         await writtenPosts(),
       ];
       return (
-        tracks.size === 2 && albums.size === 1 && posts.get(p1)?.comments === 2 && posts.has(p2)
+        (await writtenArtists()).has(a1) &&
+        tracks.size === 2 &&
+        albums.size === 1 &&
+        posts.get(p1)?.comments === 2 &&
+        posts.has(p2)
       );
     });
 
@@ -295,6 +305,7 @@ describe("the search sink, fed by the processors, against the real engine", () =
       return (
         renamed &&
         tracks.get(t3)?.artist_name === "Sigur Rós" &&
+        (await writtenArtists()).get(a1)?.name === "Björk Guðmundsdóttir" &&
         (await writtenAlbums()).get(al1)?.artist_name === "Björk Guðmundsdóttir" &&
         (await writtenPosts()).get(p1)?.artist_name === "Björk Guðmundsdóttir"
       );
@@ -323,7 +334,7 @@ describe("the search sink, fed by the processors, against the real engine", () =
     await publish(artist.ArtistDeleted, a2, { artistId: a2 });
     await settle(async () => {
       const [tracks, albums] = [await writtenTracks(), await writtenAlbums()];
-      return tracks.size === 0 && albums.size === 0;
+      return tracks.size === 0 && albums.size === 0 && !(await writtenArtists()).has(a2);
     });
     expect((await indexed("tracks")).size).toBe(0);
     expect((await indexed("albums")).size).toBe(0);
@@ -349,15 +360,15 @@ describe("the search sink, fed by the processors, against the real engine", () =
   }, 60_000);
 
   it("never lets an older record overwrite a newer document", async () => {
-    const [created] = (await readAll(`${run.topicPrefix}artist.artists`)).filter(
+    const [created] = (await readAll(`${run.topicPrefix}artist.artist-snapshots`)).filter(
       (r) => r.key?.toString() === a1,
     );
-    if (!created?.value) throw new Error("the artist's ArtistCreated record is missing");
-    // The view gets the ArtistCreated record again, as a replay or a zombie would apply it.
+    if (!created?.value) throw new Error("the artist's first snapshot is missing");
+    // The view gets the artist's first snapshot again, as a replay or a zombie would apply it.
     const batch = view.batch({ schema: sink.schema, version: sink.version, columns: new Map() });
     batch.add({
       record: created,
-      type: artist.ArtistCreated.name,
+      type: artist.ArtistSnapshot.name,
       key: a1,
       event: await registry.decode(created.value),
     });

@@ -16,6 +16,7 @@ import type { TopologyName } from "../../processors/topologies/index.ts";
 
 /** The topologies that write what the search view indexes (post-details reads the counts). */
 export const searchTopologies: readonly TopologyName[] = [
+  "catalog-snapshots",
   "track-documents",
   "album-documents",
   "post-comment-counts",
@@ -33,6 +34,9 @@ export const searchProcessorTopics = [
   "content.post-details",
   "search.track-documents",
   "search.album-documents",
+  "artist.artist-snapshots",
+  "artist.album-snapshots",
+  "artist.track-snapshots",
 ] as const;
 
 export async function startSearchProcessors(
