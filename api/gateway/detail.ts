@@ -1,8 +1,10 @@
 /**
- * GET /api/content/posts/:id/detail: the post, its artist (when it has one) and the first
- * page of its comments, fetched in parallel through the service clients. The post is
- * required (404 when there is none, 503 when content fails); a failed artist or comment
- * part is null and named in `degraded`, and the answer is still 200.
+ * GET /api/content/posts/:id/detail: the post as the content view has it (with its artist's
+ * name and comment count, both derived by the post-details topology, the one owner of that
+ * join: docs/adr/018-derived-fact-owners.md) and the first page of its comments, fetched in
+ * parallel through the service clients. The post is required (404 when there is none, 503
+ * when content fails); a failed comment part is null and named in `degraded`, and the
+ * answer is still 200.
  */
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import { ApiError, notFound } from "../http/errors.ts";
@@ -11,7 +13,7 @@ import { type ServiceClients, ServiceFailure, type ServiceResponse } from "./cli
 import type { Service } from "./config.ts";
 import { PostDetail } from "./schemas.ts";
 
-type Part = "artist" | "comment";
+type Part = "comment";
 type DegradedPart = { service: Part; reason: ServiceFailure["reason"] };
 
 export interface DetailOptions {
@@ -25,7 +27,7 @@ const detailRoutes: FastifyPluginAsyncTypebox<DetailOptions> = async (app, { cli
       schema: {
         tags: ["content", "gateway"],
         summary:
-          "A post with its artist and its first page of comments (composed by the gateway; degraded parts are null and listed)",
+          "A post (with its artist's name and comment count) and its first page of comments (composed by the gateway; degraded parts are null and listed)",
         params: IdParams,
         querystring: Type.Object(
           {
@@ -46,11 +48,10 @@ const detailRoutes: FastifyPluginAsyncTypebox<DetailOptions> = async (app, { cli
       }
       const degraded: DegradedPart[] = [];
       /** A part's body, or null (a failure is recorded in degraded). */
-      const part = async (service: Part, path: string, absentOn404 = false) => {
+      const part = async (service: Part, path: string) => {
         try {
           const res = await clients.get(service, path, headers);
           if (res.status === 200) return res.body;
-          if (res.status === 404 && absentOn404) return null;
           req.log.warn({ service, status: res.status }, "composition part refused");
           degraded.push({ service, reason: "unavailable" });
         } catch (error) {
@@ -63,17 +64,10 @@ const detailRoutes: FastifyPluginAsyncTypebox<DetailOptions> = async (app, { cli
 
       const limit = req.query.commentsLimit ?? "20";
       const comments = part("comment", `/api/comment/posts/${id}/comments?limit=${limit}`);
-      const post = (await required("content", `/api/content/posts/${id}`)).body as {
-        artistId: string | null;
-      };
-      const artist = post.artistId
-        ? part("artist", `/api/artist/artists/${encodeURIComponent(post.artistId)}`, true)
-        : null;
-      const [commentPage, artistBody] = await Promise.all([comments, artist]);
-      // Always in the same order, whichever failed first.
-      degraded.sort((a, b) => a.service.localeCompare(b.service));
+      const post = (await required("content", `/api/content/posts/${id}`)).body;
+      const commentPage = await comments;
       if (degraded.length > 0) req.log.info({ degraded }, "degraded answer");
-      return { post, artist: artistBody, comments: commentPage, degraded } as never;
+      return { post, comments: commentPage, degraded } as never;
 
       async function required(service: Service, path: string): Promise<ServiceResponse> {
         let res: ServiceResponse;

@@ -17,7 +17,7 @@ import {
   waitForAfter,
 } from "./http.ts";
 
-const Comment = Type.Object(
+export const Comment = Type.Object(
   {
     commentId: Type.String(),
     postId: Type.String(),

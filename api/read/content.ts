@@ -1,4 +1,8 @@
-/** GET /api/content/posts (the feed: newest first, deleted excluded) and /posts/:id. */
+/**
+ * GET /api/content/posts (the feed: newest first, deleted excluded) and /posts/:id. The rows
+ * come from content.post-details: the artist's name and the comment count are the
+ * post-details topology's, not computed here.
+ */
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import { notFound } from "../http/errors.ts";
 import { IdParams } from "../http/schemas.ts";
@@ -15,13 +19,17 @@ import {
   waitForAfter,
 } from "./http.ts";
 
-const Post = Type.Object(
+export const Post = Type.Object(
   {
     postId: Type.String(),
     authorId: Type.String(),
     artistId: NullableString,
+    artistName: Type.Union([Type.String(), Type.Null()], {
+      description: "The artist's current name; null for a personal post or a deleted artist",
+    }),
     title: Type.String(),
     body: Type.String(),
+    comments: Type.Integer({ description: "Comments on the post that are not deleted" }),
     publishedAt: Timestamp,
     editedAt: Type.Union([Timestamp, Type.Null()]),
   },
@@ -32,8 +40,10 @@ interface PostRow {
   post_id: string;
   author_id: string;
   artist_id: string | null;
+  artist_name: string | null;
   title: string;
   body: string;
+  comment_count: string;
   published_at: Date;
   edited_at: Date | null;
   /** published_at as Postgres' JSON text: microseconds kept, for the cursor. */
@@ -44,14 +54,16 @@ const post = (r: PostRow) => ({
   postId: r.post_id,
   authorId: r.author_id,
   artistId: r.artist_id,
+  artistName: r.artist_name,
   title: r.title,
   body: r.body,
+  comments: Number(r.comment_count),
   publishedAt: iso(r.published_at) as string,
   editedAt: iso(r.edited_at),
 });
 
 const columns =
-  "post_id, author_id, artist_id, title, body, published_at, edited_at, to_json(published_at) #>> '{}' as k";
+  "post_id, author_id, artist_id, artist_name, title, body, comment_count, published_at, edited_at, to_json(published_at) #>> '{}' as k";
 
 const contentReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { reads }) => {
   const view = reads.views.reader("content");

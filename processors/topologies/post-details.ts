@@ -40,6 +40,8 @@ export interface PostRow {
   title: string;
   body: string;
   publishedAt: number;
+  /** Event time of the last edit; absent (stores written before it existed) or null: never. */
+  editedAt?: number | null;
 }
 
 export interface ArtistRow {
@@ -69,7 +71,7 @@ export function postDetailsTopology(options: TopologyOptions): Topology {
         return row ?? { postId, authorId, artistId, title, body, publishedAt: at };
       }
       if (isEvent(event, PostEdited)) {
-        return row && { ...row, title: event.value.title, body: event.value.body };
+        return row && { ...row, title: event.value.title, body: event.value.body, editedAt: at };
       }
       return null; // PostDeleted
     },
@@ -122,6 +124,7 @@ export function postDetailsTopology(options: TopologyOptions): Topology {
       artistId: post.artistId,
       artistName: post.artistId === null ? null : artistName,
       comments,
+      editedAt: post.editedAt ? new Date(post.editedAt) : null,
     }),
     "post-details-records",
   ).to(serdes.topic(PostDetailType), {

@@ -40,6 +40,8 @@ export interface PostDetail {
   artistName: string | null;
   /** Comments on the post that are not deleted. */
   comments: number;
+  /** When the post was last edited; null if it never was. */
+  editedAt: Date | null;
 }
 
 /** A post's author changed its title or text. Carries both after the change. */
@@ -287,6 +289,18 @@ export const PostDetail: EventType<PostDetail> = {
           type: "long",
         },
         doc: "Comments on the post that are not deleted.",
+      },
+      {
+        name: "editedAt",
+        type: [
+          "null",
+          {
+            type: "long",
+            logicalType: "timestamp-millis",
+          },
+        ],
+        default: null,
+        doc: "When the post was last edited; null if it never was.",
       },
     ],
   },

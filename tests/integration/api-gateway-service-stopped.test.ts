@@ -120,7 +120,7 @@ describe("the gateway, with the comment service's process stopped and started ag
     const res = await detail(gw);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.post.postId).toBe(fixture.postId);
-    expect(res.body.artist.artistId).toBe(fixture.artistId);
+    expect(res.body.post.artistId).toBe(fixture.artistId);
     expect(res.body.comments).toBeNull();
     // A refused connection: "unavailable", not a timeout after 1.5 s.
     expect(res.body.degraded).toEqual([{ service: "comment", reason: "unavailable" }]);

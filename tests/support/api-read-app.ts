@@ -1,7 +1,8 @@
 /**
- * The read API against the real stack: a prefixed copy of the whole catalog, the sinks of
- * every view running on it under the run's own schemas (`t_<id>_content`, …) and index
- * aliases, and the app (write and read routes) built on the same prefix.
+ * The read API against the real stack: a prefixed copy of the whole catalog, every topology
+ * (processors/topologies/) running in-process on it, since views are fed by what they
+ * derive, the sinks of every view under the run's own schemas (`t_<id>_content`, …) and
+ * index aliases, and the app (write and read routes) built on the same prefix.
  *
  *   const api = await startReadApi("feed");
  *   const at = (await api.app.inject({ method: "POST", … })).json();   // a command's 202
@@ -9,6 +10,9 @@
  *   await api.stop();
  */
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { inject } from "vitest";
 import { buildApp } from "../../api/app.ts";
 import { type AuthUser, createAuth } from "../../api/http/auth.ts";
@@ -19,6 +23,7 @@ import { registryApi } from "../../platform/registry/confluent-api.ts";
 import { createSchemaRegistry } from "../../platform/registry/schema-registry.ts";
 import { connectSearch } from "../../platform/search/connect.ts";
 import type { SearchEngine } from "../../platform/search/engine.ts";
+import { type RunningProcessors, startProcessors } from "../../processors/apps/index.ts";
 import { applyCatalog } from "../../schemas/apply.ts";
 import { catalog, prefixedCatalog } from "../../schemas/catalog.ts";
 import { subjectOf } from "../../schemas/event-type.ts";
@@ -43,7 +48,7 @@ export interface Accepted {
 
 export async function startReadApi(
   name: string,
-  options: { searchUrl?: string; sinks?: boolean } = {},
+  options: { searchUrl?: string; sinks?: boolean; processors?: boolean } = {},
 ) {
   const provided = inject("endpoints");
   const run = sinkTestRun(provided, `api-read-${name}`);
@@ -53,6 +58,19 @@ export async function startReadApi(
     schemaRegistryUrl: provided.schemaRegistryUrl,
     catalog: entries,
   });
+
+  const stateDir = await mkdtemp(join(tmpdir(), `vobe-read-${name}-`));
+  let processors: RunningProcessors | undefined;
+  const startAllProcessors = async () => {
+    processors = await startProcessors({
+      brokers: provided.kafkaBrokers,
+      schemaRegistryUrl: provided.schemaRegistryUrl,
+      prefix: run.topicPrefix,
+      stateDir,
+      instanceId: `tests-read-${run.id}`,
+    });
+  };
+  if (options.processors !== false) await startAllProcessors();
 
   // The sinks index into the real engine; the app may be pointed at another URL.
   const engine: SearchEngine = await connectSearch(provided);
@@ -161,9 +179,19 @@ export async function startReadApi(
       const definition = views.find((v) => v.name === view);
       if (definition && !sinks.has(view)) await startSink(definition);
     },
+    /** Stops every topology: views fed by derived topics then stand still. */
+    async pauseProcessors() {
+      await processors?.stop();
+      processors = undefined;
+    },
+    async resumeProcessors() {
+      if (!processors) await startAllProcessors();
+    },
     async stop() {
       await app.close();
       await fetcher.close();
+      await processors?.stop();
+      await rm(stateDir, { recursive: true, force: true });
       for (const sink of sinks.values()) await sink.stop();
       await runtime.close();
       await cleanup(run, views);

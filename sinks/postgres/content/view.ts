@@ -1,46 +1,47 @@
 import { join } from "node:path";
-import { PostDeleted, PostEdited, PostPublished } from "../../../schemas/generated/content.ts";
-import { defineView, on, type RowWriter, written } from "../../engine/index.ts";
+import { PostDetail } from "../../../schemas/generated/content.ts";
+import { defineView, onState, type RowWriter, written } from "../../engine/index.ts";
 
 const key = ["post_id"];
 
-/** Posts (content database); a deleted post keeps its row with deleted = true. */
+/**
+ * Posts (content database) as the post-details topology derives them: the post with its
+ * artist's name and its comment count. The view maps records to rows and computes nothing;
+ * a tombstone (the post was deleted) keeps the row with deleted = true.
+ */
 export const contentView = defineView<RowWriter>({
   name: "content",
   database: "content",
   migrationsDir: join(import.meta.dirname, "migrations"),
-  events: [PostPublished, PostEdited, PostDeleted],
+  events: [PostDetail],
+  // Version 1 was folded from content.posts by the sink itself.
+  minVersion: 2,
   handlers: [
-    on(PostPublished, (e, rows, r) =>
+    onState(PostDetail, (detail, rows, r) => {
+      const postId = r.key as string;
+      if (detail === null) {
+        rows.patch("posts", key, {
+          post_id: postId,
+          deleted: true,
+          deleted_at: new Date(Number(r.record.timestamp)),
+          ...written(r),
+        });
+        return;
+      }
       rows.upsert("posts", key, {
-        post_id: e.postId,
-        author_id: e.authorId,
-        artist_id: e.artistId,
-        title: e.title,
-        body: e.body,
+        post_id: detail.postId,
+        author_id: detail.authorId,
+        artist_id: detail.artistId,
+        artist_name: detail.artistName,
+        title: detail.title,
+        body: detail.body,
+        comment_count: detail.comments,
         deleted: false,
-        published_at: e.occurredAt,
-        edited_at: null,
+        published_at: detail.publishedAt,
+        edited_at: detail.editedAt,
         deleted_at: null,
         ...written(r),
-      }),
-    ),
-    on(PostEdited, (e, rows, r) =>
-      rows.patch("posts", key, {
-        post_id: e.postId,
-        title: e.title,
-        body: e.body,
-        edited_at: e.occurredAt,
-        ...written(r),
-      }),
-    ),
-    on(PostDeleted, (e, rows, r) =>
-      rows.patch("posts", key, {
-        post_id: e.postId,
-        deleted: true,
-        deleted_at: e.occurredAt,
-        ...written(r),
-      }),
-    ),
+      });
+    }),
   ],
 });

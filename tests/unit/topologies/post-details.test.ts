@@ -118,6 +118,9 @@ describe("post details", () => {
       actor: { userId: null, role: "system" },
     });
     expect(detail?.publishedAt.getTime()).toBe(Date.UTC(2026, 0, 5) + 2_000);
+    // The edit's event time; a post never edited says null.
+    expect(detail?.editedAt).toBeInstanceOf(Date);
+    expect(detail?.editedAt?.getTime()).toBeGreaterThan(detail?.publishedAt.getTime() ?? 0);
   });
 
   it("keeps personal posts (no artist) and posts whose artist is deleted", () => {
