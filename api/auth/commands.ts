@@ -1,6 +1,7 @@
 /**
  * The auth service's commands: what they check against the views and which events they
- * write. Sign-up decides uniqueness through claims in the log (docs/adr/009-write-path-checks.md).
+ * write. Sign-up claims its identities in the log and reads who holds them from
+ * vobe-identity-owners (docs/adr/009-write-path-checks.md).
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyRequest } from "fastify";
@@ -17,19 +18,14 @@ import {
 } from "../http/errors.ts";
 import { eventContext } from "../http/request-context.ts";
 import { type AccountsState, accountByLogin } from "../state/accounts.ts";
-import {
-  claimWindowMs,
-  firstLiveClaim,
-  type IdentityState,
-  keysHeldBy,
-} from "../state/identity-claims.ts";
+import type { IdentityOwnersState } from "../state/identity-owners.ts";
 import type { TopicView } from "../state/topic-view.ts";
-import { emailClaimKey, usernameClaimKey } from "./claim-keys.ts";
+import { claimWindowMs, emailClaimKey, usernameClaimKey } from "./claim-keys.ts";
 import { decoyHash, hashPassword, passwordMatches } from "./passwords.ts";
 
 export interface AuthViews {
   accounts: TopicView<AccountsState>;
-  claims: TopicView<IdentityState>;
+  owners: TopicView<IdentityOwnersState>;
 }
 
 export interface SignupInput {
@@ -52,10 +48,20 @@ const taken = (fields: Field[]) =>
     fields.map((f): FieldProblem => ({ path: `body.${f}`, message: takenMessage[f] })),
   );
 
+/** The whole sign-up waits at most this long on the processors, then answers 503. */
+const signupWaitMs = 10_000;
 /**
- * (1) fail fast on a live claim; (2) claim both keys in one transaction; (3) re-read the
- * claims past our own and check that ours are the first live ones, else release and 409;
- * (4) register the account and its password hash in one transaction.
+ * The registration's event time must be inside the claim window for the claim to hold
+ * (the topology's rule); this margin covers the time the registration takes to write.
+ */
+const registerMarginMs = 5_000;
+
+/**
+ * Uniqueness is decided by vobe-identity-owners, never here: (1) a key already held by a
+ * registered account is refused at once, writing nothing; (2) claim both keys in one
+ * transaction; (3) wait until the processor has decided them and read the holders: not
+ * ours → release and 409; (4) register the account and its password hash in one
+ * transaction, within the claim window.
  */
 export async function signup(
   ctx: ApiContext,
@@ -69,34 +75,48 @@ export async function signup(
     username: usernameClaimKey(input.username),
   };
   const fields = Object.keys(keys) as Field[];
+  const deadline = Date.now() + signupWaitMs;
+  const left = () => Math.max(1, deadline - Date.now());
 
-  await views.claims.catchUp();
-  const held = fields.filter((f) => firstLiveClaim(views.claims.state, keys[f]) !== undefined);
+  await views.owners.catchUp({ timeoutMs: left() });
+  const held = fields.filter((f) => views.owners.state.get(keys[f])?.registered);
   if (held.length > 0) throw taken(held);
 
   // Hashing first keeps the time between claiming and registering short.
   const passwordHash = await hashPassword(input.password);
   const userId = randomUUID();
+  const claimedAt = Date.now();
   const context = eventContext(request, { userId, role: input.role });
   const claimEvents = fields.map((f) =>
-    pending(types.IdentityClaimed, keys[f], { claimKey: keys[f], userId }, context),
+    pending(
+      types.IdentityClaimed,
+      keys[f],
+      { claimKey: keys[f], userId },
+      { ...context, occurredAt: new Date(claimedAt) },
+    ),
   );
   const claimed = await ctx.atomic.writer.run(() => ctx.atomic.events.publishAll(claimEvents));
-
-  await views.claims.catchUp({ past: claimed });
-  const now = Date.now();
-  const lost = fields.filter(
-    (f) => firstLiveClaim(views.claims.state, keys[f], now)?.userId !== userId,
-  );
-  const ours = firstLiveClaim(views.claims.state, keys.email, now);
-  // A claim older than its window is no longer live for others: registering on it could
-  // duplicate an identity. Leave a margin for the write below.
-  const expired = ours !== undefined && now - ours.claimedAt > claimWindowMs - 5_000;
-  if (lost.length > 0 || expired) {
-    const releases = fields.map((f) =>
-      pending(types.IdentityReleased, keys[f], { claimKey: keys[f], userId }, context),
+  const release = () =>
+    ctx.atomic.writer.run(() =>
+      ctx.atomic.events.publishAll(
+        fields.map((f) =>
+          pending(types.IdentityReleased, keys[f], { claimKey: keys[f], userId }, context),
+        ),
+      ),
     );
-    await ctx.atomic.writer.run(() => ctx.atomic.events.publishAll(releases));
+
+  try {
+    await views.owners.catchUp({ past: claimed, timeoutMs: left() });
+  } catch (error) {
+    // Undecided: give the keys back rather than leave them blocked for a window.
+    await release().catch(() => {});
+    throw error;
+  }
+  const lost = fields.filter((f) => views.owners.state.get(keys[f])?.userId !== userId);
+  const registeredAt = Date.now();
+  const late = registeredAt - claimedAt > claimWindowMs - registerMarginMs;
+  if (lost.length > 0 || late) {
+    await release();
     if (lost.length > 0) throw taken(lost);
     throw unavailable("signup_timeout", "the sign-up took too long; try again");
   }
@@ -113,17 +133,13 @@ export async function signup(
           displayName: input.displayName,
           role: input.role,
         },
-        context,
+        { ...context, occurredAt: new Date(registeredAt) },
       ),
       pending(types.CredentialSet, userId, { userId, passwordHash }, context),
     ]),
   );
-  // Read-your-writes on this instance: a login right after the 201 finds the account, and
-  // the next sign-up sees these claims as registered (live for good).
-  await Promise.all([
-    views.accounts.catchUp({ past: registered }),
-    views.claims.catchUp({ past: registered }),
-  ]);
+  // Read-your-writes on this instance: a login right after the 201 finds the account.
+  await views.accounts.catchUp({ past: registered });
   const names = [
     ...claimEvents.map((e) => e.type.name),
     types.UserRegistered.name,
@@ -207,7 +223,11 @@ export async function updateProfile(
   );
 }
 
-/** UserErased, the releases of the user's claims and the credential tombstone: all or none. */
+/**
+ * UserErased, the releases of the user's two identities and the credential tombstone: all
+ * or none. vobe-identity-owners frees an erased account's identities in any case; the
+ * releases say so in the claims' own log.
+ */
 export async function erase(
   ctx: ApiContext,
   views: AuthViews,
@@ -215,12 +235,12 @@ export async function erase(
   caller: AuthUser,
 ): Promise<PublishedEvent> {
   const { types } = ctx;
-  await liveAccount(views, caller);
-  await views.claims.catchUp();
+  const account = await liveAccount(views, caller);
   const context = eventContext(request);
+  const keys = [emailClaimKey(account.email), usernameClaimKey(account.username)];
   const events = [
     pending(types.UserErased, caller.userId, { userId: caller.userId, reason: null }, context),
-    ...keysHeldBy(views.claims.state, caller.userId).map((claimKey) =>
+    ...keys.map((claimKey) =>
       pending(types.IdentityReleased, claimKey, { claimKey, userId: caller.userId }, context),
     ),
   ];

@@ -4,7 +4,7 @@ import type { PluginOptions } from "../context.ts";
 import { accepted } from "../http/accepted.ts";
 import { caller } from "../http/request-context.ts";
 import { createAccountsView } from "../state/accounts.ts";
-import { createIdentityClaimsView } from "../state/identity-claims.ts";
+import { createIdentityOwnersView } from "../state/identity-owners.ts";
 import * as commands from "./commands.ts";
 import * as schemas from "./schemas.ts";
 
@@ -12,11 +12,11 @@ const authPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx }
   // Plugin-private: auth.credentials is restricted to the auth service.
   const views = {
     accounts: createAccountsView(ctx.viewSource, ctx.types),
-    claims: createIdentityClaimsView(ctx.viewSource, ctx.types),
+    owners: createIdentityOwnersView(ctx.viewSource, ctx.types),
   };
-  await Promise.all([views.accounts.start(), views.claims.start()]);
+  await Promise.all([views.accounts.start(), views.owners.start()]);
   app.addHook("onClose", async () => {
-    await Promise.all([views.accounts.close(), views.claims.close()]);
+    await Promise.all([views.accounts.close(), views.owners.close()]);
   });
 
   app.post("/signup", { schema: schemas.signup }, async (request, reply) => {

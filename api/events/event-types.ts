@@ -37,6 +37,11 @@ const types = {
   TrackLiked: generated.TrackLiked,
   TrackUnliked: generated.TrackUnliked,
   ChatMessageSent: generated.ChatMessageSent,
+  // Derived state the write checks read (written by the processors, never by the API).
+  IdentityOwner: generated.IdentityOwner,
+  ArtistSnapshot: generated.ArtistSnapshot,
+  AlbumSnapshot: generated.AlbumSnapshot,
+  TrackSnapshot: generated.TrackSnapshot,
 } as const;
 
 export type EventTypes = typeof types;

@@ -1,6 +1,11 @@
-/** Artists, albums and tracks that exist now, with their owners: the artist topics folded. */
+/**
+ * Artists, albums and tracks that exist now, with their owners: the latest snapshot per
+ * entity that vobe-catalog-snapshots keeps (processors/topologies/catalog-snapshots.ts),
+ * so a start reads one record per entity however long the catalog's history is.
+ */
 import type { EventTypes } from "../events/event-types.ts";
-import { createTopicView, type TopicView, type ViewSource } from "./topic-view.ts";
+import { applicationGroup, createDerivedView } from "./derived-view.ts";
+import type { TopicView, ViewSource } from "./topic-view.ts";
 
 export interface ArtistRow {
   ownerUserId: string;
@@ -34,44 +39,39 @@ export interface CatalogState {
 
 export function createCatalogView(source: ViewSource, types: EventTypes): TopicView<CatalogState> {
   const initial: CatalogState = { artists: new Map(), albums: new Map(), tracks: new Map() };
-  return createTopicView({
+  const tables = new Map<string, Map<string, unknown>>([
+    [types.ArtistSnapshot.topic, initial.artists],
+    [types.AlbumSnapshot.topic, initial.albums],
+    [types.TrackSnapshot.topic, initial.tracks],
+  ]);
+  return createDerivedView({
     name: "catalog",
-    topics: [types.ArtistCreated.topic, types.AlbumCreated.topic, types.TrackCreated.topic],
+    topics: [...tables.keys()],
+    inputs: [types.ArtistCreated.topic, types.AlbumCreated.topic, types.TrackCreated.topic],
+    application: applicationGroup(types, "catalog-snapshots"),
     source,
     initial,
+    // A deleted entity is a tombstone of its snapshot.
+    onTombstone: (_s, id, record) => tables.get(record.topic)?.delete(id),
   })
-    .on(types.ArtistCreated, (s, e) => {
+    .on(types.ArtistSnapshot, (s, e) => {
       const { ownerUserId, name, country, genres, bio } = e;
       s.artists.set(e.artistId, { ownerUserId, name, country, genres, bio });
     })
-    .on(types.ArtistUpdated, (s, e) => {
-      const artist = s.artists.get(e.artistId);
-      if (artist)
-        Object.assign(artist, { name: e.name, country: e.country, genres: e.genres, bio: e.bio });
+    .on(types.AlbumSnapshot, (s, e) => {
+      const { artistId, title, releaseDate, genre, coverUrl } = e;
+      s.albums.set(e.albumId, { artistId, title, releaseDate, genre, coverUrl });
     })
-    .on(types.ArtistDeleted, (s, e) => s.artists.delete(e.artistId))
-    .on(types.AlbumCreated, (s, e) => s.albums.set(e.albumId, albumRow(e)))
-    .on(types.AlbumUpdated, (s, e) => s.albums.set(e.albumId, albumRow(e)))
-    .on(types.AlbumDeleted, (s, e) => s.albums.delete(e.albumId))
-    .on(types.TrackCreated, (s, e) => s.tracks.set(e.trackId, trackRow(e)))
-    .on(types.TrackUpdated, (s, e) => s.tracks.set(e.trackId, trackRow(e)))
-    .on(types.TrackDeleted, (s, e) => s.tracks.delete(e.trackId));
+    .on(types.TrackSnapshot, (s, e) => {
+      const { albumId, artistId, title, durationMs, trackNumber, genre, explicit } = e;
+      s.tracks.set(e.trackId, {
+        albumId,
+        artistId,
+        title,
+        durationMs,
+        trackNumber,
+        genre,
+        explicit,
+      });
+    });
 }
-
-const albumRow = (e: AlbumRow): AlbumRow => ({
-  artistId: e.artistId,
-  title: e.title,
-  releaseDate: e.releaseDate,
-  genre: e.genre,
-  coverUrl: e.coverUrl,
-});
-
-const trackRow = (e: TrackRow): TrackRow => ({
-  albumId: e.albumId,
-  artistId: e.artistId,
-  title: e.title,
-  durationMs: e.durationMs,
-  trackNumber: e.trackNumber,
-  genre: e.genre,
-  explicit: e.explicit,
-});

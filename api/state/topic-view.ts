@@ -23,6 +23,7 @@ import type {
 import { eventHeaders } from "../../producers/index.ts";
 import type { EventType } from "../../schemas/event-type.ts";
 import { unavailable } from "../http/errors.ts";
+import { coalesced } from "./coalesce.ts";
 
 export type Reducer<S, T> = (state: S, event: T, record: InRecord) => void;
 
@@ -121,32 +122,8 @@ export function createTopicView<S>(options: TopicViewOptions<S>): TopicView<S> {
     return ends;
   };
 
-  // Every command catches up first, so under load the end-offset lookups are shared: a
-  // caller joins the lookup queued behind the one in flight (never the one in flight,
-  // which may have been answered before the caller's own predecessors committed), so at
-  // most two lookups exist at a time however many commands arrive.
-  let inFlight: Promise<Map<string, bigint>> | undefined;
-  let queued: Promise<Map<string, bigint>> | undefined;
-  const endOffsets = (): Promise<Map<string, bigint>> => {
-    if (!inFlight) {
-      const lookup = lookUpEnds();
-      inFlight = lookup;
-      const done = () => {
-        if (inFlight === lookup) inFlight = undefined;
-      };
-      lookup.then(done, done);
-      return lookup;
-    }
-    if (!queued) {
-      const after = inFlight.catch(() => undefined);
-      const next = after.then(() => {
-        queued = undefined;
-        return endOffsets();
-      });
-      queued = next;
-    }
-    return queued;
-  };
+  // Every command catches up first: under load the end-offset lookups are shared.
+  const endOffsets = coalesced(lookUpEnds);
 
   const follow = async () => {
     while (running) {

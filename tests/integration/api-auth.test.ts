@@ -1,8 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emailClaimKey, usernameClaimKey } from "../../api/auth/claim-keys.ts";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { claimWindowMs, emailClaimKey, usernameClaimKey } from "../../api/auth/claim-keys.ts";
+import { eventTypes } from "../../api/events/event-types.ts";
+import { createProducer } from "../../platform/kafka/index.ts";
+import { registryApi } from "../../platform/registry/confluent-api.ts";
+import { createEventProducer } from "../../producers/index.ts";
 import { bearer, startTestApi, type TestApi } from "../support/api-app.ts";
 import { written } from "../support/api-events.ts";
+import { brokers } from "../support/kafka.ts";
 
 const person = () => {
   const id = randomUUID().slice(0, 8);
@@ -164,5 +169,102 @@ describe("the auth API: sign-up by claims in the log, login, profile, erasure", 
 
     expect((await login(p.username, p.password)).statusCode).toBe(401);
     expect((await signup({ ...person(), email: p.email })).statusCode).toBe(201);
+  });
+});
+
+describe("sign-up reads who holds an identity from vobe-identity-owners", () => {
+  let api: TestApi;
+  const producer = createProducer({ brokers: brokers(), clientId: "vobe-tests-claims" });
+  const events = createEventProducer({
+    producer,
+    registry: registryApi(inject("endpoints").schemaRegistryUrl),
+  });
+  beforeAll(async () => {
+    api = await startTestApi("auth-owners");
+  });
+  afterAll(async () => {
+    await producer.close();
+    await api?.stop();
+  });
+  const signup = (payload: object) =>
+    api.app.inject({ method: "POST", url: "/api/auth/signup", payload });
+  /** A sign-up that claimed an e-mail `ageMs` ago and never came back (crashed, closed). */
+  const strayClaim = (email: string, ageMs: number) => {
+    const claimKey = emailClaimKey(email);
+    const userId = randomUUID();
+    return events.publish(
+      eventTypes(api.prefix).IdentityClaimed,
+      claimKey,
+      { claimKey, userId },
+      { actor: { userId, role: "listener" }, occurredAt: new Date(Date.now() - ageMs) },
+    );
+  };
+
+  it("refuses an e-mail whose sign-up is in progress, and takes over one abandoned for a window", async () => {
+    const inProgress = person();
+    await strayClaim(inProgress.email, 1_000);
+    const refused = await signup(inProgress);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.fields.map((f: { path: string }) => f.path)).toEqual([
+      "body.email",
+    ]);
+
+    const abandoned = person();
+    await strayClaim(abandoned.email, claimWindowMs + 1_000);
+    const { result, records } = await written(api, () => signup(abandoned));
+    expect(result.statusCode).toBe(201);
+    expect(records.map((r) => r.value?.userId).every((id) => id === result.json().userId)).toBe(
+      true,
+    );
+  });
+
+  it("frees an erased account's identities for the next sign-up", async () => {
+    const p = person();
+    expect((await signup(p)).statusCode).toBe(201);
+    expect((await signup({ ...person(), username: p.username })).statusCode).toBe(409);
+    const { token } = (
+      await api.app.inject({
+        method: "POST",
+        url: "/api/auth/login",
+        payload: { usernameOrEmail: p.username, password: p.password },
+      })
+    ).json();
+    const erased = await api.app.inject({
+      method: "DELETE",
+      url: "/api/auth/me",
+      headers: bearer(token),
+    });
+    expect(erased.statusCode).toBe(202);
+    expect((await signup({ ...person(), username: p.username })).statusCode).toBe(201);
+    expect((await signup({ ...person(), email: p.email })).statusCode).toBe(201);
+  });
+});
+
+describe("sign-up without the processors", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi("auth-down", { processors: [] });
+  });
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it("answers 503 within its bound and gives its claims back, never a guess", async () => {
+    const started = Date.now();
+    const { result, records } = await written(api, () =>
+      api.app.inject({ method: "POST", url: "/api/auth/signup", payload: person() }),
+    );
+    const tookMs = Date.now() - started;
+    expect(result.statusCode).toBe(503);
+    expect(result.json().error.code).toBe("processors_behind");
+    expect(result.json().error.message).toMatch(/identity-owners/);
+    expect(tookMs).toBeLessThan(15_000);
+    // Two claims, their two releases, no account.
+    expect(records.map((r) => r.value?.constructor.name).sort()).toEqual([
+      "IdentityClaimed",
+      "IdentityClaimed",
+      "IdentityReleased",
+      "IdentityReleased",
+    ]);
   });
 });

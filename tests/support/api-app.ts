@@ -8,12 +8,17 @@
  *   await api.stop();
  */
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { inject } from "vitest";
 import { buildApp } from "../../api/app.ts";
 import { type AuthUser, createAuth } from "../../api/http/auth.ts";
+import { checkTopologies } from "../../api/state/derived-view.ts";
 import { createFetcher, type InRecord } from "../../platform/kafka/index.ts";
 import { registryApi } from "../../platform/registry/confluent-api.ts";
 import { createSchemaRegistry } from "../../platform/registry/schema-registry.ts";
+import { startProcessors } from "../../processors/apps/index.ts";
 import { applyCatalog } from "../../schemas/apply.ts";
 import { catalog, prefixedCatalog } from "../../schemas/catalog.ts";
 import { subjectOf } from "../../schemas/event-type.ts";
@@ -28,7 +33,12 @@ export interface Position {
   offset: string;
 }
 
-export async function startTestApi(name: string) {
+/**
+ * The API's checks read state the processors keep (api/state/derived-view.ts), so the
+ * topologies they read run here too, in-process, under the test's prefix; `processors: []`
+ * leaves them out (a test of what the API does without them).
+ */
+export async function startTestApi(name: string, options: { processors?: readonly string[] } = {}) {
   const prefix = `test.api-${name}.${randomUUID().slice(0, 8)}.`;
   const entries = prefixedCatalog(prefix, catalog);
   const endpoints = inject("endpoints");
@@ -37,6 +47,19 @@ export async function startTestApi(name: string) {
     schemaRegistryUrl: endpoints.schemaRegistryUrl,
     catalog: entries,
   });
+  const stateDir = await mkdtemp(join(tmpdir(), `vobe-api-${name}-`));
+  const only = options.processors ?? checkTopologies;
+  const processors =
+    only.length > 0
+      ? await startProcessors({
+          brokers: brokers(),
+          schemaRegistryUrl: endpoints.schemaRegistryUrl,
+          prefix,
+          stateDir,
+          only,
+          instanceId: `tests-${name}`,
+        })
+      : undefined;
   const app = await buildApp({
     endpoints,
     topicPrefix: prefix,
@@ -99,18 +122,25 @@ export async function startTestApi(name: string) {
       ).token,
     readRecord,
     readEvent: async (at: Position) => (await readRecord(at)).value as Record<string, unknown>,
-    /** Every topic's end offsets, to prove a refused request wrote nothing. */
+    /**
+     * End offsets of every topic the API writes (the system of record; the processors
+     * write the derived ones), to prove a refused request wrote nothing.
+     */
     endOffsets: async () => {
       const ends: Record<string, string[]> = {};
-      for (const t of entries) {
+      for (const t of entries.filter((e) => !e.derived)) {
         ends[t.name] = (await admin.endOffsets(t.name)).map(String);
       }
       return ends;
     },
+    processors,
     async stop() {
       await app.close();
+      await processors?.stop();
+      await rm(stateDir, { recursive: true, force: true });
       await fetcher.close();
-      await admin.deleteTopics(entries.map((t) => t.name));
+      // The catalog's topics and the processors' internal ones (changelogs, repartitions).
+      await admin.deleteTopics((await admin.listTopics()).filter((t) => t.startsWith(prefix)));
       await admin.close();
       const api = registryApi(endpoints.schemaRegistryUrl);
       for (const subject of entries.flatMap((t) => t.events.map(subjectOf))) {

@@ -1,46 +1,34 @@
 import { describe, expect, it } from "vitest";
 import { createAuth, jwtSecretFromEnv } from "../../api/http/auth.ts";
-import {
-  claimWindowMs,
-  firstLiveClaim,
-  type IdentityState,
-  keysHeldBy,
-} from "../../api/state/identity-claims.ts";
+import { coalesced } from "../../api/state/coalesce.ts";
 
-const state = (): IdentityState => ({ claims: new Map(), accounts: new Map() });
-const claim = (s: IdentityState, key: string, userId: string, claimedAt: number) => {
-  s.claims.set(key, [...(s.claims.get(key) ?? []), { userId, claimedAt, released: false }]);
-};
+// Who holds an identity is decided by vobe-identity-owners alone: its rule is tested in
+// tests/unit/topologies/identity-owners.test.ts, the sign-up against it in
+// tests/integration/api-auth.test.ts.
 
-describe("which claim of an identity is live", () => {
-  const now = 1_000_000;
-
-  it("the first claim in the log wins while its sign-up is in progress", () => {
-    const s = state();
-    claim(s, "email:a", "u1", now - 1000);
-    claim(s, "email:a", "u2", now - 500);
-    expect(firstLiveClaim(s, "email:a", now)?.userId).toBe("u1");
-  });
-
-  it("an abandoned claim (older than the window, never registered) is not live", () => {
-    const s = state();
-    claim(s, "email:a", "u1", now - claimWindowMs - 1);
-    claim(s, "email:a", "u2", now - 10);
-    expect(firstLiveClaim(s, "email:a", now)?.userId).toBe("u2");
-  });
-
-  it("a registered claimant keeps the identity forever; an erased one or a release frees it", () => {
-    const s = state();
-    claim(s, "email:a", "u1", 0);
-    s.accounts.set("u1", "registered");
-    expect(firstLiveClaim(s, "email:a", now)?.userId).toBe("u1");
-    s.accounts.set("u1", "erased");
-    expect(firstLiveClaim(s, "email:a", now)).toBeUndefined();
-    claim(s, "username:b", "u3", now);
-    expect(keysHeldBy(s, "u3")).toEqual(["username:b"]);
-    for (const c of s.claims.get("username:b") ?? []) c.released = true;
-    expect(firstLiveClaim(s, "username:b", now)).toBeUndefined();
-    expect(keysHeldBy(s, "u3")).toEqual([]);
+describe("checks share their offset lookups", () => {
+  it("never answers a caller with a lookup that started before its call", async () => {
+    let started = 0;
+    const releases: Array<(n: number) => void> = [];
+    const lookUp = coalesced(
+      () =>
+        new Promise<number>((resolve) => {
+          started++;
+          releases.push(resolve);
+        }),
+    );
+    const first = lookUp();
+    // Two callers during the first lookup share one queued lookup, started after it.
+    const second = lookUp();
+    const third = lookUp();
+    expect(started).toBe(1);
+    releases[0]?.(1);
+    expect(await first).toBe(1);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(started).toBe(2);
+    releases[1]?.(2);
+    expect(await second).toBe(2);
+    expect(await third).toBe(2);
   });
 });
 
