@@ -12,6 +12,9 @@
  * Replay a failure with VOBE_VIEWS_SEED=<the seed fast-check prints>.
  */
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, inject, it } from "vitest";
 import { buildApp } from "../../api/app.ts";
@@ -21,6 +24,8 @@ import type { Pool } from "../../platform/postgres/pool.ts";
 import { registryApi } from "../../platform/registry/confluent-api.ts";
 import { connectSearch } from "../../platform/search/connect.ts";
 import type { SearchEngine } from "../../platform/search/engine.ts";
+import { type RunningProcessors, startProcessors } from "../../processors/apps/index.ts";
+import { topologyNames } from "../../processors/topologies/index.ts";
 import { applyCatalog } from "../../schemas/apply.ts";
 import { catalog, prefixedCatalog } from "../../schemas/catalog.ts";
 import { subjectOf } from "../../schemas/event-type.ts";
@@ -29,6 +34,7 @@ import { activate, createSinkRuntime, type SinkRuntime, sinkFor } from "../../si
 import { aliasName, type SearchIndex } from "../../sinks/search/contract.ts";
 import { searchView } from "../../sinks/search/view.ts";
 import { postgresViews } from "../../sinks/views.ts";
+import { processorsCaughtUp } from "../support/processors-caught-up.ts";
 import { cleanup, sinkTestRun, viewPool } from "../support/sinks-fixtures.ts";
 import {
   diffRows,
@@ -371,11 +377,10 @@ const positionOf = (p: Position) => `${p.topic}/${p.partition}@${p.offset}`;
 describe("the views against a model of the topics (property)", () => {
   const endpoints = inject("endpoints");
   const run = sinkTestRun(endpoints, "views-property");
-  // The system of record only: no processor runs here to fill the derived topics.
-  const entries = prefixedCatalog(
-    run.topicPrefix,
-    catalog.filter((t) => !t.derived),
-  );
+  // Every topic: the topologies run here too, since the views store what they derive.
+  const entries = prefixedCatalog(run.topicPrefix, catalog);
+  let processors: RunningProcessors | undefined;
+  let stateDir: string | undefined;
   const placement = { schemaPrefix: run.schemaPrefix, topicPrefix: run.topicPrefix, maxWaitMs: 50 };
   const auth = createAuth({ secret: jwtSecret });
   const pools = new Map<string, Pool>();
@@ -430,6 +435,14 @@ describe("the views against a model of the topics (property)", () => {
       schemaRegistryUrl: endpoints.schemaRegistryUrl,
       catalog: entries,
     });
+    stateDir = await mkdtemp(join(tmpdir(), "vobe-views-property-"));
+    processors = await startProcessors({
+      brokers: endpoints.kafkaBrokers,
+      schemaRegistryUrl: endpoints.schemaRegistryUrl,
+      prefix: run.topicPrefix,
+      stateDir,
+      instanceId: `tests-property-${run.id}`,
+    });
     app = await buildApp({
       endpoints,
       topicPrefix: run.topicPrefix,
@@ -453,6 +466,8 @@ describe("the views against a model of the topics (property)", () => {
   afterAll(async () => {
     await stopSinks();
     await app?.close();
+    await processors?.stop();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
     await fetcher?.close();
     await runtime?.close();
     for (const pool of pools.values()) await pool.end();
@@ -788,7 +803,15 @@ describe("the views against a model of the topics (property)", () => {
       );
       const read = new Map(stored.rows.map((r) => [`${r.topic}/${r.partition}`, r.next_offset]));
       const topics = new Set(view.events.map((e) => `${run.topicPrefix}${e.topic}`));
-      for (const [slot, end] of log.ends) {
+      const ends = new Map(log.ends);
+      // Derived topics are not in the model's log: their ends are asked for here.
+      for (const topic of topics) {
+        if ([...ends.keys()].some((slot) => slot.startsWith(`${topic}/`))) continue;
+        const derivedEnds = await runtime.source.admin.endOffsets(topic, "read_committed");
+        for (const [partition, end] of derivedEnds.entries())
+          ends.set(`${topic}/${partition}`, end);
+      }
+      for (const [slot, end] of ends) {
         const position = BigInt(read.get(slot) ?? 0);
         if (topics.has(slot.slice(0, slot.lastIndexOf("/"))) && position !== end) {
           lines.push(`${view.name}: has read ${slot} to ${position}; it ends at ${end}`);
@@ -864,6 +887,12 @@ describe("the views against a model of the topics (property)", () => {
               trace.push(`${described} → ${outcome.status} ${outcome.created ?? ""}`.trimEnd());
             }
             if (sinks.length === 0) await startSinks();
+            // First every topology, then every sink: what a sink reads may be derived.
+            await processorsCaughtUp({
+              admin: runtime.source.admin,
+              topicPrefix: run.topicPrefix,
+              topologies: topologyNames,
+            });
             for (const sink of sinks) await sink.catchUp(30_000);
             const log = await readLog(endpoints, run.topicPrefix);
             const lines = [
