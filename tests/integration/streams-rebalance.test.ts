@@ -10,7 +10,7 @@ import {
   CountingInput,
   decodeLong,
   eventually,
-  expectExactCounts,
+  expectFinalCounts,
   readAll,
   valuesByKey,
 } from "../support/streams.ts";
@@ -96,10 +96,10 @@ describe("several instances of one application", () => {
 
     const outputs = await eventually(
       async () => valuesByKey(await readAll(output), decodeLong),
-      feed.reached,
+      feed.counted,
       60_000,
     );
-    expectExactCounts(outputs, feed.expected);
+    expectFinalCounts(outputs, feed.expected);
     for (const [key, n] of feed.expected) {
       expect(first.keyValueStore<string, number>("counts").get(key)).toBe(n);
     }
