@@ -11,8 +11,10 @@ describe("the search routes, against the real engine", () => {
   let artistToken: string;
   let artistId: string;
   let albumId: string;
+  let postId: string;
   const after: string[] = [];
   const tracks = new Map<string, string>();
+  const trackAfter = new Map<string, string>();
 
   beforeAll(async () => {
     api = await startReadApi("search");
@@ -46,6 +48,7 @@ describe("the search routes, against the real engine", () => {
         genre: "electronic",
       });
       tracks.set(title, t.event.trackId as string);
+      trackAfter.set(title, t.after);
       after.push(t.after);
     }
     const post = await api.command("POST", "/api/content/posts", artistToken, {
@@ -53,7 +56,16 @@ describe("the search routes, against the real engine", () => {
       body: "tour dates",
       artistId,
     });
-    after.push(post.after);
+    postId = post.event.postId as string;
+    const comment = await api.command(
+      "POST",
+      `/api/comment/posts/${postId}/comments`,
+      artistToken,
+      {
+        body: "see you there",
+      },
+    );
+    after.push(post.after, comment.after);
   });
   afterAll(async () => {
     await api?.stop();
@@ -64,6 +76,16 @@ describe("the search routes, against the real engine", () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     return res.body;
   };
+
+  it("finds a new track with its command's position: after= waits through the processors", async () => {
+    // The first read of the run: nothing has waited for the processors before it.
+    const hunter = await search(`q=hunter&type=tracks&after=${trackAfter.get("Hunter")}`);
+    expect(hunter.items.map((i: Body) => i.document.title)).toEqual(["Hunter"]);
+    expect(hunter.items[0].document).toMatchObject({
+      albumTitle: "Homogenic",
+      artistName: "Björk",
+    });
+  });
 
   it("finds what the commands wrote once the search view is past them, with highlights", async () => {
     // The sink does not refresh the indices; `after` waits for the view, then refreshes.
@@ -97,10 +119,18 @@ describe("the search routes, against the real engine", () => {
     const escaped = await search("q=roll&type=tracks");
     expect(escaped.items[0].highlights.title).toEqual(["Rock &amp; <em>Roll</em> &lt;live&gt;"]);
 
+    // A post carries its artist's name and comment count, as post-details wrote them.
     const posts = await search("q=мумий&type=posts");
     expect(posts.items[0]).toMatchObject({
       highlights: { title: ["<em>Мумий</em> Тролль на гастролях"] },
-      document: { title: "Мумий Тролль на гастролях", artistId, body: "tour dates" },
+      document: {
+        postId,
+        title: "Мумий Тролль на гастролях",
+        artistId,
+        artistName: "Björk",
+        body: "tour dates",
+        comments: 1,
+      },
     });
     expect((await search("q=homogenic&type=albums")).items[0].document).toEqual({
       albumId,

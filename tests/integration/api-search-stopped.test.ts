@@ -29,6 +29,7 @@ import {
 import { searchView } from "../../sinks/search/view.ts";
 import { type Body, bearer, readJwtSecret } from "../support/api-read-app.ts";
 import { freeSearchPort, type PrivateStack, privateStack } from "../support/private-stack.ts";
+import { startSearchProcessors } from "../support/search-processors.ts";
 import { cleanup, type SinkTestRun, sinkTestRun, viewPool } from "../support/sinks-fixtures.ts";
 import { eventually } from "../support/streams.ts";
 
@@ -40,6 +41,7 @@ describe("the search routes when the search engine is stopped and started again"
   let runtime: SinkRuntime | undefined;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   let views: ViewDefinition[] = [];
+  let processors: Awaited<ReturnType<typeof startSearchProcessors>> | undefined;
   const sinks: Sink[] = [];
   const sinkLog: string[] = [];
   const provided = inject("endpoints");
@@ -56,6 +58,8 @@ describe("the search routes when the search engine is stopped and started again"
       schemaRegistryUrl: provided.schemaRegistryUrl,
       catalog: entries(),
     });
+    // The search view indexes what the processors write.
+    processors = await startSearchProcessors(provided, run.topicPrefix);
     engine = await connectSearch(endpoints);
     views = [artistView, searchView({ engine, indexPrefix: run.indexPrefix })];
     const placement = {
@@ -83,6 +87,7 @@ describe("the search routes when the search engine is stopped and started again"
   afterAll(async () => {
     try {
       await app?.close();
+      await processors?.stop();
       for (const sink of sinks) await sink.stop();
       await runtime?.close();
       await engine?.close();
