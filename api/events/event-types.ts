@@ -42,6 +42,8 @@ const types = {
   ArtistSnapshot: generated.ArtistSnapshot,
   AlbumSnapshot: generated.AlbumSnapshot,
   TrackSnapshot: generated.TrackSnapshot,
+  PostSnapshot: generated.PostSnapshot,
+  CommentSnapshot: generated.CommentSnapshot,
 } as const;
 
 export type EventTypes = typeof types;

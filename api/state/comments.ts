@@ -1,6 +1,10 @@
-/** Comments that exist now, with their post and author: comment.comments folded. */
+/**
+ * Comments that exist now, with their post and author: the latest snapshot per comment
+ * that vobe-content-snapshots keeps (processors/topologies/content-snapshots.ts).
+ */
 import type { EventTypes } from "../events/event-types.ts";
-import { createTopicView, type TopicView, type ViewSource } from "./topic-view.ts";
+import { applicationGroup, createDerivedView } from "./derived-view.ts";
+import type { TopicView, ViewSource } from "./topic-view.ts";
 
 export interface CommentRow {
   postId: string;
@@ -14,18 +18,15 @@ export function createCommentsView(
   source: ViewSource,
   types: EventTypes,
 ): TopicView<CommentsState> {
-  return createTopicView<CommentsState>({
+  return createDerivedView<CommentsState>({
     name: "comments",
-    topics: [types.CommentAdded.topic],
+    topics: [types.CommentSnapshot.topic],
+    inputs: [types.CommentAdded.topic],
+    application: applicationGroup(types, "content-snapshots"),
     source,
     initial: new Map(),
-  })
-    .on(types.CommentAdded, (s, e) =>
-      s.set(e.commentId, { postId: e.postId, authorId: e.authorId, body: e.body }),
-    )
-    .on(types.CommentEdited, (s, e) => {
-      const comment = s.get(e.commentId);
-      if (comment) comment.body = e.body;
-    })
-    .on(types.CommentDeleted, (s, e) => s.delete(e.commentId));
+    onTombstone: (s, commentId) => s.delete(commentId),
+  }).on(types.CommentSnapshot, (s, e) =>
+    s.set(e.commentId, { postId: e.postId, authorId: e.authorId, body: e.body }),
+  );
 }

@@ -21,7 +21,11 @@ import { coalesced } from "./coalesce.ts";
 import { createTopicView, type TopicView, type TopicViewOptions } from "./topic-view.ts";
 
 /** The topologies whose state the API's checks read: the API needs them running. */
-export const checkTopologies = ["identity-owners", "catalog-snapshots"] as const;
+export const checkTopologies = [
+  "identity-owners",
+  "catalog-snapshots",
+  "content-snapshots",
+] as const;
 
 /** How long a check waits on the processors by default before answering 503. */
 export const processorWaitMs = 10_000;

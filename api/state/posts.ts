@@ -1,6 +1,10 @@
-/** Posts that exist now (not deleted), with their authors: content.posts folded. */
+/**
+ * Posts that exist now (not deleted), with their authors: the latest snapshot per post that
+ * vobe-content-snapshots keeps (processors/topologies/content-snapshots.ts).
+ */
 import type { EventTypes } from "../events/event-types.ts";
-import { createTopicView, type TopicView, type ViewSource } from "./topic-view.ts";
+import { applicationGroup, createDerivedView } from "./derived-view.ts";
+import type { TopicView, ViewSource } from "./topic-view.ts";
 
 export interface PostRow {
   authorId: string;
@@ -12,18 +16,15 @@ export interface PostRow {
 export type PostsState = Map<string, PostRow>;
 
 export function createPostsView(source: ViewSource, types: EventTypes): TopicView<PostsState> {
-  return createTopicView<PostsState>({
+  return createDerivedView<PostsState>({
     name: "posts",
-    topics: [types.PostPublished.topic],
+    topics: [types.PostSnapshot.topic],
+    inputs: [types.PostPublished.topic],
+    application: applicationGroup(types, "content-snapshots"),
     source,
     initial: new Map(),
-  })
-    .on(types.PostPublished, (s, e) =>
-      s.set(e.postId, { authorId: e.authorId, artistId: e.artistId, title: e.title, body: e.body }),
-    )
-    .on(types.PostEdited, (s, e) => {
-      const post = s.get(e.postId);
-      if (post) Object.assign(post, { title: e.title, body: e.body });
-    })
-    .on(types.PostDeleted, (s, e) => s.delete(e.postId));
+    onTombstone: (s, postId) => s.delete(postId),
+  }).on(types.PostSnapshot, (s, e) =>
+    s.set(e.postId, { authorId: e.authorId, artistId: e.artistId, title: e.title, body: e.body }),
+  );
 }

@@ -11,7 +11,6 @@
  * Each snapshot carries every field the events carry (an update merges onto it), so the
  * API can answer a PATCH with the whole entity after the change.
  */
-import type { EventType } from "../../schemas/event-type.ts";
 import {
   AlbumCreated,
   AlbumDeleted,
@@ -29,9 +28,10 @@ import {
   TrackSnapshot as TrackSnapshotType,
   TrackUpdated,
 } from "../../schemas/generated/index.ts";
-import { Serdes, StreamsBuilder, type Topology } from "../engine/index.ts";
+import { StreamsBuilder, type Topology } from "../engine/index.ts";
 import { type DecodedEvent, isEvent } from "../serdes/avro.ts";
-import { type DerivedEnvelope, entityTable, type TopologyOptions, toDerived } from "./common.ts";
+import type { DerivedEnvelope, TopologyOptions } from "./common.ts";
+import { snapshots } from "./snapshots.ts";
 
 type Row<T> = Omit<T, keyof DerivedEnvelope>;
 export type ArtistRow = Row<ArtistSnapshot>;
@@ -69,33 +69,6 @@ export function applyTrack(row: TrackRow | null, event: DecodedEvent): TrackRow 
     return { trackId, albumId, artistId, title, durationMs, trackNumber, genre, explicit };
   }
   return isEvent(event, TrackDeleted) ? null : row;
-}
-
-function snapshots<R, T extends DerivedEnvelope>(
-  builder: StreamsBuilder,
-  serdes: TopologyOptions["serdes"],
-  name: string,
-  types: readonly EventType<unknown>[],
-  apply: (row: R | null, event: DecodedEvent) => R | null,
-  output: EventType<T>,
-): void {
-  const table = entityTable<R>(builder, {
-    serdes,
-    topic: types[0] as EventType<unknown>,
-    types,
-    name,
-    apply,
-  });
-  toDerived<string, R, T>(
-    table.toStream({ name: `${name}-changes` }),
-    output,
-    (_id, row) => row as unknown as Omit<T, keyof DerivedEnvelope>,
-    `${name}-records`,
-  ).to(serdes.topic(output), {
-    keySerde: Serdes.string(),
-    valueSerde: serdes.derived(output),
-    name: `${name}-sink`,
-  });
 }
 
 export function catalogSnapshotsTopology(options: TopologyOptions): Topology {

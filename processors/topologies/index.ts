@@ -17,6 +17,7 @@ import {
   CommentAdded,
   CommentDeleted,
   CommentEdited,
+  CommentSnapshot,
   IdentityClaimed,
   IdentityOwner,
   IdentityReleased,
@@ -25,6 +26,7 @@ import {
   PostDetail,
   PostEdited,
   PostPublished,
+  PostSnapshot,
   TrackCreated,
   TrackDeleted,
   TrackDocument,
@@ -44,6 +46,7 @@ import type { Topology } from "../engine/index.ts";
 import { albumDocumentsTopology } from "./album-documents.ts";
 import { catalogSnapshotsTopology } from "./catalog-snapshots.ts";
 import type { TopologyOptions } from "./common.ts";
+import { contentSnapshotsTopology } from "./content-snapshots.ts";
 import { identityOwnersTopology } from "./identity-owners.ts";
 import { playsPerTrackTopology } from "./plays-per-track.ts";
 import { postCommentCountsTopology } from "./post-comment-counts.ts";
@@ -142,6 +145,12 @@ export const topologies = {
       TrackDeleted,
     ],
     writes: [ArtistSnapshot, AlbumSnapshot, TrackSnapshot],
+  },
+  "content-snapshots": {
+    description: "the latest state of each post and comment (the API's content and comment checks)",
+    build: contentSnapshotsTopology,
+    reads: [PostPublished, PostEdited, PostDeleted, CommentAdded, CommentEdited, CommentDeleted],
+    writes: [PostSnapshot, CommentSnapshot],
   },
 } as const satisfies Record<string, TopologyDefinition>;
 

@@ -56,6 +56,26 @@ export interface CommentEdited {
   body: string;
 }
 
+/** The latest state of a comment that exists: its CommentAdded with every later CommentEdited applied; a deleted comment is a tombstone. Derived from comment.comments by vobe-content-snapshots; the latest record per key is the current value. The write API checks authorship and replies against it. */
+export interface CommentSnapshot {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The comment (the key of comment.comments). */
+  commentId: string;
+  /** The post it belongs to. */
+  postId: string;
+  /** The user who wrote it. */
+  authorId: string;
+  /** The comment's text. */
+  body: string;
+  /** The comment this one replies to; null for a top-level comment. */
+  parentCommentId: string | null;
+}
+
 /** How many comments a post has now (replies included); edits do not change it, deletions lower it. Derived state, written by a processor (processors/topologies/); the latest record per key is the current value. */
 export interface PostCommentCount {
   /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
@@ -355,6 +375,113 @@ export const CommentEdited: EventType<CommentEdited> = {
           type: "string",
         },
         doc: "The text after the edit.",
+      },
+    ],
+  },
+};
+
+export const CommentSnapshot: EventType<CommentSnapshot> = {
+  name: "vobemusic.comment.CommentSnapshot",
+  topic: "comment.comment-snapshots",
+  schema: {
+    type: "record",
+    name: "CommentSnapshot",
+    namespace: "vobemusic.comment",
+    doc: "The latest state of a comment that exists: its CommentAdded with every later CommentEdited applied; a deleted comment is a tombstone. Derived from comment.comments by vobe-content-snapshots; the latest record per key is the current value. The write API checks authorship and replies against it.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "commentId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The comment (the key of comment.comments).",
+      },
+      {
+        name: "postId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The post it belongs to.",
+      },
+      {
+        name: "authorId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The user who wrote it.",
+      },
+      {
+        name: "body",
+        type: {
+          type: "string",
+        },
+        doc: "The comment's text.",
+      },
+      {
+        name: "parentCommentId",
+        type: [
+          "null",
+          {
+            type: "string",
+            logicalType: "uuid",
+          },
+        ],
+        doc: "The comment this one replies to; null for a top-level comment.",
+        default: null,
       },
     ],
   },

@@ -82,6 +82,26 @@ export interface PostPublished {
   body: string;
 }
 
+/** The latest state of a post that exists: its PostPublished with every later PostEdited applied; a deleted post is a tombstone. Derived from content.posts by vobe-content-snapshots; the latest record per key is the current value. The write API checks authorship and that a commented post exists against it. */
+export interface PostSnapshot {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The post (the key of content.posts). */
+  postId: string;
+  /** The user who wrote it. */
+  authorId: string;
+  /** The artist the post is published for; null for a personal post. */
+  artistId: string | null;
+  /** The post's title. */
+  title: string;
+  /** The post's text (Markdown). */
+  body: string;
+}
+
 export const PostDeleted: EventType<PostDeleted> = {
   name: "vobemusic.content.PostDeleted",
   topic: "content.posts",
@@ -459,6 +479,112 @@ export const PostPublished: EventType<PostPublished> = {
           ],
         },
         doc: "Who caused the event.",
+      },
+      {
+        name: "postId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The post (the key of content.posts).",
+      },
+      {
+        name: "authorId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The user who wrote it.",
+      },
+      {
+        name: "artistId",
+        type: [
+          "null",
+          {
+            type: "string",
+            logicalType: "uuid",
+          },
+        ],
+        doc: "The artist the post is published for; null for a personal post.",
+        default: null,
+      },
+      {
+        name: "title",
+        type: {
+          type: "string",
+        },
+        doc: "The post's title.",
+      },
+      {
+        name: "body",
+        type: {
+          type: "string",
+        },
+        doc: "The post's text (Markdown).",
+      },
+    ],
+  },
+};
+
+export const PostSnapshot: EventType<PostSnapshot> = {
+  name: "vobemusic.content.PostSnapshot",
+  topic: "content.post-snapshots",
+  schema: {
+    type: "record",
+    name: "PostSnapshot",
+    namespace: "vobemusic.content",
+    doc: "The latest state of a post that exists: its PostPublished with every later PostEdited applied; a deleted post is a tombstone. Derived from content.posts by vobe-content-snapshots; the latest record per key is the current value. The write API checks authorship and that a commented post exists against it.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
       },
       {
         name: "postId",

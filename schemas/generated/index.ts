@@ -26,8 +26,14 @@ import {
   UserRegistered,
 } from "./auth.ts";
 import { ChatMessageSent, ChatReplyGenerated } from "./chat.ts";
-import { CommentAdded, CommentDeleted, CommentEdited, PostCommentCount } from "./comment.ts";
-import { PostDeleted, PostDetail, PostEdited, PostPublished } from "./content.ts";
+import {
+  CommentAdded,
+  CommentDeleted,
+  CommentEdited,
+  CommentSnapshot,
+  PostCommentCount,
+} from "./comment.ts";
+import { PostDeleted, PostDetail, PostEdited, PostPublished, PostSnapshot } from "./content.ts";
 import { FeedbackResolved, FeedbackSubmitted, FeedbackTriaged } from "./feedback.ts";
 import {
   TrackLikeCount,
@@ -78,11 +84,13 @@ export const allEventTypes = [
   CommentAdded,
   CommentDeleted,
   CommentEdited,
+  CommentSnapshot,
   PostCommentCount,
   PostDeleted,
   PostDetail,
   PostEdited,
   PostPublished,
+  PostSnapshot,
   FeedbackResolved,
   FeedbackSubmitted,
   FeedbackTriaged,
