@@ -1,6 +1,10 @@
 /**
- * GET /api/listening/tracks/:trackId/plays (counters), /trending (plays of the last
- * window, counted from the listening view's plays rows), /me/history (the caller's plays).
+ * GET /api/listening/tracks/:trackId/plays (a track's play and like counts),
+ * /tracks/:trackId/hourly (its plays per closed hour), /trending (the most played tracks
+ * of the last closed hour), /me/history (the caller's plays).
+ *
+ * The counts and lists are the processors' (vobe-plays-per-track, vobe-track-like-counts,
+ * vobe-trending-tracks), as the listening view stored them: nothing is counted here.
  */
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import { caller } from "../http/request-context.ts";
@@ -23,21 +27,25 @@ const Counters = Type.Object(
 
 const Trending = Type.Object(
   {
-    source: Type.Literal("listening.plays"),
-    windowMinutes: Type.Integer(),
-    since: Timestamp,
+    source: Type.Literal("listening.trending"),
+    windowStart: Type.Union([Timestamp, Type.Null()], {
+      description: "Start of the hour ranked (inclusive); null before any hour has closed",
+    }),
+    windowEnd: Type.Union([Timestamp, Type.Null()], {
+      description: "End of the hour ranked (exclusive); a new hour closes every 5 minutes",
+    }),
     items: Type.Array(
       Type.Object(
-        {
-          rank: Type.Integer(),
-          trackId: Type.String(),
-          plays: Type.Integer(),
-          completedPlays: Type.Integer(),
-        },
+        { rank: Type.Integer(), trackId: Type.String(), plays: Type.Integer() },
         { additionalProperties: false },
       ),
     ),
   },
+  { additionalProperties: false },
+);
+
+const Hour = Type.Object(
+  { windowStart: Timestamp, windowEnd: Timestamp, plays: Type.Integer() },
   { additionalProperties: false },
 );
 
@@ -65,6 +73,9 @@ interface PlayRow {
   k: string;
 }
 
+/** The key of listening.trending's one list (processors/topologies/trending-tracks.ts). */
+const trendingList = "last-hour";
+
 const listeningReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { reads }) => {
   const view = reads.views.reader("listening");
   const preHandler = waitForAfter(view);
@@ -85,14 +96,16 @@ const listeningReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app,
     async (req) => {
       // The listening view does not know the catalog: no row means no plays yet, not 404.
       const [c] = await view.query<{
-        plays: string;
-        completed_plays: string;
-        listened_ms: string;
-        likes: string;
+        plays: string | null;
+        completed_plays: string | null;
+        listened_ms: string | null;
+        likes: string | null;
         last_played_at: Date | null;
       }>(
-        `select plays, completed_plays, listened_ms, likes, last_played_at
-           from ${view.table("track_counters")} where track_id = $1`,
+        `select p.plays, p.completed_plays, p.listened_ms, l.likes, p.last_played_at
+           from (select $1::uuid as track_id) t
+           left join ${view.table("track_play_counts")} p using (track_id)
+           left join ${view.table("track_like_counts")} l using (track_id)`,
         [req.params.trackId],
       );
       return {
@@ -107,48 +120,80 @@ const listeningReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app,
   );
 
   app.get(
+    "/tracks/:trackId/hourly",
+    {
+      schema: {
+        tags,
+        summary:
+          "A track's plays per clock hour, newest first (keyset pages): each hour once it is final, 5 minutes after it ends",
+        params: Type.Object({ trackId: Uuid }, { additionalProperties: false }),
+        querystring: Query(pagination),
+        response: readResponses({ 200: Page(Hour) }),
+      },
+      preHandler,
+    },
+    async (req) => {
+      const limit = limitOf(req.query.limit);
+      const after = decodeCursor("hourly", "timestamp", req.query.cursor);
+      const rows = await view.query<{
+        window_start: Date;
+        window_end: Date;
+        plays: string;
+        k: string;
+      }>(
+        `select window_start, window_end, plays, to_json(window_start) #>> '{}' as k
+           from ${view.table("track_plays_hourly")}
+          where track_id = $1 and ($2::timestamptz is null or window_start < $2::timestamptz)
+          order by window_start desc limit $3`,
+        [req.params.trackId, after?.key ?? null, limit + 1],
+      );
+      return page(
+        "hourly",
+        rows,
+        limit,
+        (r) => ({ key: r.k, id: req.params.trackId }),
+        (r) => ({
+          windowStart: iso(r.window_start) as string,
+          windowEnd: iso(r.window_end) as string,
+          plays: Number(r.plays),
+        }),
+      );
+    },
+  );
+
+  app.get(
     "/trending",
     {
       schema: {
         tags,
         summary:
-          "Most played tracks of the last window (default 60 min, at most 1440), counted from the listening view's plays",
+          "The most played tracks of the last closed hour (hours close every 5 minutes, 1 minute after they end), as vobe-trending-tracks ranked them",
         querystring: Query({
-          windowMinutes: Type.Optional(
-            Type.String({ pattern: "^(?:[1-9][0-9]{0,2}|1[0-3][0-9]{2}|14[0-3][0-9]|1440)$" }),
+          limit: Type.Optional(
+            Type.String({ pattern: "^(?:[1-9]|10)$", description: "1..10, default 10" }),
           ),
-          limit: pagination.limit,
         }),
         response: readResponses({ 200: Trending }),
       },
       preHandler,
     },
     async (req) => {
-      const windowMinutes = Number(req.query.windowMinutes ?? 60);
       const limit = req.query.limit === undefined ? 10 : Number(req.query.limit);
-      const rows = await view.query<{
-        track_id: string;
-        plays: number;
-        completed_plays: number;
-        since: Date;
-      }>(
-        `select track_id, count(*)::int as plays, (count(*) filter (where completed))::int as completed_plays,
-                now() - make_interval(mins => $1) as since
-           from ${view.table("plays")}
-          where played_at > now() - make_interval(mins => $1)
-          group by track_id order by plays desc, track_id limit $2`,
-        [windowMinutes, limit],
-      );
-      const since = rows[0]?.since ?? new Date(Date.now() - windowMinutes * 60_000);
+      const [list] = await view.query<{
+        window_start: Date;
+        window_end: Date;
+        tracks: Array<{ trackId: string; plays: number }>;
+      }>(`select window_start, window_end, tracks from ${view.table("trending")} where list = $1`, [
+        trendingList,
+      ]);
       return {
-        source: "listening.plays" as const,
-        windowMinutes,
-        since: iso(since) as string,
-        items: rows.map((r, i) => ({
+        source: "listening.trending" as const,
+        windowStart: iso(list?.window_start ?? null),
+        windowEnd: iso(list?.window_end ?? null),
+        items: (list?.tracks ?? []).slice(0, limit).map((t, i) => ({
           rank: i + 1,
-          trackId: r.track_id,
-          plays: r.plays,
-          completedPlays: r.completed_plays,
+          trackId: t.trackId,
+          plays: Number(t.plays),
         })),
       };
     },

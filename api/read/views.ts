@@ -130,9 +130,12 @@ export function createReadViews(
         const wanted = positions.filter((p) => own.has(p.topic));
         // A position of an input of the view's derived topics: first through the processor
         // that computes each derived topic from it, then the view must consume that far.
-        for (const position of positions.filter((p) => !own.has(p.topic))) {
+        // The view may read that input too (listening: the plays, and the counts of them).
+        for (const position of positions) {
           for (const topic of own) {
-            if (!derived.inputsOf([topic]).has(position.topic)) continue;
+            if (topic === position.topic || !derived.inputsOf([topic]).has(position.topic)) {
+              continue;
+            }
             const reached = await derived.through(position, topic, deadline);
             if ("unreached" in reached) return [reached.unreached];
             wanted.push(...reached.positions);

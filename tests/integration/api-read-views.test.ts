@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Body, type ReadApi, startReadApi } from "../support/api-read-app.ts";
+import { eventually } from "../support/streams.ts";
 
 describe("the read API over the Postgres views", () => {
   let api: ReadApi;
@@ -361,58 +362,97 @@ describe("the read API over the Postgres views", () => {
     expect((await api.get("/api/feedback?status=lost", adminToken)).status).toBe(400);
   });
 
-  it("listening: play counts, trending from the plays of the last hour, my history in pages", async () => {
+  it("listening: the processors' play counts, hourly counts and trending list; my history in pages", async () => {
     const c = await catalog(`Plays ${randomUUID().slice(0, 6)}`);
     const [hit, other] = c.tracks.map((t) => t.id) as [string, string];
-    const res = await api.app.inject({
-      method: "POST",
-      url: "/api/listening/plays",
-      headers: { authorization: `Bearer ${listenerToken}` },
-      payload: {
-        plays: [
-          { trackId: hit, listenedMs: 200_000, trackDurationMs: 200_000 },
-          { trackId: hit, listenedMs: 1_000, trackDurationMs: 200_000 },
-          { trackId: other, listenedMs: 5_000, trackDurationMs: 200_000 },
-        ],
+    // Whole hours in the past: the first hour (and the trending hop ending with it) closes
+    // when each track's partition sees the plays two hours later.
+    const hour = 3_600_000;
+    const early = Math.floor(Date.now() / hour) * hour - 3 * hour;
+    const at = (ms: number) => new Date(ms).toISOString();
+    const report = async (plays: object[]) => {
+      const res = await api.app.inject({
+        method: "POST",
+        url: "/api/listening/plays",
+        headers: { authorization: `Bearer ${listenerToken}` },
+        payload: { plays },
+      });
+      expect(res.statusCode, res.body).toBe(202);
+      return (res.json() as { plays: Array<{ topic: string; partition: number; offset: string }> })
+        .plays;
+    };
+    await report([
+      { trackId: hit, listenedMs: 200_000, trackDurationMs: 200_000, playedAt: at(early + 1_000) },
+      { trackId: hit, listenedMs: 1_000, trackDurationMs: 200_000, playedAt: at(early + 2_000) },
+      { trackId: other, listenedMs: 5_000, trackDurationMs: 200_000, playedAt: at(early + 3_000) },
+    ]);
+    const plays = await report([
+      {
+        trackId: hit,
+        listenedMs: 10_000,
+        trackDurationMs: 200_000,
+        playedAt: at(early + 2 * hour),
       },
-    });
-    expect(res.statusCode, res.body).toBe(202);
-    const plays = (
-      res.json() as { plays: Array<{ topic: string; partition: number; offset: string }> }
-    ).plays;
+      {
+        trackId: other,
+        listenedMs: 10_000,
+        trackDurationMs: 200_000,
+        playedAt: at(early + 2 * hour),
+      },
+    ]);
     const after = plays.map((p) => api.position(p)).join(",");
 
-    const counts = await api.get(`/api/listening/tracks/${hit}/plays?after=${after}`);
+    // Read-your-writes through vobe-plays-per-track and the view's derived table.
+    const counts = await api.get(`/api/listening/tracks/${hit}/plays?after=${after}&wait=10000`);
     expect(counts.status, JSON.stringify(counts.body)).toBe(200);
-    expect(counts.body).toMatchObject({
+    expect(counts.body).toEqual({
       trackId: hit,
-      plays: 2,
+      plays: 3,
       completedPlays: 1,
-      listenedMs: 201_000,
+      listenedMs: 211_000,
+      likes: 0,
+      lastPlayedAt: at(early + 2 * hour),
     });
     expect((await api.get(`/api/listening/tracks/${randomUUID()}/plays`)).body).toMatchObject({
       plays: 0,
       lastPlayedAt: null,
     });
 
-    const trending = await api.get(`/api/listening/trending?after=${after}`);
-    expect(trending.body).toMatchObject({ source: "listening.plays", windowMinutes: 60 });
-    expect(trending.body.items.slice(0, 2)).toEqual([
-      { rank: 1, trackId: hit, plays: 2, completedPlays: 1 },
-      { rank: 2, trackId: other, plays: 1, completedPlays: 0 },
-    ]);
+    const hourly = await api.get(`/api/listening/tracks/${hit}/hourly?after=${after}&wait=10000`);
+    expect(hourly.body).toEqual({
+      items: [{ windowStart: at(early), windowEnd: at(early + hour), plays: 2 }],
+      nextCursor: null,
+    });
+
+    // The list is written by the topology's second step (after a repartition): polled.
+    const trending = await eventually(
+      () => api.get("/api/listening/trending"),
+      (r) => r.body.items?.length === 2,
+      20_000,
+    );
+    expect(trending.body).toEqual({
+      source: "listening.trending",
+      windowStart: at(early),
+      windowEnd: at(early + hour),
+      items: [
+        { rank: 1, trackId: hit, plays: 2 },
+        { rank: 2, trackId: other, plays: 1 },
+      ],
+    });
+    expect((await api.get("/api/listening/trending?limit=1")).body.items).toHaveLength(1);
+    expect((await api.get("/api/listening/trending?windowMinutes=60")).status).toBe(400);
 
     expect((await api.get("/api/listening/me/history")).status).toBe(401);
-    const page1 = await api.get(`/api/listening/me/history?limit=2&after=${after}`, listenerToken);
-    expect(page1.body.items).toHaveLength(2);
+    const page1 = await api.get(`/api/listening/me/history?limit=3&after=${after}`, listenerToken);
+    expect(page1.body.items).toHaveLength(3);
     const page2 = await api.get(
-      `/api/listening/me/history?limit=2&cursor=${page1.body.nextCursor}`,
+      `/api/listening/me/history?limit=3&cursor=${page1.body.nextCursor}`,
       listenerToken,
     );
-    expect(page2.body.items).toHaveLength(1);
+    expect(page2.body.items).toHaveLength(2);
     expect(page2.body.nextCursor).toBeNull();
     const ids = [...page1.body.items, ...page2.body.items].map((p: { playId: string }) => p.playId);
-    expect(new Set(ids).size).toBe(3);
+    expect(new Set(ids).size).toBe(5);
     expect((await api.get("/api/listening/me/history", otherToken)).body.items).toEqual([]);
   });
 

@@ -1,6 +1,14 @@
 import { join } from "node:path";
 import type { PoolClient } from "../../../platform/postgres/pool.ts";
-import { TrackLiked, TrackPlayed, TrackUnliked } from "../../../schemas/generated/listening.ts";
+import {
+  TrackLikeCount,
+  TrackLiked,
+  TrackPlayCount,
+  TrackPlayed,
+  TrackPlaysHourly,
+  TrackUnliked,
+  TrendingTracks,
+} from "../../../schemas/generated/listening.ts";
 import {
   type BatchScope,
   defineView,
@@ -12,89 +20,95 @@ import {
 } from "../../engine/index.ts";
 
 /**
+ * The listening view maps records to rows and computes nothing (issue 11): the per-track
+ * facts (plays, completed plays, time listened, last play, likes, hourly counts, the
+ * trending list) are the processors' records, stored latest by offset per key; the plays
+ * and likes rows are the listener's own history.
+ *
  * Plays are appended with one `insert … select … from unnest(<one array per column>)
- * on conflict (play_id) do nothing returning …`, and the per-track counters move by what
- * that statement really inserted, in the same statement: a replayed play inserts nothing
- * and counts nothing. Ten array parameters instead of ten per play: on catch-up batches
- * (tens of thousands of plays) it measured ~1.5× the multi-row VALUES insert and beat COPY
- * into a staging table up to ~1,000 rows (bench/sinks, docs/adr/014-sink-batches-upsert-or-copy.md).
+ * on conflict (play_id) do nothing`: a replayed play inserts nothing. Ten array
+ * parameters instead of ten per play: on catch-up batches (tens of thousands of plays) it
+ * measured ~1.5× the multi-row VALUES insert and beat COPY into a staging table up to
+ * ~1,000 rows (bench/sinks, docs/adr/014-sink-batches-upsert-or-copy.md).
  */
 class ListeningBatch {
   readonly rows: RowWriter;
   readonly plays: Array<Record<string, unknown>> = [];
-  readonly likedTracks = new Set<string>();
 
   constructor(private readonly scope: BatchScope) {
     this.rows = new RowWriter(scope.schema, scope.columns);
   }
 
   async flush(client: PoolClient): Promise<void> {
-    const s = quote(this.scope.schema);
-    const columns = [
-      "play_id",
-      "track_id",
-      "user_id",
-      "listened_ms",
-      "track_duration_ms",
-      "completed",
-      "source",
-      "played_at",
-      "partition",
-      "offset",
-    ] as const;
-    const types = this.scope.columns.get("plays") as ReadonlyMap<string, string>;
-    const list = columns.map(quote).join(", ");
-    const arrays = columns.map((c, i) => `$${i + 1}::${types.get(c)}[]`).join(", ");
-    // Bounded so one statement's arrays stay a few MB.
-    const perStatement = 20_000;
-    for (let start = 0; start < this.plays.length; start += perStatement) {
-      const chunk = this.plays.slice(start, start + perStatement);
-      const params = columns.map((c) =>
-        chunk.map((p) => {
-          const v = p[c];
-          return typeof v === "bigint" ? v.toString() : v;
-        }),
-      );
-      await client.query(
-        `with inserted as (
-           insert into ${s}.plays (${list})
-           select ${list} from unnest(${arrays}) as u(${list})
-           on conflict (play_id) do nothing
-           returning track_id, listened_ms, completed, played_at
-         )
-         insert into ${s}.track_counters as c (track_id, plays, completed_plays, listened_ms, last_played_at)
-         select track_id, count(*), count(*) filter (where completed), sum(listened_ms), max(played_at)
-           from inserted group by track_id
-         on conflict (track_id) do update set
-           plays = c.plays + excluded.plays,
-           completed_plays = c.completed_plays + excluded.completed_plays,
-           listened_ms = c.listened_ms + excluded.listened_ms,
-           last_played_at = greatest(c.last_played_at, excluded.last_played_at)`,
-        params,
-      );
-    }
+    await insertPlays(client, this.scope, this.plays);
     await this.rows.flush(client);
-    if (this.likedTracks.size > 0) {
-      // Recounted, not incremented: the same answer however often a like is replayed.
-      await client.query(
-        `insert into ${s}.track_counters as c (track_id, likes)
-         select t, (select count(*) from ${s}.likes l where l.track_id = t and l.liked)
-           from unnest($1::uuid[]) as t
-         on conflict (track_id) do update set likes = excluded.likes`,
-        [[...this.likedTracks]],
-      );
-    }
+  }
+}
+
+const playColumns = [
+  "play_id",
+  "track_id",
+  "user_id",
+  "listened_ms",
+  "track_duration_ms",
+  "completed",
+  "source",
+  "played_at",
+  "partition",
+  "offset",
+] as const;
+
+/** Appends plays rows (a play id already there is skipped). Exported for bench/sinks. */
+export async function insertPlays(
+  client: PoolClient,
+  scope: Pick<BatchScope, "schema" | "columns">,
+  plays: ReadonlyArray<Record<string, unknown>>,
+): Promise<void> {
+  const types = scope.columns.get("plays") as ReadonlyMap<string, string>;
+  const list = playColumns.map(quote).join(", ");
+  const arrays = playColumns.map((c, i) => `$${i + 1}::${types.get(c)}[]`).join(", ");
+  // Bounded so one statement's arrays stay a few MB.
+  const perStatement = 20_000;
+  for (let start = 0; start < plays.length; start += perStatement) {
+    const chunk = plays.slice(start, start + perStatement);
+    const params = playColumns.map((c) =>
+      chunk.map((p) => {
+        const v = p[c];
+        return typeof v === "bigint" ? v.toString() : v;
+      }),
+    );
+    await client.query(
+      `insert into ${quote(scope.schema)}.plays (${list})
+       select ${list} from unnest(${arrays}) as u(${list})
+       on conflict (play_id) do nothing`,
+      params,
+    );
   }
 }
 
 const like = ["track_id", "user_id"];
 
-/** Plays, per-track counters and likes (listening database). */
+const byTrack = ["track_id"];
+
+/**
+ * Plays and likes rows from the listening topics; per-track play and like counts, hourly
+ * counts and the trending list from the derived topics the processors write.
+ */
 export const listeningView = defineView<ListeningBatch>({
   name: "listening",
   database: "listening",
   migrationsDir: join(import.meta.dirname, "migrations"),
-  events: [TrackPlayed, TrackLiked, TrackUnliked],
+  // v1 counted plays itself (track_counters): a v1 still live is rebuilt from offset 0.
+  minVersion: 2,
+  events: [
+    TrackPlayed,
+    TrackLiked,
+    TrackUnliked,
+    TrackPlayCount,
+    TrackLikeCount,
+    TrackPlaysHourly,
+    TrendingTracks,
+  ],
   state: (scope) => new ListeningBatch(scope),
   handlers: [
     on(TrackPlayed, (e, batch, r) => {
@@ -124,7 +138,6 @@ export const listeningView = defineView<ListeningBatch>({
         updated_at: e.occurredAt,
         ...written(r),
       });
-      batch.likedTracks.add(e.trackId);
     }),
     on(TrackUnliked, (e, batch, r) => {
       batch.rows.upsert("likes", like, {
@@ -134,7 +147,45 @@ export const listeningView = defineView<ListeningBatch>({
         updated_at: e.occurredAt,
         ...written(r),
       });
-      batch.likedTracks.add(e.trackId);
+    }),
+    on(TrackPlayCount, (e, batch, r) => {
+      batch.rows.upsert("track_play_counts", byTrack, {
+        track_id: e.trackId,
+        plays: e.plays,
+        completed_plays: e.completedPlays,
+        listened_ms: e.listenedMs,
+        last_played_at: e.lastPlayedAt,
+        ...written(r),
+      });
+    }),
+    on(TrackLikeCount, (e, batch, r) => {
+      batch.rows.upsert("track_like_counts", byTrack, {
+        track_id: e.trackId,
+        likes: e.likes,
+        ...written(r),
+      });
+    }),
+    on(TrackPlaysHourly, (e, batch, r) => {
+      batch.rows.upsert("track_plays_hourly", ["track_id", "window_start"], {
+        track_id: e.trackId,
+        window_start: e.windowStart,
+        window_end: e.windowEnd,
+        plays: e.plays,
+        ...written(r),
+      });
+    }),
+    on(TrendingTracks, (e, batch, r) => {
+      if (r.key === null) throw new RejectedRecord("a trending list without a key");
+      batch.rows.upsert("trending", ["list"], {
+        list: r.key,
+        window_start: e.windowStart,
+        window_end: e.windowEnd,
+        // Text, not an array: pg would send a JS array as a Postgres array literal.
+        tracks: JSON.stringify(
+          e.tracks.map((t) => ({ trackId: t.trackId, plays: Number(t.plays) })),
+        ),
+        ...written(r),
+      });
     }),
   ],
 });
