@@ -2,10 +2,17 @@
  * What the search view promises its readers (the read API): the indices, how their
  * versioned names and aliases are spelled, and the fields of each index's documents.
  * No imports from the sink's machinery, so a reader learns the contract without the writer.
+ * It reads only derived tables: `after=` waits on it through the processors that write them.
  *
  *   engine.search(aliasName("tracks", prefix), request)        // tracks_v2 behind "tracks"
  *   versionedIndexOf("tracks_v2", prefix)                       // → "tracks"
  */
+import { ArtistSnapshot } from "../../schemas/generated/artist.ts";
+import { PostDetail } from "../../schemas/generated/content.ts";
+import { AlbumDocument, TrackDocument } from "../../schemas/generated/search.ts";
+
+/** What the view reads (unprefixed topics): the documents' owners' topics. */
+export const searchEvents = [TrackDocument, AlbumDocument, ArtistSnapshot, PostDetail] as const;
 
 export const searchIndices = ["tracks", "artists", "albums", "posts"] as const;
 export type SearchIndex = (typeof searchIndices)[number];

@@ -41,6 +41,7 @@ import {
   type PostSearchDocument,
   type SearchDocuments,
   type SearchIndex,
+  searchEvents,
   searchIndices,
   type TrackSearchDocument,
 } from "./contract.ts";
@@ -160,7 +161,7 @@ export function searchView(options: SearchViewOptions): ViewDefinition {
     database: "search",
     migrationsDir: join(import.meta.dirname, "migrations"),
     minVersion: searchMinVersion,
-    events: [TrackDocument, AlbumDocument, ArtistSnapshot, PostDetail],
+    events: searchEvents,
     state: (scope) => new DocumentBatch(scope, options),
     handlers: [
       onState(TrackDocument, (d, b, r) => b.set("tracks", r.key, r, d && trackSearchDocument(d))),
