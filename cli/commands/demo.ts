@@ -54,6 +54,7 @@ interface SimulateOptions {
   seed?: string;
   size: string;
   topicPrefix?: string;
+  replay?: boolean;
 }
 
 export function registerDemoCommands(program: Command): void {
@@ -138,6 +139,10 @@ export function registerDemoCommands(program: Command): void {
     .option("--seed <n>", "the seed the catalog was loaded with")
     .option("--size <size>", `the size the catalog was loaded with: ${sizes.join(" | ")}`, "full")
     .option("--topic-prefix <prefix>", "write to <prefix>listening.plays (trials)")
+    .option(
+      "--replay",
+      "resend the plays of an earlier run with this seed, with their play ids (counted once); default: fresh play ids, new plays",
+    )
     .action(async (options: SimulateOptions) => {
       const topicPrefix = options.topicPrefix ?? "";
       const {
@@ -163,7 +168,7 @@ export function registerDemoCommands(program: Command): void {
       const { tracks, userIds } = demoListening(generateDemoCatalog({ size, seed }));
       say(
         `Simulating ${number(userIds.length)} listeners on ${number(tracks.length)} tracks at ${rate}/s` +
-          `${duration === undefined ? " until Ctrl-C" : ` for ${duration} s`} (seed ${seed}, size ${size})...`,
+          `${duration === undefined ? " until Ctrl-C" : ` for ${duration} s`} (seed ${seed}, size ${size}${options.replay ? ", replaying its play ids" : ""})...`,
       );
       const report = await simulatePlays({
         endpoints,
@@ -173,6 +178,7 @@ export function registerDemoCommands(program: Command): void {
         topicPrefix,
         tracks,
         userIds,
+        replay: options.replay === true,
         onProgress: (p) =>
           say(
             `  ${p.elapsedSeconds.toFixed(0).padStart(4)} s  ${number(p.sent).padStart(8)} plays  ${number(p.eventsPerSecond)}/s`,

@@ -3,7 +3,12 @@
  * the demo's "trending" and listening statistics. Popularity is Zipf-like across tracks
  * (a few hits, a long tail) and listeners skip the way people do: many plays end in the
  * first 30 seconds, fewer half-way, most run to the end, and hits are skipped less.
+ *
+ * A play id is an idempotency key (the processors count each once): every run makes fresh
+ * play ids, so a second run adds plays. `replay` makes the seed's own ids instead, so a
+ * run repeats an earlier one with the same seed play for play, and counts nothing twice.
  */
+import { randomUUID } from "node:crypto";
 import { createProducer } from "../../platform/kafka/index.ts";
 import { registryApi } from "../../platform/registry/confluent-api.ts";
 import {
@@ -34,14 +39,18 @@ export interface PlayModel {
 
 /**
  * A deterministic stream of plays: the same seed, tracks and listeners give the same
- * plays in the same order. The popularity ranking is a seeded shuffle of the tracks, so
- * hits are spread over artists and albums rather than being the first tracks generated.
+ * plays in the same order; their play ids are fresh ones unless `replay` (then the
+ * seed's, the same on every run). The popularity ranking is a seeded shuffle of the
+ * tracks, so hits are spread over artists and albums rather than being the first tracks
+ * generated.
  */
 export function createPlayGenerator(options: {
   seed: number;
   tracks: readonly SimulatedTrack[];
   userIds: readonly string[];
   model?: PlayModel;
+  /** Use the seed's play ids, as every earlier run with this seed did (default: fresh ids). */
+  replay?: boolean;
 }): { next(): PlayPayload; readonly byPopularity: readonly SimulatedTrack[] } {
   if (options.tracks.length === 0) throw new Error("the simulator needs at least one track");
   if (options.userIds.length === 0) throw new Error("the simulator needs at least one listener");
@@ -71,8 +80,10 @@ export function createPlayGenerator(options: {
       } else {
         listenedMs = duration;
       }
+      // Drawn either way, so that the rest of the sequence is the seed's with fresh ids too.
+      const seededId = uuid(random);
       return {
-        playId: uuid(random),
+        playId: options.replay ? seededId : randomUUID(),
         trackId: track.trackId,
         userId,
         listenedMs,
@@ -115,6 +126,8 @@ export interface SimulationOptions {
   handleSigint?: boolean;
   /** About once a second. */
   onProgress?: (progress: SimulationProgress) => void;
+  /** Resend the seed's plays with their own ids (an earlier run again); default fresh ids. */
+  replay?: boolean;
 }
 
 export interface SimulationReport {

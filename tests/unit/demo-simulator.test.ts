@@ -11,10 +11,11 @@ import { logicalTypes } from "../../platform/registry/logical-types.ts";
 import { TrackPlayed } from "../../schemas/generated/index.ts";
 
 const listening = demoListening(generateDemoCatalog({ size: "full", seed: 5 }));
-const plays = (seed: number, n: number): PlayPayload[] => {
-  const generator = createPlayGenerator({ seed, ...listening });
+const plays = (seed: number, n: number, replay = true): PlayPayload[] => {
+  const generator = createPlayGenerator({ seed, ...listening, replay });
   return Array.from({ length: n }, () => generator.next());
 };
+const withoutIds = (list: PlayPayload[]) => list.map(({ playId: _, ...rest }) => rest);
 
 describe("the listener simulator's plays", () => {
   const sample = plays(5, 50_000);
@@ -22,6 +23,22 @@ describe("the listener simulator's plays", () => {
   it("are deterministic for a seed, and differ between seeds", () => {
     expect(plays(5, 1_000)).toEqual(sample.slice(0, 1_000));
     expect(plays(6, 1_000)).not.toEqual(sample.slice(0, 1_000));
+  });
+
+  it("have fresh play ids on every run unless replaying: a second run adds plays", () => {
+    const first = plays(5, 1_000, false);
+    const second = plays(5, 1_000, false);
+    // The same listening, as new plays: no id of one run is in the other, or in the seed's.
+    expect(withoutIds(second)).toEqual(withoutIds(first));
+    const ids = new Set([...first, ...second, ...sample.slice(0, 1_000)].map((p) => p.playId));
+    expect(ids.size).toBe(3_000);
+    // Replaying gives the seed's own ids again: the processors count those plays once.
+    expect(plays(5, 1_000, true).map((p) => p.playId)).toEqual(
+      sample.slice(0, 1_000).map((p) => p.playId),
+    );
+    // Fresh ids are the default.
+    const byDefault = createPlayGenerator({ seed: 5, ...listening }).next();
+    expect(byDefault.playId).not.toBe(sample[0]?.playId);
   });
 
   it("only play the catalog's tracks, by its listeners, from the simulator", () => {
