@@ -1,13 +1,16 @@
 // What the streams engine (processors/engine) costs per record, against the best a raw
 // consume→produce loop on platform/kafka does on the same broker, input and commit policy.
 //   npx tsx bench/streams/run.ts [--records 1000000] [--commit-interval 100]
-//                                [--only ceiling,stateless,stateful,lmdb,kafka-streams]
+//                                [--only ceiling,stateless,stateful,lmdb,replay,kafka-streams]
 //                                [--guarantee at_least_once|exactly_once] [--timeout 600]
 // N plays are pre-produced (not timed) to a fresh 6-partition topic; every scenario then
 // reads all of it from offset 0 with a fresh application id (= group id) and a fresh
 // output topic, and is timed from "assigned and running" until the group's committed
 // offsets reach the input's end on every partition. The ceilings run first and again
 // last; each ratio is against the mean of the two ceiling runs of the same guarantee.
+// `replay` (ADR-016) runs a count + hopping-window + suppress + top-N topology over the
+// backlog, printing records/s per 100,000 input records (it must stay flat), with the
+// record cache on and off: derived and changelog records per input record.
 // Everything `bench.streams.<run>.*` (input, outputs, changelogs) and the state dirs are
 // deleted at the end, also when the bench fails.
 import { randomUUID } from "node:crypto";
@@ -33,14 +36,27 @@ import {
   partitionKey,
   type TopicPartition,
 } from "../../platform/kafka/index.ts";
-import { Serdes, StreamsBuilder, type Topology } from "../../processors/engine/index.ts";
+import {
+  Serdes,
+  StreamsBuilder,
+  TimeWindows,
+  type Topology,
+  untilWindowCloses,
+} from "../../processors/engine/index.ts";
 import { StreamsApp } from "../../processors/engine/runtime/streams-app.ts";
 import { changelogTopicName } from "../../processors/engine/topology/spec.ts";
 import { versions } from "../../stack/versions.ts";
 
 type Guarantee = "at_least_once" | "exactly_once";
 const guarantees: Guarantee[] = ["at_least_once", "exactly_once"];
-const scenarioNames = ["ceiling", "stateless", "stateful", "lmdb", "kafka-streams"] as const;
+const scenarioNames = [
+  "ceiling",
+  "stateless",
+  "stateful",
+  "lmdb",
+  "replay",
+  "kafka-streams",
+] as const;
 
 const { values: args } = parseArgs({
   options: {
@@ -117,6 +133,9 @@ function qualified(value: Buffer): Buffer {
   return out;
 }
 
+/** The first input record's timestamp; records are 1 ms apart. */
+const inputStart = Date.now();
+
 async function produceInput(): Promise<{ kept: number; bytes: number; keys: number }> {
   const producer = createProducer({ brokers, clientId: `${prefix}-input` });
   const generator = createPlayGenerator({
@@ -126,7 +145,7 @@ async function produceInput(): Promise<{ kept: number; bytes: number; keys: numb
   let kept = 0;
   let bytes = 0;
   const keys = new Set<string>();
-  const at = Date.now();
+  const at = inputStart;
   let made = 0;
   const batch = () => {
     const records: OutRecord[] = [];
@@ -179,6 +198,52 @@ function countTopology(output: string, persistent: boolean): Topology {
   return builder.build();
 }
 
+/**
+ * The replay scenario: what plays-per-track and trending-tracks do, over the same input.
+ * Plays per track (count), and hopping 1 h / 5 min windows per track (count, suppressed
+ * until final, grace 1 min), re-keyed to one key and folded into the newest window's top
+ * 10. Event time is stretched 20× (records 20 ms apart: 1,000,000 plays span 5.6 h), so
+ * about 65 windows close during the run and suppress emits all along.
+ */
+const TIME_STRETCH = 20;
+function replayTopology(outputs: { counts: string; trending: string }): Topology {
+  const builder = new StreamsBuilder();
+  const plays = builder.stream<string, Buffer>(input, {
+    keySerde: Serdes.string(),
+    valueSerde: Serdes.bytes(),
+    // Stretched into the past, ending near the input's own time: the broker refuses
+    // output timestamps far in the future.
+    timestampExtractor: (_k, _v, ts) => inputStart + (ts - inputStart - N) * TIME_STRETCH,
+  });
+  const byTrack = plays.groupByKey();
+  byTrack
+    .count({ name: "plays-per-track" })
+    .toStream()
+    .to(outputs.counts, { keySerde: Serdes.string(), valueSerde: Serdes.long() });
+  type Entry = { t: string; n: number };
+  type Top = { start: number; tracks: Entry[] };
+  byTrack
+    .windowedBy(TimeWindows.ofSize(3_600_000).advanceBy(300_000).grace(60_000))
+    .count({ name: "trending-window-counts" })
+    .suppress(untilWindowCloses())
+    .toStream()
+    .map((w, n) => ["last-hour", { start: w.start, t: w.key, n }])
+    .groupByKey({ keySerde: Serdes.string(), valueSerde: Serdes.json<Entry & { start: number }>() })
+    .aggregate<Top>(
+      () => ({ start: -1, tracks: [] }),
+      (_k, e, top) => {
+        if (e.start < top.start) return top;
+        const rest = e.start > top.start ? [] : top.tracks.filter((x) => x.t !== e.t);
+        const tracks = [...rest, { t: e.t, n: e.n }].sort((a, b) => b.n - a.n).slice(0, 10);
+        return { start: e.start, tracks };
+      },
+      { name: "trending-top", valueSerde: Serdes.json<Top>() },
+    )
+    .toStream()
+    .to(outputs.trending, { keySerde: Serdes.string(), valueSerde: Serdes.json<Top>() });
+  return builder.build();
+}
+
 // ------------------------------------------------------------------ measuring
 
 let session: Session | undefined;
@@ -212,6 +277,11 @@ interface Result {
   processed: number;
   outputRecords: bigint;
   note?: string;
+  /** records/s of each 100,000-record slice of the input (replay). */
+  slices?: number[];
+  /** Per input record: records written to outputs and to changelogs (replay). */
+  derivedPerInput?: number;
+  changelogPerInput?: number;
 }
 
 const admin = createAdmin({ brokers, clientId: `${prefix}-admin` });
@@ -269,6 +339,61 @@ async function newOutput(name: string): Promise<string> {
 
 async function outputCount(output: string): Promise<bigint> {
   return (await admin.endOffsets(output)).reduce((a, b) => a + b, 0n);
+}
+
+/**
+ * Records in a topic, read in full (under exactly_once the end offsets also count the
+ * transactions' commit markers).
+ */
+async function recordCount(topic: string): Promise<number> {
+  const topicEnds = await admin.endOffsets(topic, "read_committed");
+  const fetcher = createFetcher({ brokers, clientId: `${prefix}-count` });
+  let positions = topicEnds.map((_, partition) => ({ topic, partition, offset: 0n }));
+  let n = 0;
+  try {
+    while (positions.length > 0) {
+      const fetched = await fetcher.fetch(positions, { maxWaitMs: 50 });
+      for (const f of fetched) {
+        n += f.records.length;
+        positions = positions.map((p) =>
+          p.partition === f.partition ? { ...p, offset: f.nextOffset } : p,
+        );
+      }
+      positions = positions.filter((p) => p.offset < (topicEnds[p.partition] ?? 0n));
+    }
+  } finally {
+    await fetcher.close();
+  }
+  return n;
+}
+
+/**
+ * The replay with the record cache on (the default, 10 MiB) or off: the timed run, its
+ * per-100,000 rates, and derived (outputs) and changelog records per input record.
+ */
+async function replay(guarantee: Guarantee, cache: boolean): Promise<Result> {
+  const g = guarantee === "exactly_once" ? "eos" : "alos";
+  const name = `replay-${g}-cache-${cache ? "on" : "off"}`;
+  const trending = await newOutput(`${name}-trending`);
+  const run = await engine(
+    `replay: count + hopping windows + suppress + top 10, record cache ${cache ? "on" : "off"}`,
+    name,
+    guarantee,
+    (counts) => replayTopology({ counts, trending }),
+    cache ? {} : { cacheMaxBytes: 0 },
+  );
+  const derived = (await recordCount(run.output)) + (await recordCount(trending));
+  const changelogTopics = (await admin.listTopics()).filter(
+    (t) => t.startsWith(run.config.applicationId) && t.endsWith("-changelog"),
+  );
+  let changelog = 0;
+  for (const t of changelogTopics) changelog += await recordCount(t);
+  return {
+    ...run.result,
+    slices: run.slices,
+    derivedPerInput: derived / N,
+    changelogPerInput: changelog / N,
+  };
 }
 
 /**
@@ -398,6 +523,24 @@ async function processedOf(app: StreamsApp): Promise<number> {
   return metric.values.reduce((sum, v) => sum + v.value, 0);
 }
 
+/**
+ * Wraps `processed` so each call also notes when the count passed every 100,000: the
+ * replay's per-slice rates (the watcher polls every 20 ms).
+ */
+function sliceRecorder(processed: () => Promise<number>, began: number) {
+  const SLICE = 100_000;
+  const passed: number[] = [];
+  return {
+    processed: async () => {
+      const n = await processed();
+      while ((passed.length + 1) * SLICE <= n) passed.push(performance.now());
+      return n;
+    },
+    rates: () =>
+      passed.map((at, i) => (SLICE * 1000) / (at - (i === 0 ? began : (passed[i - 1] as number)))),
+  };
+}
+
 function appConfig(name: string, guarantee: Guarantee) {
   const applicationId = `${prefix}.${name}`;
   return {
@@ -415,9 +558,15 @@ async function engine(
   name: string,
   guarantee: Guarantee,
   topology: (output: string) => Topology,
-): Promise<{ result: Result; config: ReturnType<typeof appConfig>; output: string }> {
+  extra: { cacheMaxBytes?: number } = {},
+): Promise<{
+  result: Result;
+  config: ReturnType<typeof appConfig>;
+  output: string;
+  slices: number[];
+}> {
   const output = await newOutput(name);
-  const config = appConfig(name, guarantee);
+  const config = { ...appConfig(name, guarantee), ...extra };
   const app = new StreamsApp(topology(output), config);
   const startBegan = performance.now();
   try {
@@ -425,9 +574,10 @@ async function engine(
     const stopProfile = await profileWindow(name);
     await app.start();
     const began = performance.now();
+    const slices = sliceRecorder(() => processedOf(app), began);
     const done = await untilCommitted(
       config.applicationId,
-      () => processedOf(app),
+      slices.processed,
       () => (app.state === "error" ? (app.error ?? new Error("app failed")) : undefined),
       began,
     );
@@ -445,6 +595,7 @@ async function engine(
       },
       config,
       output,
+      slices: slices.rates(),
     };
   } finally {
     await app.stop().catch(() => {});
@@ -745,6 +896,17 @@ try {
           )
         ).result,
       );
+  if (only.has("replay"))
+    for (const g of runGuarantees) {
+      for (const cache of [true, false]) {
+        const r = await replay(g, cache);
+        record(r);
+        say(
+          `    per 100,000 records (records/s): ${(r.slices ?? []).map(fmt).join(", ")}; ` +
+            `derived records per input ${r.derivedPerInput?.toFixed(3)}, changelog records per input ${r.changelogPerInput?.toFixed(3)}`,
+        );
+      }
+    }
   if (only.has("ceiling")) for (const g of runGuarantees) record(await ceiling(g, 2));
   if (only.has("kafka-streams") && runGuarantees.includes("at_least_once")) {
     const ks = await kafkaStreams();
@@ -792,6 +954,22 @@ try {
           : `≥ ${target} ${ratio >= target ? "met" : "**NOT met**"}`;
       say(
         `| ${r.scenario} | ${g} | ${fmt(N)} | ${r.seconds.toFixed(2)} | ${fmt(rate)} | ${Number.isNaN(ratio) ? "–" : ratio.toFixed(2)} | ${verdict} |`,
+      );
+    }
+  }
+  const replays = results.filter((r) => r.slices);
+  if (replays.length > 0) {
+    say("");
+    const width = Math.max(...replays.map((r) => r.slices?.length ?? 0));
+    say(
+      `| replay | guarantee | ${Array.from({ length: width }, (_, i) => `${i + 1}00k`).join(" | ")} | last / first | derived per input | changelog per input |`,
+    );
+    say(`| --- | --- |${" ---: |".repeat(width + 3)}`);
+    for (const r of replays) {
+      const s = r.slices ?? [];
+      const ratio = (s.at(-1) ?? Number.NaN) / (s[0] ?? Number.NaN);
+      say(
+        `| cache ${r.scenario.endsWith("on") ? "on" : "off"} | ${r.guarantee} | ${s.map(fmt).join(" | ")} | ${ratio.toFixed(2)} | ${r.derivedPerInput?.toFixed(3)} | ${r.changelogPerInput?.toFixed(3)} |`,
       );
     }
   }

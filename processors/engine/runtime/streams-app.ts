@@ -279,7 +279,6 @@ export class StreamsApp {
 
   private async prepareTopics(): Promise<void> {
     const { applicationId } = this.config;
-    const existing = new Set(await this.admin.listTopics());
     const external = new Set<string>();
     for (const s of this.topology.subtopologies) {
       for (const t of s.sourceTopics) if (!this.internal.has(t)) external.add(t);
@@ -287,7 +286,15 @@ export class StreamsApp {
         if (n.kind === "sink" && !this.internal.has(n.topic)) external.add(n.topic);
     }
     for (const g of this.topology.globalTables) external.add(g.topic);
-    const missing = [...external].filter((t) => !existing.has(t));
+    let existing = new Set(await this.admin.listTopics());
+    let missing = [...external].filter((t) => !existing.has(t));
+    // A topic another client has just created can take a moment to reach this broker's
+    // metadata on a busy machine: look again for a few seconds before giving up.
+    for (let attempt = 0; missing.length > 0 && attempt < 20; attempt++) {
+      await sleep(250);
+      existing = new Set(await this.admin.listTopics());
+      missing = missing.filter((t) => !existing.has(t));
+    }
     if (missing.length > 0) {
       throw new Error(
         `${applicationId}: topics missing (create them with vobe topics apply): ${missing.join(", ")}`,
