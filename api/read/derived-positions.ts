@@ -21,13 +21,6 @@ import type { KafkaAdmin } from "../../platform/kafka/index.ts";
 import { catalog, type TopicEntry } from "../../schemas/catalog.ts";
 import { formatPosition, type ReadPosition, type Unreached } from "./positions.ts";
 
-/**
- * Internal hops followed after the raw input: the deepest topology chains two
- * (a foreign-key join's subscription and response topics); one more for margin. Hops with
- * nothing new cost one offsets lookup each.
- */
-const internalHops = 3;
-
 export interface DerivedProgress {
   /** The raw topics whose positions a view reading `topics` can wait for, through processors. */
   inputsOf(topics: Iterable<string>): Set<string>;
@@ -139,7 +132,10 @@ export function createDerivedProgress(options: {
     const first = await waitCommitted(groupId, new Map([[input, position.offset + 1n]]), deadline);
     if (!first.reached) return notYet(first.missing[1]);
     const internal = await internalTopicsOf(groupId);
-    for (let hop = 0; hop < internalHops && internal.length > 0; hop++) {
+    // A record reaches the output through at most one pass over each internal topic (two
+    // chained foreign-key joins pass four), so that many rounds follow the longest chain; a
+    // round with nothing new costs one offsets lookup.
+    for (let hop = 0; hop < internal.length; hop++) {
       const wanted = new Map<string, bigint>();
       for (const topic of internal) {
         // An empty partition has nothing to wait for (and no committed offset to compare).
