@@ -428,18 +428,27 @@ export function feedbackItems(log: readonly LogRecord[]): Table {
   return items;
 }
 
-// ---- listening: every play once, the latest like per user and track, counters ----------
+// ---- listening: every play once, the latest like per user and track, and what the
+// processors derive: play totals, like counts, final hourly counts, the trending list ----
 
-export function listeningTables(log: readonly LogRecord[]): {
-  plays: Table;
-  likes: Table;
-  track_counters: Table;
-} {
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** processors/topologies/plays-per-track.ts: tumbling hours, 5 minutes' grace. */
+const hourly = { sizeMs: HOUR, advanceMs: HOUR, graceMs: 5 * MINUTE };
+/** processors/topologies/trending-tracks.ts: 1 h hopping by 5 min, 1 minute's grace, top 10. */
+const trendingWindows = { sizeMs: HOUR, advanceMs: 5 * MINUTE, graceMs: MINUTE };
+const trendingSize = 10;
+
+export function listeningTables(log: readonly LogRecord[]): Record<string, Table> {
   const plays: Table = new Map();
   const likes: Table = new Map();
+  /** Distinct plays in log order per partition: what the processors count. */
+  const byPartition = new Map<number, listening.TrackPlayed[]>();
+  const likeEvents: LogRecord[] = [];
   for (const r of log) {
     if (is(r, listening.TrackPlayed)) {
       const e = r.event;
+      if (plays.has(e.playId)) continue; // a play id counts once, its first record is kept
       plays.set(e.playId, {
         play_id: e.playId,
         track_id: e.trackId,
@@ -452,6 +461,9 @@ export function listeningTables(log: readonly LogRecord[]): {
         partition: r.partition,
         offset: r.offset,
       });
+      const list = byPartition.get(r.partition) ?? [];
+      list.push(e);
+      byPartition.set(r.partition, list);
     } else if (is(r, listening.TrackLiked) || is(r, listening.TrackUnliked)) {
       const e = r.event as listening.TrackLiked;
       likes.set(likeKey(e.trackId, e.userId), {
@@ -461,44 +473,133 @@ export function listeningTables(log: readonly LogRecord[]): {
         updated_at: iso(e.occurredAt),
         last_offset: r.offset,
       });
+      likeEvents.push(r);
     }
   }
-  return { plays, likes, track_counters: trackCounters(plays, likes) };
+  const partitions = [...byPartition.values()];
+  return {
+    plays,
+    likes,
+    track_play_counts: trackPlayCounts(plays),
+    track_like_counts: trackLikeCounts(likeEvents),
+    track_plays_hourly: new Map(
+      finalWindows(partitions, hourly).map((w) => [
+        `${w.trackId}/${w.start}`,
+        {
+          track_id: w.trackId,
+          window_start: iso(new Date(w.start)),
+          window_end: iso(new Date(w.start + hourly.sizeMs)),
+          plays: w.plays,
+          last_offset: anyValue,
+        },
+      ]),
+    ),
+    trending: trendingList(finalWindows(partitions, trendingWindows)),
+  };
 }
 
 const likeKey = (trackId: unknown, userId: unknown) => `${trackId}/${userId}`;
 
-/** One row per track that was ever played, liked or unliked. */
-function trackCounters(plays: Table, likes: Table): Table {
-  const counters: Table = new Map();
-  const counter = (trackId: string) => {
-    const row = counters.get(trackId) ?? {
+/** One row per track with a play: its distinct plays added up. */
+function trackPlayCounts(plays: Table): Table {
+  const counts: Table = new Map();
+  for (const play of plays.values()) {
+    const trackId = play.track_id as string;
+    const c = (counts.get(trackId) ?? {
       track_id: trackId,
       plays: 0,
       completed_plays: 0,
       listened_ms: 0,
-      likes: 0,
       last_played_at: null,
-    };
-    counters.set(trackId, row);
-    return row as {
-      plays: number;
-      completed_plays: number;
-      listened_ms: number;
-      likes: number;
-      last_played_at: string | null;
-    };
-  };
-  for (const play of plays.values()) {
-    const c = counter(play.track_id as string);
+      last_offset: anyValue,
+    }) as Row & { plays: number; completed_plays: number; listened_ms: number };
     c.plays += 1;
     c.completed_plays += play.completed ? 1 : 0;
     c.listened_ms += play.listened_ms as number;
     const at = play.played_at as string;
-    if (c.last_played_at === null || at > c.last_played_at) c.last_played_at = at;
+    if (c.last_played_at === null || at > (c.last_played_at as string)) c.last_played_at = at;
+    counts.set(trackId, c);
   }
-  for (const like of likes.values()) counter(like.track_id as string).likes += like.liked ? 1 : 0;
-  return counters;
+  return counts;
+}
+
+/** A row per track whose count ever changed (a like, or an unlike of a like), in log order. */
+function trackLikeCounts(events: readonly LogRecord[]): Table {
+  const liked = new Set<string>();
+  const counts: Table = new Map();
+  for (const r of events) {
+    const e = r.event as listening.TrackLiked;
+    const key = likeKey(e.trackId, e.userId);
+    const like = is(r, listening.TrackLiked);
+    if (liked.has(key) === like) continue;
+    if (like) liked.add(key);
+    else liked.delete(key);
+    const likes = ((counts.get(e.trackId)?.likes as number | undefined) ?? 0) + (like ? 1 : -1);
+    counts.set(e.trackId, { track_id: e.trackId, likes, last_offset: anyValue });
+  }
+  return counts;
+}
+
+interface FinalWindow {
+  trackId: string;
+  start: number;
+  plays: number;
+}
+
+/**
+ * The windows a processor has written as final: per partition (a task), plays in log order;
+ * stream time is the highest play time so far; a play whose window has closed (stream time
+ * >= end + grace) is dropped from it; a window is written once stream time reaches its
+ * end + grace.
+ */
+function finalWindows(
+  partitions: ReadonlyArray<readonly listening.TrackPlayed[]>,
+  windows: { sizeMs: number; advanceMs: number; graceMs: number },
+): FinalWindow[] {
+  const out: FinalWindow[] = [];
+  for (const partition of partitions) {
+    let streamTime = -1;
+    const counts = new Map<string, FinalWindow>();
+    for (const play of partition) {
+      const t = play.occurredAt.getTime();
+      streamTime = Math.max(streamTime, t);
+      const first = t - (t % windows.advanceMs) - windows.sizeMs + windows.advanceMs;
+      for (let start = Math.max(0, first); start <= t; start += windows.advanceMs) {
+        if (streamTime >= start + windows.sizeMs + windows.graceMs) continue;
+        const key = `${play.trackId}/${start}`;
+        const w = counts.get(key) ?? { trackId: play.trackId, start, plays: 0 };
+        w.plays += 1;
+        counts.set(key, w);
+      }
+    }
+    for (const w of counts.values()) {
+      if (streamTime >= w.start + windows.sizeMs + windows.graceMs) out.push(w);
+    }
+  }
+  return out;
+}
+
+/** The list of the newest window any partition has written, most plays first (ties by id). */
+function trendingList(counts: readonly FinalWindow[]): Table {
+  if (counts.length === 0) return new Map();
+  const newest = Math.max(...counts.map((w) => w.start));
+  const tracks = counts
+    .filter((w) => w.start === newest)
+    .sort((a, b) => b.plays - a.plays || (a.trackId < b.trackId ? -1 : 1))
+    .slice(0, trendingSize)
+    .map((w) => ({ trackId: w.trackId, plays: w.plays }));
+  return new Map([
+    [
+      "last-hour",
+      {
+        list: "last-hour",
+        window_start: iso(new Date(newest)),
+        window_end: iso(new Date(newest + trendingWindows.sizeMs)),
+        tracks,
+        last_offset: anyValue,
+      },
+    ],
+  ]);
 }
 
 // ---- chat: messages, and conversations derived from them -------------------------------
@@ -591,7 +692,10 @@ export const tableKeys: Record<string, readonly string[]> = {
   "feedback.items": ["feedback_id"],
   "listening.plays": ["play_id"],
   "listening.likes": ["track_id", "user_id"],
-  "listening.track_counters": ["track_id"],
+  "listening.track_play_counts": ["track_id"],
+  "listening.track_like_counts": ["track_id"],
+  "listening.track_plays_hourly": ["track_id", "window_start"],
+  "listening.trending": ["list"],
   "chat.messages": ["message_id"],
   "chat.conversations": ["conversation_id"],
 };
