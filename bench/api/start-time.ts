@@ -19,7 +19,7 @@
 // Everything under the prefix is deleted at the end.
 import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -69,6 +69,8 @@ function extractOld(commit: string): string {
   const archive = execFileSync("git", ["-C", root, "archive", sha], { maxBuffer: 1 << 30 });
   execFileSync("tar", ["-x", "-C", oldRoot], { input: archive });
   symlinkSync(join(root, "node_modules"), join(oldRoot, "node_modules"));
+  // The generated types of today (a superset): the old API reads only raw event types.
+  cpSync(join(root, "schemas/generated"), join(oldRoot, "schemas/generated"), { recursive: true });
   return sha.slice(0, 7);
 }
 

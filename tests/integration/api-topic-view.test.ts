@@ -1,7 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { eventTypes } from "../../api/events/event-types.ts";
+import { type CatalogState, createCatalogView } from "../../api/state/catalog.ts";
 import { createTopicView, type TopicView } from "../../api/state/topic-view.ts";
 import { createFetcher, createProducer, type KafkaAdmin } from "../../platform/kafka/index.ts";
-import { eventHeaders } from "../../producers/index.ts";
+import { registryApi } from "../../platform/registry/confluent-api.ts";
+import { createSchemaRegistry } from "../../platform/registry/schema-registry.ts";
+import { startProcessors } from "../../processors/apps/index.ts";
+import { createEventProducer, eventHeaders } from "../../producers/index.ts";
+import { applyCatalog } from "../../schemas/apply.ts";
+import { catalog, prefixedCatalog } from "../../schemas/catalog.ts";
 import type { EventType } from "../../schemas/event-type.ts";
 import { brokers, testAdmin, uniqueName } from "../support/kafka.ts";
 
@@ -86,5 +97,106 @@ describe("a topic view's catch-up under many concurrent commands", () => {
     await view.catchUp();
     expect(view.state.has(1000)).toBe(true);
     expect(lookups).toBe(1);
+  });
+});
+
+describe("a check's view of state a processor keeps (api/state/derived-view.ts)", () => {
+  const prefix = `${uniqueName("derived-view")}.`;
+  const entries = prefixedCatalog(prefix, catalog).filter((t) => t.name.includes("artist."));
+  const url = inject("endpoints").schemaRegistryUrl;
+  const types = eventTypes(prefix);
+  const admin = testAdmin();
+  const producer = createProducer({ brokers: brokers(), clientId: "vobe-tests-derived-view" });
+  const events = createEventProducer({ producer, registry: registryApi(url) });
+  const registry = createSchemaRegistry(url);
+  const stateDir = mkdtempSync(join(tmpdir(), "vobe-derived-view-"));
+  const source = {
+    admin,
+    fetcher: (clientId: string) => createFetcher({ brokers: brokers(), clientId }),
+    decode: (value: Buffer) => registry.decode(value),
+  };
+  const processors = () =>
+    startProcessors({
+      brokers: brokers(),
+      schemaRegistryUrl: url,
+      prefix,
+      stateDir,
+      only: ["catalog-snapshots"],
+      instanceId: "it",
+    });
+  let running: Awaited<ReturnType<typeof processors>> | undefined;
+  let view: TopicView<CatalogState>;
+  const actor = { userId: null, role: "system" as const };
+  const albumId = randomUUID();
+  const artistId = randomUUID();
+  const createTrack = (trackId: string) =>
+    events.publish(
+      types.TrackCreated,
+      trackId,
+      {
+        trackId,
+        albumId,
+        artistId,
+        title: "t",
+        durationMs: 1_000,
+        trackNumber: 1,
+        genre: "jazz",
+        explicit: false,
+      },
+      { actor },
+    );
+
+  beforeAll(async () => {
+    await applyCatalog({ kafkaBrokers: brokers(), schemaRegistryUrl: url, catalog: entries });
+    running = await processors();
+    view = createCatalogView(source, types);
+    await view.start();
+  });
+  afterAll(async () => {
+    await view?.close();
+    await running?.stop();
+    await producer.close();
+    await admin.deleteTopics((await admin.listTopics()).filter((t) => t.startsWith(prefix)));
+    await admin.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("sees every write committed before the check, through the processor", async () => {
+    const ids = Array.from({ length: 40 }, () => randomUUID());
+    const missed: string[] = [];
+    await Promise.all(
+      ids.map(async (id) => {
+        await createTrack(id);
+        await view.catchUp();
+        if (!view.state.tracks.has(id)) missed.push(id);
+      }),
+    );
+    expect(missed).toEqual([]);
+    const [first] = ids as [string];
+    await events.publish(
+      types.TrackDeleted,
+      first,
+      { trackId: first, albumId, artistId },
+      { actor },
+    );
+    await view.catchUp();
+    expect(view.state.tracks.has(first)).toBe(false);
+  });
+
+  it("answers 503 while the processor is away, never from the state it had, and goes on once it is back", async () => {
+    await running?.stop();
+    running = undefined;
+    const id = randomUUID();
+    await createTrack(id);
+    const started = Date.now();
+    await expect(view.catchUp({ timeoutMs: 1_500 })).rejects.toMatchObject({
+      statusCode: 503,
+      code: "processors_behind",
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(view.state.tracks.has(id)).toBe(false);
+    running = await processors();
+    await view.catchUp({ timeoutMs: 30_000 });
+    expect(view.state.tracks.has(id)).toBe(true);
   });
 });
