@@ -262,42 +262,52 @@ describe("the Postgres sinks, against the real stack", () => {
       context,
     );
 
+    // What vobe-post-details writes: each post with its artist's name and comment count;
+    // p1 edited (a second record), p2 deleted (a tombstone).
+    const detail = (postId: string, fields: Partial<content.PostDetail>) => ({
+      postId,
+      authorId: u1,
+      title: "Hello",
+      body: "first",
+      publishedAt: new Date(Date.UTC(2026, 0, 5, 9)),
+      artistId: a1,
+      artistName: "Björk",
+      comments: 0,
+      editedAt: null,
+      ...fields,
+    });
+    await events.publish(P(content.PostDetail), p1, detail(p1, {}), context);
     await events.publish(
-      P(content.PostPublished),
+      P(content.PostDetail),
       p1,
-      {
-        postId: p1,
-        authorId: u1,
-        artistId: a1,
-        title: "Hello",
-        body: "first",
-      },
-      context,
-    );
-    await events.publish(
-      P(content.PostEdited),
-      p1,
-      {
-        postId: p1,
-        authorId: u1,
+      detail(p1, {
         title: "Hello!",
         body: "first, edited",
-      },
+        comments: 1,
+        editedAt: new Date(Date.UTC(2026, 0, 5, 10)),
+      }),
       context,
     );
     await events.publish(
-      P(content.PostPublished),
+      P(content.PostDetail),
       p2,
-      {
-        postId: p2,
-        authorId: u1,
-        artistId: null,
+      detail(p2, {
         title: "Bye",
         body: "second",
-      },
+        publishedAt: new Date(Date.UTC(2026, 0, 5, 11)),
+        artistId: null,
+        artistName: null,
+      }),
       context,
     );
-    await events.publish(P(content.PostDeleted), p2, { postId: p2, authorId: u1 }, context);
+    await producer.send([
+      {
+        topic: P(content.PostDetail).topic,
+        key: Buffer.from(p2),
+        value: null,
+        headers: { "event-type": content.PostDetail.name },
+      },
+    ]);
 
     await events.publish(
       P(comment.CommentAdded),
@@ -532,7 +542,7 @@ describe("the Postgres sinks, against the real stack", () => {
 
     const posts = await q(
       "content",
-      `select post_id, title, body, deleted, artist_id, edited_at is not null as edited from ${base("content")}.posts order by published_at`,
+      `select post_id, title, body, deleted, artist_id, artist_name, comment_count::int, edited_at is not null as edited from ${base("content")}.posts order by published_at`,
     );
     expect(posts).toEqual([
       {
@@ -541,9 +551,20 @@ describe("the Postgres sinks, against the real stack", () => {
         body: "first, edited",
         deleted: false,
         artist_id: a1,
+        artist_name: "Björk",
+        comment_count: 1,
         edited: true,
       },
-      { post_id: p2, title: "Bye", body: "second", deleted: true, artist_id: null, edited: false },
+      {
+        post_id: p2,
+        title: "Bye",
+        body: "second",
+        deleted: true,
+        artist_id: null,
+        artist_name: null,
+        comment_count: 0,
+        edited: false,
+      },
     ]);
 
     const comments = await q(
