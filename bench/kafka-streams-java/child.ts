@@ -1,31 +1,35 @@
-// One side's application as a child process: its JSON-line events, its CPU time, and a
-// bounded stop. Both sides run this way, so the driver treats them the same.
+// One side's host process (CountPlays.java or ours.ts): commands on its stdin, JSON-line
+// events from its stdout, its CPU time from /proc. Both sides run this way, so the driver
+// treats them the same.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
 
-export interface Child {
-  readonly pid: number;
-  /** Resolves when the child prints {"event":"<name>"}; rejects if it exits or errors first. */
+export interface Host {
+  send(line: string): void;
+  /**
+   * The next unconsumed {"event":"<name>"}, waiting for it if none is there yet; rejects
+   * if the host says "error" or exits first, or after `timeoutMs`.
+   */
   event(name: string, timeoutMs: number): Promise<void>;
-  /** A promise that rejects once the child fails (exits early or says "error"). */
+  /** A promise that rejects once the host fails (says "error" or exits unasked). */
   readonly failed: Promise<never>;
   /** User + system CPU seconds of the whole process (every thread) so far. */
   cpuSeconds(): number;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves with whether it said "stopped". */
-  stop(graceMs: number): Promise<boolean>;
+  /** Closes stdin (the host stops its app and exits), SIGKILL after `graceMs`. */
+  close(graceMs: number): Promise<void>;
 }
 
-export function startChild(command: string, args: string[], label: string): Child {
-  const child: ChildProcess = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+export function startHost(command: string, args: string[], label: string): Host {
+  const child: ChildProcess = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
   if (child.pid === undefined) throw new Error(`${label}: could not start ${command}`);
   const pid = child.pid;
-  const seen = new Set<string>();
+  const unconsumed = new Map<string, number>();
   const waiters = new Map<string, Array<() => void>>();
   const stderr: string[] = [];
-  let stopping = false;
+  let closing = false;
   let exited = false;
   let rejectFailed: (e: Error) => void = () => {};
   const failed = new Promise<never>((_, reject) => {
@@ -45,9 +49,10 @@ export function startChild(command: string, args: string[], label: string): Chil
     }
     const name = message.event ?? "";
     if (name === "error") fail(`the app failed${message.message ? `: ${message.message}` : ""}`);
-    seen.add(name);
-    for (const wake of waiters.get(name) ?? []) wake();
-    waiters.delete(name);
+    const waiting = waiters.get(name);
+    const wake = waiting?.shift();
+    if (wake) wake();
+    else unconsumed.set(name, (unconsumed.get(name) ?? 0) + 1);
   });
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => {
     stderr.push(line);
@@ -56,48 +61,52 @@ export function startChild(command: string, args: string[], label: string): Chil
   const exit = new Promise<void>((resolve) =>
     child.on("exit", (code, signal) => {
       exited = true;
-      if (!stopping) fail(`exited early (code ${code}, signal ${signal})`);
+      if (!closing) fail(`exited unasked (code ${code}, signal ${signal})`);
       resolve();
     }),
   );
 
   return {
-    pid,
     failed,
+    send(line) {
+      child.stdin?.write(`${line}\n`);
+    },
     event(name, timeoutMs) {
-      if (seen.has(name)) return Promise.resolve();
+      const ready = unconsumed.get(name) ?? 0;
+      if (ready > 0) {
+        unconsumed.set(name, ready - 1);
+        return Promise.resolve();
+      }
       return Promise.race([
         new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(
-            () => reject(new Error(`${label}: no "${name}" within ${timeoutMs / 1000} s`)),
-            timeoutMs,
-          );
-          waiters.set(name, [
-            ...(waiters.get(name) ?? []),
-            () => {
-              clearTimeout(timer);
-              resolve();
-            },
-          ]);
+          const wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          const timer = setTimeout(() => {
+            const list = waiters.get(name) ?? [];
+            list.splice(list.indexOf(wake), 1);
+            reject(new Error(`${label}: no "${name}" within ${timeoutMs / 1000} s`));
+          }, timeoutMs);
+          waiters.set(name, [...(waiters.get(name) ?? []), wake]);
         }),
         failed,
       ]);
     },
     cpuSeconds() {
-      // /proc/<pid>/stat: fields after the ")" of the command name; utime and stime are
-      // the 14th and 15th fields of the whole line (the 12th and 13th after it).
+      // /proc/<pid>/stat: utime and stime are the 14th and 15th fields, the 12th and 13th
+      // after the ")" that ends the command name.
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
     },
-    async stop(graceMs) {
-      if (exited) return seen.has("stopped");
-      stopping = true;
-      child.kill("SIGTERM");
+    async close(graceMs) {
+      if (exited) return;
+      closing = true;
+      child.stdin?.end();
       const killer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       await exit;
       clearTimeout(killer);
-      return seen.has("stopped");
     },
   };
 }

@@ -3,13 +3,14 @@
 //   npx tsx bench/kafka-streams-java/run.ts [--records 1000000]
 //       [--guarantee exactly_once|at_least_once] [--repetitions 3] [--commit-interval 100]
 //       [--cache-max-bytes 10485760] [--java-threads 1] [--kafka-streams 4.4.0]
-//       [--warmup 1] [--reverse] [--timeout 600]
+//       [--warmup 1] [--fresh-process] [--reverse] [--timeout 600]
 // N plays are produced once (not timed) to a fresh 6-partition topic, keyed by track id
-// with Zipf popularity over the full demo catalog (19,865 tracks). Then, per guarantee and
-// repetition, each side in turn (the order alternates) starts as a fresh process with a
-// fresh application id and output topic, and is timed from "running" (group joined, tasks
-// ready) until the output holds, for every track, a latest count equal to its plays. A
-// miscount fails the bench. See README.md beside this file.
+// with Zipf popularity over the full demo catalog (19,865 tracks). Each side is a host
+// process (a JVM running CountPlays.java, a Node running ours.ts) that runs one application
+// after another; after untimed warm-up runs, per guarantee and repetition, each side in turn
+// (the order alternates) runs the count with a fresh application id and output topic, timed
+// from "running" (group joined, tasks ready) until the output holds, for every track, a
+// latest count equal to its plays. A miscount fails the bench. See README.md beside this file.
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
@@ -24,7 +25,7 @@ import {
 import { endpointsFromEnv } from "../../platform/config/endpoints.ts";
 import { createAdmin, createProducer, type OutRecord } from "../../platform/kafka/index.ts";
 import { versions } from "../../stack/versions.ts";
-import { type Child, startChild } from "./child.ts";
+import { type Host, startHost } from "./child.ts";
 import { followCounts } from "./count-check.ts";
 import { buildJavaSide, type JavaSide } from "./java-side.ts";
 
@@ -41,10 +42,12 @@ const { values: args } = parseArgs({
     "cache-max-bytes": { type: "string", default: String(10 * 1024 * 1024) },
     "java-threads": { type: "string", default: "1" },
     "kafka-streams": { type: "string" },
-    /** Untimed runs of each side before the timed ones (broker, page cache, JIT of the disk). */
+    /** Untimed runs of each side and guarantee before the timed ones (JIT, broker, page cache). */
     warmup: { type: "string", default: "1" },
     /** Java first in the odd repetitions instead of ours. */
     reverse: { type: "boolean", default: false },
+    /** A new process for every run (cold JIT on both sides) instead of one per side. */
+    "fresh-process": { type: "boolean", default: false },
     /** Seconds one run may take to reach the right counts. */
     timeout: { type: "string", default: "600" },
   },
@@ -156,45 +159,54 @@ const admin = createAdmin({ brokers, clientId: `${prefix}-admin` });
 let expected = new Map<string, number>();
 let javaSide: JavaSide;
 
-function launch(side: Side, g: Guarantee, applicationId: string, output: string): Child {
+function startSideHost(side: Side, label: string): Host {
+  if (side === "java") return startHost(javaSide.java, javaSide.launchArgs, label);
+  // Resolved here, so the child finds tsx whatever its working directory.
+  return startHost(
+    process.execPath,
+    ["--import", import.meta.resolve("tsx"), join(here, "ours.ts")],
+    label,
+  );
+}
+
+function startCommand(side: Side, g: Guarantee, applicationId: string, output: string): string {
   const stateDir = mkdtempSync(join(stateRoot, `${side}-`));
   if (side === "java")
-    return startChild(
-      javaSide.java,
-      [
-        ...javaSide.launchArgs,
-        brokers.join(","),
-        applicationId,
-        input,
-        output,
-        g === "exactly_once" ? "exactly_once_v2" : "at_least_once",
-        String(commitIntervalMs),
-        String(cacheMaxBytes),
-        String(javaThreads),
-        stateDir,
-      ],
+    return [
+      "start",
+      brokers.join(","),
       applicationId,
-    );
-  return startChild(
-    process.execPath,
-    [
-      "--import",
-      // Resolved here, so the child finds tsx whatever its working directory.
-      import.meta.resolve("tsx"),
-      join(here, "ours.ts"),
-      JSON.stringify({
-        brokers,
-        applicationId,
-        input,
-        output,
-        guarantee: g,
-        commitIntervalMs,
-        cacheMaxBytes,
-        stateDir,
-      }),
-    ],
+      input,
+      output,
+      g === "exactly_once" ? "exactly_once_v2" : "at_least_once",
+      commitIntervalMs,
+      cacheMaxBytes,
+      javaThreads,
+      stateDir,
+    ].join("\t");
+  return JSON.stringify({
+    cmd: "start",
+    brokers,
     applicationId,
-  );
+    input,
+    output,
+    guarantee: g,
+    commitIntervalMs,
+    cacheMaxBytes,
+    stateDir,
+  });
+}
+
+const hosts = new Map<Side, Host>();
+/** The side's long-lived host, or (--fresh-process) a new one for this run. */
+function hostFor(side: Side, label: string): { host: Host; fresh: boolean } {
+  if (args["fresh-process"]) return { host: startSideHost(side, label), fresh: true };
+  let host = hosts.get(side);
+  if (!host) {
+    host = startSideHost(side, `${prefix}.${side}-host`);
+    hosts.set(side, host);
+  }
+  return { host, fresh: false };
 }
 
 async function runOnce(side: Side, g: Guarantee, repetition: number, tag: string): Promise<Result> {
@@ -209,14 +221,15 @@ async function runOnce(side: Side, g: Guarantee, repetition: number, tag: string
     clientId: `${applicationId}-check`,
   });
   const launched = performance.now();
-  const child = launch(side, g, applicationId, output);
+  const { host, fresh } = hostFor(side, applicationId);
   try {
-    await child.event("running", 120_000);
+    host.send(startCommand(side, g, applicationId, output));
+    await host.event("running", 120_000);
     const began = performance.now();
-    const cpuBegan = child.cpuSeconds();
+    const cpuBegan = host.cpuSeconds();
     const correct = await Promise.race([
       check.correct,
-      child.failed,
+      host.failed,
       new Promise<never>((_, reject) =>
         setTimeout(
           () =>
@@ -229,8 +242,9 @@ async function runOnce(side: Side, g: Guarantee, repetition: number, tag: string
         ).unref(),
       ),
     ]);
-    const cpuSeconds = child.cpuSeconds() - cpuBegan;
-    if (!(await child.stop(30_000))) throw new Error(`${applicationId}: did not stop cleanly`);
+    const cpuSeconds = host.cpuSeconds() - cpuBegan;
+    host.send(side === "java" ? "stop" : JSON.stringify({ cmd: "stop" }));
+    await host.event("stopped", 30_000);
     // Everything the app wrote, read to its end: no count may move after it was right.
     await check.finish(await admin.endOffsets(output, "read_committed"));
     return {
@@ -244,7 +258,7 @@ async function runOnce(side: Side, g: Guarantee, repetition: number, tag: string
       load: load(),
     };
   } finally {
-    await child.stop(5_000).catch(() => false);
+    if (fresh) await host.close(30_000);
     await check.close().catch(() => {});
   }
 }
@@ -271,7 +285,8 @@ try {
   const started = new Date();
   say(
     `kafka-streams-java bench: ${fmt(N)} records, ${PARTITIONS} partitions, commit interval ${commitIntervalMs} ms (both sides), ` +
-      `record cache ${fmt(cacheMaxBytes)} bytes (both), in-memory stores, Java stream threads ${javaThreads}; ` +
+      `record cache ${fmt(cacheMaxBytes)} bytes (both), in-memory stores, Java stream threads ${javaThreads}, ` +
+      `${args["fresh-process"] ? "a fresh process per run" : "one process per side for every run"}; ` +
       `${availableParallelism()} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, ${javaSide.javaVersion}, ` +
       `Kafka Streams ${javaSide.kafkaStreamsVersion}, broker Kafka ${versions.kafka} at ${brokers.join(",")}, load ${load()}, ${started.toISOString()}`,
   );
@@ -289,13 +304,14 @@ try {
       `per partition ${ends.join(", ")}`,
   );
 
-  for (let w = 1; w <= warmups; w++)
-    for (const side of ["ours", "java"] as const) {
-      const r = await runOnce(side, runGuarantees[0] as Guarantee, 0, `warmup${w}`);
-      say(
-        `  warm-up ${sideName(side)} [${r.guarantee}]: ${r.seconds.toFixed(2)} s (untimed, counts checked)`,
-      );
-    }
+  for (const g of runGuarantees)
+    for (let w = 1; w <= warmups; w++)
+      for (const side of ["ours", "java"] as const) {
+        const r = await runOnce(side, g, 0, `warmup${w}`);
+        say(
+          `  warm-up ${sideName(side)} [${r.guarantee}]: ${r.seconds.toFixed(2)} s (untimed, counts checked)`,
+        );
+      }
   for (const g of runGuarantees)
     for (let rep = 1; rep <= repetitions; rep++) {
       const oursFirst = (rep % 2 === 1) !== args.reverse;
@@ -349,6 +365,7 @@ try {
   failed = true;
   console.error(error);
 } finally {
+  for (const host of hosts.values()) await host.close(30_000);
   const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
   await admin.deleteTopics(topics).catch((e) => say(`cleanup: ${e}`));
   await admin.close();
