@@ -33,6 +33,11 @@ export interface KafkaAdmin {
    * while it answers that some are pending).
    */
   committedOffsets(groupId: string): Promise<Map<string, bigint>>;
+  /**
+   * Deletes every record before the given offset of each partition (DeleteRecords): the
+   * partition's start offset moves there. For consumed records of internal topics.
+   */
+  deleteRecordsBefore(offsets: ReadonlyArray<TopicPartition & { offset: bigint }>): Promise<void>;
   /** The topic's effective configs (explicit and defaulted), name to value. */
   topicConfigs(topic: string): Promise<Record<string, string>>;
   /** Sets these configs on the topic and leaves every other config as it is. */
@@ -73,6 +78,17 @@ export function createAdmin(options: { brokers: string[]; clientId: string }): K
   };
 
   return {
+    async deleteRecordsBefore(offsets) {
+      const byTopic = new Map<string, Array<{ partition: number; offset: bigint }>>();
+      for (const { topic, partition, offset } of offsets) {
+        byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);
+      }
+      if (byTopic.size === 0) return;
+      await admin.deleteRecords({
+        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+      });
+    },
+
     async createTopics(specs) {
       const existing = new Set(await admin.listTopics());
       const missing = specs.filter((s) => !existing.has(s.name));

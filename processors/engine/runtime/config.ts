@@ -28,6 +28,8 @@ const configSchema = z.object({
    * With it, stop() returns within one fetch wait, this, and one commit.
    */
   maxBlockMs: z.number().int().positive().default(20),
+  /** How often consumed repartition records are deleted (after a commit), as in Kafka Streams. */
+  repartitionPurgeIntervalMs: z.number().int().nonnegative().default(30_000),
   /** Where persistent (LMDB) stores live. */
   stateDir: z.string().default(join(process.cwd(), ".stack", "state")),
   /**

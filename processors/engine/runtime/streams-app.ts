@@ -103,6 +103,12 @@ export class StreamsApp {
   private readonly internal = new Set<string>();
   private restoreListeners: Array<(p: RestoreProgress) => void> = [];
   private readonly recordCache: RecordCache;
+  /** Repartition topics (resolved names): their consumed records are purged. */
+  private readonly repartitionTopics = new Set<string>();
+  /** Committed offsets of repartition partitions not purged yet. */
+  private readonly purgeable = new Map<string, TopicPartition & { offset: bigint }>();
+  private lastPurge = Date.now();
+  private purging: Promise<void> | undefined;
 
   constructor(
     readonly topology: Topology,
@@ -112,7 +118,12 @@ export class StreamsApp {
   ) {
     this.config = streamsConfig(config);
     this.recordCache = new RecordCache(this.config.cacheMaxBytes);
-    for (const t of topology.internalTopics) this.internal.add(t.name);
+    for (const t of topology.internalTopics) {
+      this.internal.add(t.name);
+      if (t.kind === "repartition") {
+        this.repartitionTopics.add(internalTopicName(this.config.applicationId, t.name));
+      }
+    }
   }
 
   get state(): AppState {
@@ -202,6 +213,7 @@ export class StreamsApp {
       await this.commit().catch(() => {});
     }
     await this.member.leave().catch(() => {});
+    await this.purging;
     for (const task of this.tasks.values()) task.close();
     this.tasks.clear();
     this.tasksByPartition.clear();
@@ -764,6 +776,7 @@ export class StreamsApp {
     }
     this.failedCommits = 0;
     this.collected = [];
+    this.purgeConsumed(offsets);
     let at = outputs.length;
     tasks.forEach((task, i) => {
       const n = changelogs[i]?.length ?? 0;
@@ -788,6 +801,37 @@ export class StreamsApp {
       );
     }
     return true;
+  }
+
+  /**
+   * Deletes the repartition records that are committed as consumed, at most once per
+   * `repartitionPurgeIntervalMs` (Kafka Streams' repartition.purge.interval.ms): they are
+   * never read again, since a rewind goes back to committed offsets only. In the
+   * background: a failed purge is retried with the next one.
+   */
+  private purgeConsumed(committed: ReadonlyArray<TopicPartition & { offset: bigint }>): void {
+    for (const tp of committed) {
+      if (this.repartitionTopics.has(tp.topic)) this.purgeable.set(partitionKey(tp), tp);
+    }
+    if (this.purging || this.purgeable.size === 0) return;
+    if (Date.now() - this.lastPurge < this.config.repartitionPurgeIntervalMs) return;
+    const offsets = [...this.purgeable.values()];
+    this.purgeable.clear();
+    this.lastPurge = Date.now();
+    this.purging = this.admin
+      .deleteRecordsBefore(offsets)
+      .catch((error: unknown) => {
+        for (const tp of offsets) {
+          const key = partitionKey(tp);
+          if (!this.purgeable.has(key)) this.purgeable.set(key, tp);
+        }
+        console.warn(
+          `${this.config.applicationId}: purging consumed repartition records failed: ${describeFailure(error)}`,
+        );
+      })
+      .finally(() => {
+        this.purging = undefined;
+      });
   }
 
   /** Flushes a task's record caches; a record error in between is handled like any other. */
