@@ -79,6 +79,10 @@ export function probeApp(app: StreamsApp): AppProbe {
   const timer = setInterval(() => void sampleCommits().catch(() => {}), SAMPLE_MS);
   timer.unref();
 
+  // The lag gauge keeps the last value of a partition this instance no longer owns after
+  // a rebalance: only the partitions of its tasks count, or an idle app would look stuck.
+  const ownedPartitions = () => new Set(app.localTasks().map((t) => String(t.partition)));
+
   return {
     async status() {
       await sampleCommits();
@@ -87,7 +91,7 @@ export function probeApp(app: StreamsApp): AppProbe {
       return {
         state: restoring ? "restoring" : state,
         ...(error !== undefined ? { error } : {}),
-        lagRecords: await sumValues(registry, LAG),
+        lagRecords: await sumValues(registry, LAG, LAG, ownedPartitions()),
         ...(lastCommitAt !== undefined ? { lastCommitAt } : {}),
         ...(runningSince !== undefined ? { runningSince } : {}),
         processedRecords: await sumValues(registry, PROCESSED),
@@ -114,13 +118,22 @@ export function probeApp(app: StreamsApp): AppProbe {
 }
 
 /** The sum of a metric's current values (of one series name, for a histogram). */
-async function sumValues(registry: Registry, name: string, series = name): Promise<number> {
+async function sumValues(
+  registry: Registry,
+  name: string,
+  series = name,
+  partitions?: ReadonlySet<string>,
+): Promise<number> {
   const metric = registry.getSingleMetric(name);
   if (!metric) return 0;
   const { values } = (await metric.get()) as {
-    values: Array<{ value: number; metricName?: string }>;
+    values: Array<{ value: number; metricName?: string; labels: Record<string, unknown> }>;
   };
   let total = 0;
-  for (const v of values) if ((v.metricName ?? name) === series) total += v.value;
+  for (const v of values) {
+    if ((v.metricName ?? name) !== series) continue;
+    if (partitions && !partitions.has(String(v.labels.partition))) continue;
+    total += v.value;
+  }
   return total;
 }
