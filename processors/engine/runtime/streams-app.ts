@@ -570,17 +570,28 @@ export class StreamsApp {
    * outputs, a request), lets the event loop run once maxBlockMs of work has passed, and
    * stops early for stop() or a rebalance. So the work between two commits, and the time
    * the process cannot answer anything else, stay bounded whatever the backlog.
+   *
+   * A task reading several partitions (a stream and the table it joins, a foreign-key
+   * join's answers) takes their fetched records in timestamp order, lowest first, as
+   * Kafka Streams' PartitionGroup does; within what was fetched: it does not wait for a
+   * partition that returned nothing (max.task.idle.ms 0).
    */
-  private async processFetched(fetched: Awaited<ReturnType<Fetcher["fetch"]>>): Promise<void> {
-    let sliceStarted = performance.now();
-    let sinceCheck = 0;
+  private async processFetched(fetched: FetchedBatch[]): Promise<void> {
+    const byTask = new Map<StreamTask, Cursor[]>();
     for (const f of fetched) {
       const task = this.tasksByPartition.get(partitionKey(f));
       if (!task) continue;
-      const tp = { topic: f.topic, partition: f.partition };
+      const cursors = byTask.get(task) ?? [];
+      cursors.push({ batch: f, next: 0 });
+      byTask.set(task, cursors);
+    }
+    let sliceStarted = performance.now();
+    let sinceCheck = 0;
+    for (const [task, cursors] of byTask) {
       const counter = this.processedCounter(task);
       let uncounted = 0;
-      for (const record of f.records) {
+      for (let cursor = nextInTimeOrder(cursors); cursor; cursor = nextInTimeOrder(cursors)) {
+        const record = cursor.batch.records[cursor.next++] as InRecord;
         // Only a serde that needs I/O (an unknown schema id) makes this wait.
         const pending = task.graph.prepare(record.topic, record.key, record.value);
         if (pending) await pending;
@@ -593,7 +604,7 @@ export class StreamsApp {
         if (!commitDue && !sliceOver && this.running && !this.pendingAssignment) continue;
         counter.inc(uncounted);
         uncounted = 0;
-        task.setPosition(tp, record.offset + 1n, false);
+        this.advancePositions(task, cursors);
         if (!this.running || this.pendingAssignment) return;
         if (commitDue) {
           this.punctuateWallClock();
@@ -606,16 +617,29 @@ export class StreamsApp {
         sliceStarted = performance.now();
       }
       counter.inc(uncounted);
-      task.setPosition(tp, f.nextOffset, false);
-      this.metrics.lag.set(
-        {
-          application: this.config.applicationId,
-          topic: f.topic,
-          partition: String(f.partition),
-        },
-        Number(f.highWatermark - f.nextOffset),
-      );
+      this.advancePositions(task, cursors);
+      for (const { batch } of cursors) {
+        this.metrics.lag.set(
+          {
+            application: this.config.applicationId,
+            topic: batch.topic,
+            partition: String(batch.partition),
+          },
+          Number(batch.highWatermark - batch.nextOffset),
+        );
+      }
       if (this.pendingAssignment || !this.running) return;
+    }
+  }
+
+  /** Positions after what the task has processed of each fetched batch. */
+  private advancePositions(task: StreamTask, cursors: readonly Cursor[]): void {
+    for (const { batch, next } of cursors) {
+      if (next === 0) continue;
+      const tp = { topic: batch.topic, partition: batch.partition };
+      const done = next >= batch.records.length;
+      const last = batch.records[next - 1] as InRecord;
+      task.setPosition(tp, done ? batch.nextOffset : last.offset + 1n, false);
     }
   }
 
@@ -858,6 +882,29 @@ export class StreamsApp {
     this.appState = state;
     for (const listener of this.listeners) listener(state, error);
   }
+}
+
+type FetchedBatch = Awaited<ReturnType<Fetcher["fetch"]>>[number];
+
+/** How far a task has processed one fetched partition batch. */
+interface Cursor {
+  batch: FetchedBatch;
+  next: number;
+}
+
+/** The batch whose next record has the lowest timestamp (the first such on ties). */
+function nextInTimeOrder(cursors: readonly Cursor[]): Cursor | undefined {
+  let best: Cursor | undefined;
+  let bestTime = 0n;
+  for (const cursor of cursors) {
+    const record = cursor.batch.records[cursor.next];
+    if (record === undefined) continue;
+    if (best === undefined || record.timestamp < bestTime) {
+      best = cursor;
+      bestTime = record.timestamp;
+    }
+  }
+  return best;
 }
 
 function toOutRecord(record: CollectedRecord): OutRecord {
