@@ -1,11 +1,11 @@
 /**
  * Wake-ups for read-your-writes: one LISTEN connection per database hears the sinks
- * announce, at each commit, which view moved its positions (sinks/engine positionsChannel).
+ * announce, at each commit, which view moved its positions (positionsChannel, sinks/contract.ts).
  * A waiting read re-reads the view's offsets when its view is named, instead of polling;
  * while the connection is down, waiting falls back to polling (positions.ts).
  */
 import pg from "pg";
-import { positionsChannel } from "../../sinks/engine/index.ts";
+import { positionsChannel } from "../../sinks/contract.ts";
 
 export interface PositionSignal {
   /** Whether notifications arrive now; when not, waiting must poll. */

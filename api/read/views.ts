@@ -6,24 +6,19 @@
 import { databaseUrlFor, type Endpoints } from "../../platform/config/endpoints.ts";
 import { createAdmin, type KafkaAdmin } from "../../platform/kafka/index.ts";
 import { createPool, type Pool } from "../../platform/postgres/pool.ts";
-import type { SearchEngine } from "../../platform/search/engine.ts";
-import { quote } from "../../sinks/engine/rows.ts";
-import { searchView } from "../../sinks/search/view.ts";
-import { postgresViews } from "../../sinks/views.ts";
+import {
+  positionsTable,
+  quote,
+  stableSchema,
+  type ViewName,
+  viewContracts,
+} from "../../sinks/contract.ts";
 import { unavailable } from "../http/errors.ts";
 import { createDerivedProgress } from "./derived-positions.ts";
 import { createPositionSignals } from "./position-signals.ts";
 import { type ReadPosition, type Unreached, waitForPositions } from "./positions.ts";
 
-export type ViewName =
-  | "auth"
-  | "artist"
-  | "content"
-  | "comment"
-  | "feedback"
-  | "listening"
-  | "chat"
-  | "search";
+export type { ViewName };
 
 export interface ReadPlacement {
   /** Put in front of each view's stable schema (tests run their sinks under their own). */
@@ -81,16 +76,14 @@ export function createReadViews(
     }
     return pool;
   };
-  // The search view's definition is read for its topics only; it never reaches an engine.
-  const definitions = [...postgresViews, searchView({ engine: {} as SearchEngine })];
   const readers = new Map<ViewName, ViewReader>();
 
   const reader = (name: ViewName): ViewReader => {
     const known = readers.get(name);
     if (known) return known;
-    const definition = definitions.find((v) => v.name === name);
+    const definition = viewContracts[name];
     if (!definition) throw new Error(`no view ${name}`);
-    const schema = quote(`${options.schemaPrefix ?? ""}${name}`);
+    const schema = quote(stableSchema(name, options.schemaPrefix));
     const own = new Set(definition.events.map((e) => `${options.topicPrefix ?? ""}${e.topic}`));
     const topics = new Set([...own, ...derived.inputsOf(own)]);
     const query = async <R>(sql: string, params: unknown[] = []): Promise<R[]> => {
@@ -112,13 +105,13 @@ export function createReadViews(
         positions,
         async (wanted) => {
           const rows = await query<{ topic: string; partition: number; next_offset: string }>(
-            `select topic, partition, next_offset from ${schema}.sink_offsets where topic = any($1::text[])`,
+            `select topic, partition, next_offset from ${schema}.${positionsTable} where topic = any($1::text[])`,
             [wanted],
           );
           return new Map(rows.map((r) => [`${r.topic}:${r.partition}`, BigInt(r.next_offset)]));
         },
         timeoutMs,
-        signals.of(definition.database, `${options.schemaPrefix ?? ""}${name}`),
+        signals.of(definition.database, stableSchema(name, options.schemaPrefix)),
       );
     const made: ViewReader = {
       name,

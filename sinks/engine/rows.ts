@@ -17,6 +17,7 @@ import { createRequire } from "node:module";
 import { finished } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import type { PoolClient } from "../../platform/postgres/pool.ts";
+import { quote } from "../contract.ts";
 
 /** table → column → SQL type (as format_type prints it: uuid, text[], timestamp with time zone…). */
 export type ColumnTypes = ReadonlyMap<string, ReadonlyMap<string, string>>;
@@ -39,7 +40,7 @@ const maxParameters = 60_000;
  */
 export const copyFromRows = 1_000;
 
-export const quote = (identifier: string): string => `"${identifier.replaceAll('"', '""')}"`;
+export { quote };
 
 export async function loadColumnTypes(client: PoolClient, schema: string): Promise<ColumnTypes> {
   const { rows } = await client.query<{ table: string; column: string; type: string }>(

@@ -20,6 +20,7 @@ import type {
 } from "../../platform/kafka/index.ts";
 import type { Pool, PoolClient } from "../../platform/postgres/pool.ts";
 import { eventHeaders } from "../../producers/index.ts";
+import { positionsChannel } from "../contract.ts";
 import { deadLetter, type PoisonRecord } from "./dlq.ts";
 import { backoffMs, describeError, isRecordFault } from "./errors.ts";
 import { loadColumnTypes, quote } from "./rows.ts";
@@ -94,11 +95,7 @@ export interface Sink {
 
 const silent: SinkLog = { info: () => {}, warn: () => {} };
 
-/**
- * The Postgres channel on which a sink announces, at each commit, that the view named in
- * the payload (its stable schema, `<prefix><view>`) moved its positions.
- */
-export const positionsChannel = "vobe_view_positions";
+export { positionsChannel };
 
 export function createSink(options: SinkOptions): Sink {
   const { view, pool, source } = options;

@@ -25,6 +25,7 @@ import type { BulkOperation, SearchEngine } from "../../platform/search/engine.t
 import { ArtistSnapshot } from "../../schemas/generated/artist.ts";
 import { PostDetail } from "../../schemas/generated/content.ts";
 import { AlbumDocument, TrackDocument } from "../../schemas/generated/search.ts";
+import { viewContracts } from "../contract.ts";
 import {
   type BatchScope,
   type BatchState,
@@ -41,7 +42,6 @@ import {
   type PostSearchDocument,
   type SearchDocuments,
   type SearchIndex,
-  searchEvents,
   searchIndices,
   type TrackSearchDocument,
 } from "./contract.ts";
@@ -158,10 +158,9 @@ export function searchView(options: SearchViewOptions): ViewDefinition {
   const prefix = options.indexPrefix ?? "";
   const view = defineView<DocumentBatch>({
     name: "search",
-    database: "search",
+    ...viewContracts.search,
     migrationsDir: join(import.meta.dirname, "migrations"),
     minVersion: searchMinVersion,
-    events: searchEvents,
     state: (scope) => new DocumentBatch(scope, options),
     handlers: [
       onState(TrackDocument, (d, b, r) => b.set("tracks", r.key, r, d && trackSearchDocument(d))),

@@ -10,6 +10,7 @@ import {
   TrackDeleted,
   TrackUpdated,
 } from "../../../schemas/generated/artist.ts";
+import { viewContracts } from "../../contract.ts";
 import { defineView, on, RejectedRecord, type RowWriter, written } from "../../engine/index.ts";
 
 const artist = ["artist_id"];
@@ -50,19 +51,8 @@ const trackColumns = (e: TrackUpdated) => ({
 /** Artists, albums and tracks (artist database). */
 export const artistView = defineView<RowWriter>({
   name: "artist",
-  database: "artist",
+  ...viewContracts.artist,
   migrationsDir: join(import.meta.dirname, "migrations"),
-  events: [
-    ArtistCreated,
-    ArtistUpdated,
-    ArtistDeleted,
-    AlbumCreated,
-    AlbumUpdated,
-    AlbumDeleted,
-    TrackCreated,
-    TrackUpdated,
-    TrackDeleted,
-  ],
   handlers: [
     on(ArtistCreated, (e, rows, r) =>
       rows.upsert("artists", artist, {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { ProfileUpdated, UserErased, UserRegistered } from "../../../schemas/generated/auth.ts";
+import { viewContracts } from "../../contract.ts";
 import { defineView, on, type RowWriter, written } from "../../engine/index.ts";
 
 /** The same digest as the e-mail identity claim: sha256 hex of the lower-cased address. */
@@ -12,9 +13,8 @@ const key = ["user_id"];
 /** Public profiles of accounts (auth database); see migrations/001-users.sql for what is not kept. */
 export const authView = defineView<RowWriter>({
   name: "auth",
-  database: "auth",
+  ...viewContracts.auth,
   migrationsDir: join(import.meta.dirname, "migrations"),
-  events: [UserRegistered, ProfileUpdated, UserErased],
   handlers: [
     on(UserRegistered, (e, rows, r) =>
       rows.upsert("users", key, {

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { ChatMessageSent, ChatReplyGenerated } from "../../../schemas/generated/chat.ts";
+import { viewContracts } from "../../contract.ts";
 import { defineView, on, type RowWriter, written } from "../../engine/index.ts";
 
 const key = ["message_id"];
@@ -7,9 +8,8 @@ const key = ["message_id"];
 /** Messages by conversation (chat database); messages never change once written. */
 export const chatView = defineView<RowWriter>({
   name: "chat",
-  database: "chat",
+  ...viewContracts.chat,
   migrationsDir: join(import.meta.dirname, "migrations"),
-  events: [ChatMessageSent, ChatReplyGenerated],
   handlers: [
     on(ChatMessageSent, (e, rows, r) =>
       rows.insert("messages", key, {

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { CommentAdded, CommentDeleted, CommentEdited } from "../../../schemas/generated/comment.ts";
+import { viewContracts } from "../../contract.ts";
 import { defineView, on, type RowWriter, written } from "../../engine/index.ts";
 
 const key = ["comment_id"];
@@ -7,9 +8,8 @@ const key = ["comment_id"];
 /** Comments by post (comment database). */
 export const commentView = defineView<RowWriter>({
   name: "comment",
-  database: "comment",
+  ...viewContracts.comment,
   migrationsDir: join(import.meta.dirname, "migrations"),
-  events: [CommentAdded, CommentEdited, CommentDeleted],
   handlers: [
     on(CommentAdded, (e, rows, r) =>
       rows.upsert("comments", key, {

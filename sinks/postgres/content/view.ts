@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { PostDetail } from "../../../schemas/generated/content.ts";
+import { viewContracts } from "../../contract.ts";
 import { defineView, onState, type RowWriter, written } from "../../engine/index.ts";
 
 const key = ["post_id"];
@@ -11,9 +12,8 @@ const key = ["post_id"];
  */
 export const contentView = defineView<RowWriter>({
   name: "content",
-  database: "content",
+  ...viewContracts.content,
   migrationsDir: join(import.meta.dirname, "migrations"),
-  events: [PostDetail],
   // Version 1 was folded from content.posts by the sink itself.
   minVersion: 2,
   handlers: [

@@ -4,6 +4,7 @@ import {
   FeedbackSubmitted,
   FeedbackTriaged,
 } from "../../../schemas/generated/feedback.ts";
+import { viewContracts } from "../../contract.ts";
 import { defineView, on, type RowWriter, written } from "../../engine/index.ts";
 
 const key = ["feedback_id"];
@@ -11,9 +12,8 @@ const key = ["feedback_id"];
 /** Feedback items and their triage status (feedback database). */
 export const feedbackView = defineView<RowWriter>({
   name: "feedback",
-  database: "feedback",
+  ...viewContracts.feedback,
   migrationsDir: join(import.meta.dirname, "migrations"),
-  events: [FeedbackSubmitted, FeedbackTriaged, FeedbackResolved],
   handlers: [
     on(FeedbackSubmitted, (e, rows, r) =>
       rows.upsert("items", key, {

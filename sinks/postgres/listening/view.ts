@@ -9,6 +9,7 @@ import {
   TrackUnliked,
   TrendingTracks,
 } from "../../../schemas/generated/listening.ts";
+import { viewContracts } from "../../contract.ts";
 import {
   type BatchScope,
   defineView,
@@ -96,19 +97,10 @@ const byTrack = ["track_id"];
  */
 export const listeningView = defineView<ListeningBatch>({
   name: "listening",
-  database: "listening",
+  ...viewContracts.listening,
   migrationsDir: join(import.meta.dirname, "migrations"),
   // v1 counted plays itself (track_counters): a v1 still live is rebuilt from offset 0.
   minVersion: 2,
-  events: [
-    TrackPlayed,
-    TrackLiked,
-    TrackUnliked,
-    TrackPlayCount,
-    TrackLikeCount,
-    TrackPlaysHourly,
-    TrendingTracks,
-  ],
   state: (scope) => new ListeningBatch(scope),
   handlers: [
     on(TrackPlayed, (e, batch, r) => {
