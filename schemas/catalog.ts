@@ -11,6 +11,7 @@
 import type { CompatibilityLevel } from "../platform/registry/confluent-api.ts";
 import type { EventType } from "./event-type.ts";
 import {
+  AccountSnapshot,
   AlbumCreated,
   AlbumDeleted,
   AlbumDocument,
@@ -22,12 +23,14 @@ import {
   ArtistUpdated,
   ChatMessageSent,
   ChatReplyGenerated,
+  ConversationOwner,
   CommentAdded,
   CommentDeleted,
   CommentEdited,
   CommentSnapshot,
   CredentialSet,
   FeedbackResolved,
+  FeedbackStatus,
   FeedbackSubmitted,
   FeedbackTriaged,
   IdentityClaimed,
@@ -402,6 +405,18 @@ export const catalog: readonly TopicEntry[] = [
     readers: ["auth", "analysts"],
     derivedFrom: { topology: "identity-owners", inputs: ["auth.identity-claims", "auth.users"] },
   },
+  {
+    ...derived,
+    name: "auth.account-snapshots",
+    owner: "auth",
+    doc: "Each account as it is now (registration with the latest profile; an erased account is a tombstone, so its e-mail leaves this topic at the next compaction): what the write API's login and profile checks read. Derived from auth.users by vobe-account-snapshots. Restricted: it holds e-mail addresses.",
+    partitions: 3,
+    key: uuidKey("user"),
+    events: [AccountSnapshot],
+    readers: ["auth"],
+    restricted: true,
+    derivedFrom: { topology: "account-snapshots", inputs: ["auth.users"] },
+  },
   ...(["artist", "album", "track"] as const).map(
     (entity): TopicEntry => ({
       ...derived,
@@ -437,6 +452,28 @@ export const catalog: readonly TopicEntry[] = [
     events: [CommentSnapshot],
     readers: ["comment", "analysts"],
     derivedFrom: { topology: "content-snapshots", inputs: ["comment.comments"] },
+  },
+  {
+    ...derived,
+    name: "feedback.feedback-status",
+    owner: "feedback",
+    doc: "Where each feedback item is in triage now (open, triaged, resolved): what the write API checks a triage or a resolution against. Derived from feedback.feedback by vobe-service-snapshots.",
+    partitions: 3,
+    key: uuidKey("feedback item"),
+    events: [FeedbackStatus],
+    readers: ["feedback", "analysts"],
+    derivedFrom: { topology: "service-snapshots", inputs: ["feedback.feedback"] },
+  },
+  {
+    ...derived,
+    name: "chat.conversation-owners",
+    owner: "chat",
+    doc: "Who each chat conversation belongs to (whoever sent its first message): what the write API checks a message against. Derived from chat.messages by vobe-service-snapshots.",
+    partitions: 3,
+    key: uuidKey("conversation"),
+    events: [ConversationOwner],
+    readers: ["chat", "analysts"],
+    derivedFrom: { topology: "service-snapshots", inputs: ["chat.messages"] },
   },
 ];
 

@@ -158,8 +158,9 @@ export async function login(
   input: { usernameOrEmail: string; password: string },
 ) {
   const { types } = ctx;
-  await views.accounts.catchUp();
-  const account = accountByLogin(views.accounts.state, input.usernameOrEmail);
+  await Promise.all([views.accounts.catchUp(), views.owners.catchUp()]);
+  // An erased account holds no name any more: its login is an unknown user's.
+  const account = accountByLogin(views.accounts.state, views.owners.state, input.usernameOrEmail);
   const passwordHash = account && views.accounts.state.passwordHashes.get(account.userId);
   const matches = await passwordMatches(passwordHash ?? (await decoyHash), input.password);
   const actor = account
@@ -167,8 +168,8 @@ export async function login(
     : { userId: null, role: "listener" as const };
   const context = eventContext(request, actor);
 
-  if (!account || account.erased || !passwordHash || !matches) {
-    const reason = !account ? "unknown_user" : account.erased ? "erased" : "wrong_password";
+  if (!account || !passwordHash || !matches) {
+    const reason = !account ? "unknown_user" : "wrong_password";
     // Failed attempts of unknown names share one key: there is no user id to key them by.
     await ctx.events.publish(
       types.LoginFailed,
@@ -261,7 +262,7 @@ export async function erase(
 async function liveAccount(views: AuthViews, caller: AuthUser) {
   await views.accounts.catchUp();
   const account = views.accounts.state.users.get(caller.userId);
-  if (!account || account.erased) throw notFound("user", caller.userId);
+  if (!account) throw notFound("user", caller.userId);
   return account;
 }
 

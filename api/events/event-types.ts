@@ -44,6 +44,9 @@ const types = {
   TrackSnapshot: generated.TrackSnapshot,
   PostSnapshot: generated.PostSnapshot,
   CommentSnapshot: generated.CommentSnapshot,
+  FeedbackStatus: generated.FeedbackStatus,
+  ConversationOwner: generated.ConversationOwner,
+  AccountSnapshot: generated.AccountSnapshot,
 } as const;
 
 export type EventTypes = typeof types;

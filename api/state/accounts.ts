@@ -1,10 +1,16 @@
 /**
- * Accounts and their password hashes, from auth.users and auth.credentials. Only the auth
- * plugin builds this view: auth.credentials is restricted to the auth service.
+ * Accounts and their password hashes: the account snapshots vobe-account-snapshots keeps
+ * (an erased account is gone) and auth.credentials, itself compacted to the latest hash
+ * per user. Only the auth plugin builds this view: both topics are restricted to the auth
+ * service. Login names resolve through the identity owners (identity-owners.ts).
  */
+
 import type { AccountRole } from "../../schemas/generated/auth.ts";
+import { emailClaimKey, usernameClaimKey } from "../auth/claim-keys.ts";
 import type { EventTypes } from "../events/event-types.ts";
-import { createTopicView, type TopicView, type ViewSource } from "./topic-view.ts";
+import { applicationGroup, createDerivedView } from "./derived-view.ts";
+import type { IdentityOwnersState } from "./identity-owners.ts";
+import type { TopicView, ViewSource } from "./topic-view.ts";
 
 export interface Account {
   userId: string;
@@ -15,13 +21,10 @@ export interface Account {
   bio: string | null;
   avatarUrl: string | null;
   locale: string | null;
-  erased: boolean;
 }
 
 export interface AccountsState {
   users: Map<string, Account>;
-  /** Lower-cased username or e-mail → user id (the latest account that registered it). */
-  byLogin: Map<string, string>;
   passwordHashes: Map<string, string>;
 }
 
@@ -29,54 +32,32 @@ export function createAccountsView(
   source: ViewSource,
   types: EventTypes,
 ): TopicView<AccountsState> {
-  const initial: AccountsState = {
-    users: new Map(),
-    byLogin: new Map(),
-    passwordHashes: new Map(),
-  };
-  return createTopicView({
+  const initial: AccountsState = { users: new Map(), passwordHashes: new Map() };
+  return createDerivedView({
     name: "accounts",
-    topics: [types.UserRegistered.topic, types.CredentialSet.topic],
+    topics: [types.AccountSnapshot.topic, types.CredentialSet.topic],
+    inputs: [types.UserRegistered.topic],
+    application: applicationGroup(types, "account-snapshots"),
     source,
     initial,
-    onTombstone: (s, userId) => s.passwordHashes.delete(userId),
+    onTombstone: (s, userId, record) =>
+      record.topic === types.CredentialSet.topic
+        ? s.passwordHashes.delete(userId)
+        : s.users.delete(userId),
   })
-    .on(types.UserRegistered, (s, e) => {
-      s.users.set(e.userId, {
-        userId: e.userId,
-        username: e.username,
-        email: e.email,
-        role: e.role,
-        displayName: e.displayName,
-        bio: null,
-        avatarUrl: null,
-        locale: null,
-        erased: false,
-      });
-      s.byLogin.set(e.username.toLowerCase(), e.userId);
-      s.byLogin.set(e.email.toLowerCase(), e.userId);
-    })
-    .on(types.ProfileUpdated, (s, e) => {
-      const user = s.users.get(e.userId);
-      if (!user) return;
-      Object.assign(user, {
-        displayName: e.displayName,
-        bio: e.bio,
-        avatarUrl: e.avatarUrl,
-        locale: e.locale,
-      });
-    })
-    .on(types.UserErased, (s, e) => {
-      const user = s.users.get(e.userId);
-      // The login names keep pointing here (a login says "erased"), until someone else
-      // registers them; the personal data is forgotten.
-      if (user) Object.assign(user, { erased: true, email: "", displayName: "", bio: null });
-      s.passwordHashes.delete(e.userId);
+    .on(types.AccountSnapshot, (s, e) => {
+      const { userId, username, email, role, displayName, bio, avatarUrl, locale } = e;
+      s.users.set(userId, { userId, username, email, role, displayName, bio, avatarUrl, locale });
     })
     .on(types.CredentialSet, (s, e) => s.passwordHashes.set(e.userId, e.passwordHash));
 }
 
-export function accountByLogin(state: AccountsState, login: string): Account | undefined {
-  const userId = state.byLogin.get(login.trim().toLowerCase());
-  return userId ? state.users.get(userId) : undefined;
+/** The account whose username or e-mail `login` is, by who holds that identity now. */
+export function accountByLogin(
+  accounts: AccountsState,
+  owners: IdentityOwnersState,
+  login: string,
+): Account | undefined {
+  const holder = owners.get(usernameClaimKey(login)) ?? owners.get(emailClaimKey(login));
+  return holder ? accounts.users.get(holder.userId) : undefined;
 }

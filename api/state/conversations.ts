@@ -1,6 +1,10 @@
-/** Who each chat conversation belongs to (whoever sent its first message): chat.messages folded. */
+/**
+ * Who each chat conversation belongs to (whoever sent its first message): what
+ * vobe-service-snapshots keeps (processors/topologies/service-snapshots.ts).
+ */
 import type { EventTypes } from "../events/event-types.ts";
-import { createTopicView, type TopicView, type ViewSource } from "./topic-view.ts";
+import { applicationGroup, createDerivedView } from "./derived-view.ts";
+import type { TopicView, ViewSource } from "./topic-view.ts";
 
 export type ConversationsState = Map<string, { userId: string }>;
 
@@ -8,12 +12,12 @@ export function createConversationsView(
   source: ViewSource,
   types: EventTypes,
 ): TopicView<ConversationsState> {
-  return createTopicView<ConversationsState>({
+  return createDerivedView<ConversationsState>({
     name: "conversations",
-    topics: [types.ChatMessageSent.topic],
+    topics: [types.ConversationOwner.topic],
+    inputs: [types.ChatMessageSent.topic],
+    application: applicationGroup(types, "service-snapshots"),
     source,
     initial: new Map(),
-  }).on(types.ChatMessageSent, (s, e) => {
-    if (!s.has(e.conversationId)) s.set(e.conversationId, { userId: e.userId });
-  });
+  }).on(types.ConversationOwner, (s, e) => s.set(e.conversationId, { userId: e.userId }));
 }

@@ -1,6 +1,10 @@
-/** Feedback items and where they are in triage: feedback.feedback folded. */
+/**
+ * Feedback items and where they are in triage: the latest status per item that
+ * vobe-service-snapshots keeps (processors/topologies/service-snapshots.ts).
+ */
 import type { EventTypes } from "../events/event-types.ts";
-import { createTopicView, type TopicView, type ViewSource } from "./topic-view.ts";
+import { applicationGroup, createDerivedView } from "./derived-view.ts";
+import type { TopicView, ViewSource } from "./topic-view.ts";
 
 export type FeedbackState = Map<string, { status: "open" | "triaged" | "resolved" }>;
 
@@ -8,13 +12,12 @@ export function createFeedbackView(
   source: ViewSource,
   types: EventTypes,
 ): TopicView<FeedbackState> {
-  return createTopicView<FeedbackState>({
+  return createDerivedView<FeedbackState>({
     name: "feedback",
-    topics: [types.FeedbackSubmitted.topic],
+    topics: [types.FeedbackStatus.topic],
+    inputs: [types.FeedbackSubmitted.topic],
+    application: applicationGroup(types, "service-snapshots"),
     source,
     initial: new Map(),
-  })
-    .on(types.FeedbackSubmitted, (s, e) => s.set(e.feedbackId, { status: "open" }))
-    .on(types.FeedbackTriaged, (s, e) => s.set(e.feedbackId, { status: "triaged" }))
-    .on(types.FeedbackResolved, (s, e) => s.set(e.feedbackId, { status: "resolved" }));
+  }).on(types.FeedbackStatus, (s, e) => s.set(e.feedbackId, { status: e.status }));
 }

@@ -5,6 +5,7 @@
  */
 import type { EventType } from "../../schemas/event-type.ts";
 import {
+  AccountSnapshot,
   AlbumCreated,
   AlbumDeleted,
   AlbumDocument,
@@ -14,10 +15,16 @@ import {
   ArtistDeleted,
   ArtistSnapshot,
   ArtistUpdated,
+  ChatMessageSent,
   CommentAdded,
   CommentDeleted,
   CommentEdited,
   CommentSnapshot,
+  ConversationOwner,
+  FeedbackResolved,
+  FeedbackStatus,
+  FeedbackSubmitted,
+  FeedbackTriaged,
   IdentityClaimed,
   IdentityOwner,
   IdentityReleased,
@@ -27,6 +34,7 @@ import {
   PostEdited,
   PostPublished,
   PostSnapshot,
+  ProfileUpdated,
   TrackCreated,
   TrackDeleted,
   TrackDocument,
@@ -43,6 +51,7 @@ import {
   UserRegistered,
 } from "../../schemas/generated/index.ts";
 import type { Topology } from "../engine/index.ts";
+import { accountSnapshotsTopology } from "./account-snapshots.ts";
 import { albumDocumentsTopology } from "./album-documents.ts";
 import { catalogSnapshotsTopology } from "./catalog-snapshots.ts";
 import type { TopologyOptions } from "./common.ts";
@@ -51,6 +60,7 @@ import { identityOwnersTopology } from "./identity-owners.ts";
 import { playsPerTrackTopology } from "./plays-per-track.ts";
 import { postCommentCountsTopology } from "./post-comment-counts.ts";
 import { postDetailsTopology } from "./post-details.ts";
+import { serviceSnapshotsTopology } from "./service-snapshots.ts";
 import { trackDocumentsTopology } from "./track-documents.ts";
 import { trackLikeCountsTopology } from "./track-like-counts.ts";
 import { trendingTopology } from "./trending-tracks.ts";
@@ -151,6 +161,18 @@ export const topologies = {
     build: contentSnapshotsTopology,
     reads: [PostPublished, PostEdited, PostDeleted, CommentAdded, CommentEdited, CommentDeleted],
     writes: [PostSnapshot, CommentSnapshot],
+  },
+  "account-snapshots": {
+    description: "each account as it is now (the API's login and profile checks)",
+    build: accountSnapshotsTopology,
+    reads: [UserRegistered, ProfileUpdated, UserErased],
+    writes: [AccountSnapshot],
+  },
+  "service-snapshots": {
+    description: "feedback items' triage status and chat conversations' owners (the API's checks)",
+    build: serviceSnapshotsTopology,
+    reads: [FeedbackSubmitted, FeedbackTriaged, FeedbackResolved, ChatMessageSent],
+    writes: [FeedbackStatus, ConversationOwner],
   },
 } as const satisfies Record<string, TopologyDefinition>;
 

@@ -2,6 +2,35 @@
 import type { EventType } from "../event-type.ts";
 import type { Actor } from "./common.ts";
 
+/** What an account may do: listen, publish as an artist, administer, or operate the platform. */
+export type AccountRole = "listener" | "artist" | "admin" | "operator";
+
+/** An account as it is now: its UserRegistered with the latest ProfileUpdated applied; an erased account is a tombstone (after compaction its e-mail is gone from this topic). Derived from auth.users by vobe-account-snapshots; the latest record per key is the current value. The write API's login and profile checks read it. */
+export interface AccountSnapshot {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The new account's id (the key of auth.users). */
+  userId: string;
+  /** The chosen username, as typed (case kept); unique ignoring case. */
+  username: string;
+  /** The e-mail address, as typed; unique ignoring case. Personal data. */
+  email: string;
+  /** The account's role at sign-up. */
+  role: AccountRole;
+  /** The name shown to others. */
+  displayName: string;
+  /** A short text about the user; null when they have none. */
+  bio: string | null;
+  /** URL of the profile picture; null for the default picture. */
+  avatarUrl: string | null;
+  /** Preferred language as a BCP 47 tag (e.g. "en", "ru-RU"); null to follow the browser. */
+  locale: string | null;
+}
+
 /** A user's password was set or changed. Restricted: only the auth service reads this topic. */
 export interface CredentialSet {
   /** Unique id of this event; consumers use it to drop duplicates. */
@@ -127,9 +156,6 @@ export interface UserErased {
   reason: string | null;
 }
 
-/** What an account may do: listen, publish as an artist, administer, or operate the platform. */
-export type AccountRole = "listener" | "artist" | "admin" | "operator";
-
 /** A person signed up and got an account. The first event of every user; the account exists from here on. */
 export interface UserRegistered {
   /** Unique id of this event; consumers use it to drop duplicates. */
@@ -149,6 +175,143 @@ export interface UserRegistered {
   /** The account's role at sign-up. */
   role: AccountRole;
 }
+
+export const AccountSnapshot: EventType<AccountSnapshot> = {
+  name: "vobemusic.auth.AccountSnapshot",
+  topic: "auth.account-snapshots",
+  schema: {
+    type: "record",
+    name: "AccountSnapshot",
+    namespace: "vobemusic.auth",
+    doc: "An account as it is now: its UserRegistered with the latest ProfileUpdated applied; an erased account is a tombstone (after compaction its e-mail is gone from this topic). Derived from auth.users by vobe-account-snapshots; the latest record per key is the current value. The write API's login and profile checks read it.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "userId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The new account's id (the key of auth.users).",
+      },
+      {
+        name: "username",
+        type: {
+          type: "string",
+        },
+        doc: "The chosen username, as typed (case kept); unique ignoring case.",
+      },
+      {
+        name: "email",
+        type: {
+          type: "string",
+        },
+        doc: "The e-mail address, as typed; unique ignoring case. Personal data.",
+      },
+      {
+        name: "role",
+        type: {
+          type: "enum",
+          name: "AccountRole",
+          namespace: "vobemusic.auth",
+          symbols: ["listener", "artist", "admin", "operator"],
+          doc: "What an account may do: listen, publish as an artist, administer, or operate the platform.",
+        },
+        doc: "The account's role at sign-up.",
+      },
+      {
+        name: "displayName",
+        type: {
+          type: "string",
+        },
+        doc: "The name shown to others.",
+      },
+      {
+        name: "bio",
+        type: [
+          "null",
+          {
+            type: "string",
+          },
+        ],
+        doc: "A short text about the user; null when they have none.",
+        default: null,
+      },
+      {
+        name: "avatarUrl",
+        type: [
+          "null",
+          {
+            type: "string",
+          },
+        ],
+        doc: "URL of the profile picture; null for the default picture.",
+        default: null,
+      },
+      {
+        name: "locale",
+        type: [
+          "null",
+          {
+            type: "string",
+          },
+        ],
+        doc: 'Preferred language as a BCP 47 tag (e.g. "en", "ru-RU"); null to follow the browser.',
+        default: null,
+      },
+    ],
+  },
+};
 
 export const CredentialSet: EventType<CredentialSet> = {
   name: "vobemusic.auth.CredentialSet",

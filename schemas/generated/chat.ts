@@ -44,6 +44,20 @@ export interface ChatReplyGenerated {
   completionTokens: number;
 }
 
+/** Who a chat conversation belongs to: the user who sent its first message. Derived from chat.messages by vobe-service-snapshots; written once per conversation. The write API refuses a message into another user's conversation against it. */
+export interface ConversationOwner {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The conversation (the key of chat.messages). */
+  conversationId: string;
+  /** The user who started it. */
+  userId: string;
+}
+
 export const ChatMessageSent: EventType<ChatMessageSent> = {
   name: "vobemusic.chat.ChatMessageSent",
   topic: "chat.messages",
@@ -250,6 +264,86 @@ export const ChatReplyGenerated: EventType<ChatReplyGenerated> = {
           type: "int",
         },
         doc: "Tokens the model produced.",
+      },
+    ],
+  },
+};
+
+export const ConversationOwner: EventType<ConversationOwner> = {
+  name: "vobemusic.chat.ConversationOwner",
+  topic: "chat.conversation-owners",
+  schema: {
+    type: "record",
+    name: "ConversationOwner",
+    namespace: "vobemusic.chat",
+    doc: "Who a chat conversation belongs to: the user who sent its first message. Derived from chat.messages by vobe-service-snapshots; written once per conversation. The write API refuses a message into another user's conversation against it.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "conversationId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The conversation (the key of chat.messages).",
+      },
+      {
+        name: "userId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The user who started it.",
       },
     ],
   },

@@ -21,6 +21,23 @@ export interface FeedbackResolved {
   note: string | null;
 }
 
+/** open: submitted, nobody looked yet; triaged: given a priority (and maybe an assignee); resolved: closed with a resolution. */
+export type FeedbackTriageStatus = "open" | "triaged" | "resolved";
+
+/** Where a feedback item is in triage now: open when submitted, triaged, then resolved. Derived from feedback.feedback by vobe-service-snapshots; the latest record per key is the current value. The write API refuses to triage or resolve an item that is unknown or resolved already against it. */
+export interface FeedbackStatus {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The feedback item (the key of feedback.feedback). */
+  feedbackId: string;
+  /** Where the item is. */
+  status: FeedbackTriageStatus;
+}
+
 /** What the feedback is about: a bug, an idea, a problem with content, or anything else. */
 export type FeedbackCategory = "bug" | "idea" | "content" | "other";
 
@@ -154,6 +171,89 @@ export const FeedbackResolved: EventType<FeedbackResolved> = {
         ],
         doc: "An explanation for the sender; null when none.",
         default: null,
+      },
+    ],
+  },
+};
+
+export const FeedbackStatus: EventType<FeedbackStatus> = {
+  name: "vobemusic.feedback.FeedbackStatus",
+  topic: "feedback.feedback-status",
+  schema: {
+    type: "record",
+    name: "FeedbackStatus",
+    namespace: "vobemusic.feedback",
+    doc: "Where a feedback item is in triage now: open when submitted, triaged, then resolved. Derived from feedback.feedback by vobe-service-snapshots; the latest record per key is the current value. The write API refuses to triage or resolve an item that is unknown or resolved already against it.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "feedbackId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The feedback item (the key of feedback.feedback).",
+      },
+      {
+        name: "status",
+        type: {
+          type: "enum",
+          name: "FeedbackTriageStatus",
+          namespace: "vobemusic.feedback",
+          symbols: ["open", "triaged", "resolved"],
+          doc: "open: submitted, nobody looked yet; triaged: given a priority (and maybe an assignee); resolved: closed with a resolution.",
+        },
+        doc: "Where the item is.",
       },
     ],
   },

@@ -15,6 +15,7 @@ import {
   TrackUpdated,
 } from "./artist.ts";
 import {
+  AccountSnapshot,
   CredentialSet,
   IdentityClaimed,
   IdentityOwner,
@@ -25,7 +26,7 @@ import {
   UserErased,
   UserRegistered,
 } from "./auth.ts";
-import { ChatMessageSent, ChatReplyGenerated } from "./chat.ts";
+import { ChatMessageSent, ChatReplyGenerated, ConversationOwner } from "./chat.ts";
 import {
   CommentAdded,
   CommentDeleted,
@@ -34,7 +35,12 @@ import {
   PostCommentCount,
 } from "./comment.ts";
 import { PostDeleted, PostDetail, PostEdited, PostPublished, PostSnapshot } from "./content.ts";
-import { FeedbackResolved, FeedbackSubmitted, FeedbackTriaged } from "./feedback.ts";
+import {
+  FeedbackResolved,
+  FeedbackStatus,
+  FeedbackSubmitted,
+  FeedbackTriaged,
+} from "./feedback.ts";
 import {
   TrackLikeCount,
   TrackLiked,
@@ -70,6 +76,7 @@ export const allEventTypes = [
   TrackDeleted,
   TrackSnapshot,
   TrackUpdated,
+  AccountSnapshot,
   CredentialSet,
   IdentityClaimed,
   IdentityOwner,
@@ -81,6 +88,7 @@ export const allEventTypes = [
   UserRegistered,
   ChatMessageSent,
   ChatReplyGenerated,
+  ConversationOwner,
   CommentAdded,
   CommentDeleted,
   CommentEdited,
@@ -92,6 +100,7 @@ export const allEventTypes = [
   PostPublished,
   PostSnapshot,
   FeedbackResolved,
+  FeedbackStatus,
   FeedbackSubmitted,
   FeedbackTriaged,
   TrackLikeCount,
