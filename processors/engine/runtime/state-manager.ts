@@ -83,9 +83,15 @@ export class StateManager {
    * Replays each logged store's changelog partition from where the base store stands
    * (an LMDB checkpoint, or the beginning) to the changelog's committed end.
    */
-  async restore(fetcher: Fetcher, onProgress: (p: RestoreProgress) => void): Promise<void> {
+  async restore(
+    fetcher: Fetcher,
+    onProgress: (p: RestoreProgress) => void,
+    /** Checked between fetches: a stopping app does not wait for a long restore. */
+    stopping: () => boolean = () => false,
+  ): Promise<void> {
     for (const [name, managed] of this.stores) {
       if (!managed.changelog) continue;
+      if (stopping()) return;
       const partition = this.taskId.partition;
       let offset = managed.position;
       let restored = 0;
@@ -122,7 +128,7 @@ export class StateManager {
           total: Number(end - managed.position),
           done,
         });
-        if (done) break;
+        if (done || stopping()) break;
       }
       managed.position = offset;
     }

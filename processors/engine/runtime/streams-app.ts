@@ -109,6 +109,8 @@ export class StreamsApp {
   private readonly purgeable = new Map<string, TopicPartition & { offset: bigint }>();
   private lastPurge = Date.now();
   private purging: Promise<void> | undefined;
+  /** stop() came in the middle of an assignment: nothing is in a state to commit. */
+  private abandoned = false;
 
   constructor(
     readonly topology: Topology,
@@ -209,7 +211,7 @@ export class StreamsApp {
     if (!this.running) return;
     this.running = false;
     await this.loop?.catch(() => {});
-    if (this.appState !== "error") {
+    if (this.appState !== "error" && !this.abandoned) {
       await this.commit().catch(() => {});
     }
     await this.member.leave().catch(() => {});
@@ -422,6 +424,12 @@ export class StreamsApp {
       }
       this.tasksByPartition.clear();
       for (const [key, id] of wanted) {
+        // stop() during a long restore: the rest of the assignment is not needed, and
+        // positions are not rewound yet, so stop() must not commit them.
+        if (this.loop !== undefined && !this.running) {
+          this.abandoned = true;
+          return;
+        }
         let task = this.tasks.get(key);
         if (!task) {
           task = await this.createTask(id);
@@ -449,16 +457,20 @@ export class StreamsApp {
       this.recordCache,
     );
     for (const store of spec.stores) state.register(store);
-    await state.restore(this.fetcher, (progress) => {
-      const labels = {
-        application: this.config.applicationId,
-        task: progress.task,
-        store: progress.store,
-      };
-      this.metrics.restored.set(labels, progress.restored);
-      this.metrics.restoreRemaining.set(labels, Math.max(0, progress.total - progress.restored));
-      for (const listener of this.restoreListeners) listener(progress);
-    });
+    await state.restore(
+      this.fetcher,
+      (progress) => {
+        const labels = {
+          application: this.config.applicationId,
+          task: progress.task,
+          store: progress.store,
+        };
+        this.metrics.restored.set(labels, progress.restored);
+        this.metrics.restoreRemaining.set(labels, Math.max(0, progress.total - progress.restored));
+        for (const listener of this.restoreListeners) listener(progress);
+      },
+      () => this.loop !== undefined && !this.running,
+    );
     return new StreamTask(id, spec, state, () => this.environment(id, state));
   }
 
