@@ -3,7 +3,7 @@ import { provideEndpoints } from "../../stack/provide.ts";
 import { say } from "../output.ts";
 
 /**
- * `vobe serve sinks [--only view…]` runs the views; `vobe sinks status | rebuild | swap |
+ * `vobe serve sinks [--only view…] [--prefix …]` runs the views; `vobe sinks status | rebuild | swap |
  * drop` manage their versions (docs/adr/010-sinks.md). The sinks' modules are imported in
  * the actions so other commands do not load them.
  */
@@ -21,11 +21,27 @@ export function registerSinksCommands(program: Command): void {
       "--only <views...>",
       "only these views (auth artist content comment feedback listening chat search)",
     )
-    .action(async (options: { only?: string[] }) => {
-      const { endpoints } = await provideEndpoints(say);
-      const { runSinks } = await import("../../sinks/serve.ts");
-      await runSinks(endpoints, options.only ? { only: options.only } : {});
-    });
+    // A prefixed run (tests, a second platform on one stack): its topics, its schemas, its indices.
+    .option("--prefix <prefix>", "topic prefix (a prefixed catalog)")
+    .option("--schema-prefix <prefix>", "put in front of each view's Postgres schema")
+    .option("--index-prefix <prefix>", "put in front of the search indices and aliases")
+    .action(
+      async (options: {
+        only?: string[];
+        prefix?: string;
+        schemaPrefix?: string;
+        indexPrefix?: string;
+      }) => {
+        const { endpoints } = await provideEndpoints(say);
+        const { runSinks } = await import("../../sinks/serve.ts");
+        await runSinks(endpoints, {
+          ...(options.only ? { only: options.only } : {}),
+          ...(options.prefix ? { topicPrefix: options.prefix } : {}),
+          ...(options.schemaPrefix ? { schemaPrefix: options.schemaPrefix } : {}),
+          ...(options.indexPrefix ? { indexPrefix: options.indexPrefix } : {}),
+        });
+      },
+    );
 
   const sinks = program.command("sinks").description("the views' versions: status, rebuild, swap");
 

@@ -1,0 +1,370 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { seededRandom, unit } from "../../connect/demo/random.ts";
+import { type SimulatedTrack, simulatePlays } from "../../connect/demo/simulate.ts";
+import { databaseUrlFor } from "../../platform/config/endpoints.ts";
+import { createProducer } from "../../platform/kafka/index.ts";
+import { createPool, type Pool } from "../../platform/postgres/pool.ts";
+import { registryApi } from "../../platform/registry/confluent-api.ts";
+import { createSchemaRegistry } from "../../platform/registry/schema-registry.ts";
+import { createEventProducer, type Envelope, type PendingEvent } from "../../producers/index.ts";
+import { TrackLiked, TrackUnliked } from "../../schemas/generated/index.ts";
+import { listeningView } from "../../sinks/postgres/listening/view.ts";
+import { type ReadApi, startReadApi } from "../support/api-read-app.ts";
+import { testAdmin } from "../support/kafka.ts";
+import {
+  differences,
+  healthy,
+  latestByKey,
+  likeTruth,
+  playTruth,
+  processorsChild,
+  sinkCaughtUp,
+  sinksChild,
+} from "../support/platform-children.ts";
+import { processorsCaughtUp } from "../support/processors-caught-up.ts";
+import { freePort, type ProcessorsProcess } from "../support/processors-process.ts";
+
+/**
+ * Issue 11, proof 3: the processors (`vobe serve processors`, every app in its own thread)
+ * and the sinks (`vobe serve sinks`) killed with SIGKILL at random moments, each several
+ * times, while the listener simulator sends a few hundred plays a second, a share of them
+ * resent with play ids already sent (`--replay` of the same seed). Afterwards every
+ * track's play count in the view, in listening.track-play-counts and through the API
+ * equals its number of DISTINCT play ids in listening.plays, read here from the raw topic;
+ * likes the same against listening.likes.
+ *
+ * VOBE_PROOF_SEED replays one run's schedule of kills and plays (it is printed).
+ */
+const seconds = Number(process.env.VOBE_PROOF_SECONDS ?? 40);
+const seed = Number(process.env.VOBE_PROOF_SEED ?? Math.floor(Math.random() * 1e9));
+const killsEach = 3;
+/** The apps that read the listening topics; the others would only idle on empty topics. */
+const topologies = ["plays-per-track", "trending-tracks", "track-like-counts"];
+
+describe("the processors and the sinks killed with SIGKILL at random while plays arrive", () => {
+  const endpoints = inject("endpoints");
+  const decoder = createSchemaRegistry(endpoints.schemaRegistryUrl);
+  const admin = testAdmin();
+  const stateDir = mkdtempSync(join(tmpdir(), "vobe-proof-chaos-"));
+  const children: ProcessorsProcess[] = [];
+  let api: ReadApi;
+  let pool: Pool;
+
+  beforeAll(async () => {
+    api = await startReadApi("proof-chaos", { processors: false, sinks: false });
+    const url = new URL(databaseUrlFor(api.run.endpoints, "listening"));
+    url.searchParams.delete("application_name");
+    pool = createPool(url.toString(), 2);
+  });
+  afterAll(async () => {
+    for (const child of children) await child.kill();
+    await pool?.end();
+    await api?.stop();
+    await admin.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("every track's count in the view, the derived topic and the API equals its distinct plays in listening.plays", async () => {
+    const run = api.run;
+    const began = Date.now();
+    const at = () => `${((Date.now() - began) / 1000).toFixed(1)} s`;
+    const events: string[] = [];
+    const note = (line: string) => events.push(`${at()} ${line}`);
+
+    const processorsPort = await freePort();
+    const sinksPort = await freePort();
+    const startProcessors = async () => {
+      const child = processorsChild(run, { stateDir, port: processorsPort, only: topologies });
+      children.push(child);
+      await healthy(child, processorsPort);
+      note("processors healthy");
+      return child;
+    };
+    const startSinks = async () => {
+      const child = sinksChild(run, { port: sinksPort, only: ["listening"] });
+      children.push(child);
+      await child.waitForLog((l) => l.msg?.startsWith("sinks running") === true, 120_000);
+      note("sinks running");
+      return child;
+    };
+
+    /**
+     * Starts a child, and `killsEach` times: lets it work for a random 1-6 s once it is
+     * up, kills it, and starts it again; answers the live one.
+     */
+    const chaos = async (name: string, start: () => Promise<ProcessorsProcess>, stream: number) => {
+      const random = seededRandom(seed + stream);
+      let child = await start();
+      let kills = 0;
+      while (kills < killsEach) {
+        await sleep(1_000 + unit(random) * 5_000);
+        child.child.kill("SIGKILL");
+        await child.exited;
+        kills++;
+        note(`${name} SIGKILLed (${kills})`);
+        child = await start();
+      }
+      return { child, kills };
+    };
+
+    const tracks: SimulatedTrack[] = Array.from({ length: 300 }, (_, i) => ({
+      trackId: randomUUID(),
+      durationMs: 120_000 + ((i * 7_919) % 180_000),
+    }));
+    const userIds = Array.from({ length: 100 }, () => randomUUID());
+    const simulation = {
+      endpoints,
+      seed,
+      topicPrefix: run.topicPrefix,
+      tracks,
+      userIds,
+      replay: true,
+      handleSigint: false,
+    };
+
+    // Plays from the first moment: the children start on a backlog, and work from then on.
+    note("plays start");
+    const plays = simulatePlays({
+      ...simulation,
+      ratePerSecond: 300,
+      durationSeconds: seconds,
+    }).then((report) => {
+      note(`plays end: ${report.sent} sent`);
+      return report;
+    });
+    // The same seed again, later and slower: the first run's plays resent, same play ids.
+    const resent = sleep(5_000).then(() =>
+      simulatePlays({ ...simulation, ratePerSecond: 80, durationSeconds: seconds - 10 }),
+    );
+    const likes = publishLikes(run.topicPrefix, tracks.slice(0, 40), userIds.slice(0, 25), seconds);
+    const [processors, sinks, played, replayed, liked] = await Promise.all([
+      chaos("processors", startProcessors, 1),
+      chaos("sinks", startSinks, 2),
+      plays,
+      resent,
+      likes,
+    ]);
+    note(`${played.sent} plays sent, ${replayed.sent} resent, ${liked} like events`);
+
+    const prefixed = (topic: string) => `${run.topicPrefix}${topic}`;
+    await processorsCaughtUp({
+      admin,
+      topicPrefix: run.topicPrefix,
+      topologies,
+      timeoutMs: 120_000,
+    });
+    note("processors caught up");
+    const schema = `${run.schemaPrefix}listening`;
+    const viewTopics = [...new Set(listeningView.events.map((e) => prefixed(e.topic)))];
+    await sinkCaughtUp({ pool, schema, admin, topics: viewTopics, timeoutMs: 120_000 });
+    note("sinks caught up");
+    expect(processors.child.alive && sinks.child.alive).toBe(true);
+
+    // The truth, from the raw topics.
+    const truth = await playTruth(prefixed("listening.plays"), decoder);
+    const likesTruth = await likeTruth(prefixed("listening.likes"), decoder);
+    const expected = new Map([...truth.byTrack].map(([t, p]) => [t, p.plays]));
+    const expectedLikes = likesTruth;
+
+    // The derived topics' latest records.
+    const derived = await latestByKey<{
+      plays: number;
+      completedPlays: number;
+      listenedMs: number;
+    }>(prefixed("listening.track-play-counts"), decoder);
+    const derivedLikes = await latestByKey<{ likes: number }>(
+      prefixed("listening.track-like-counts"),
+      decoder,
+    );
+    // The view's rows.
+    const viewRows = await pool.query<{
+      track_id: string;
+      plays: string;
+      completed_plays: string;
+      listened_ms: string;
+    }>(`select track_id, plays, completed_plays, listened_ms from "${schema}".track_play_counts`);
+    const viewLikes = await pool.query<{ track_id: string; likes: string }>(
+      `select track_id, likes from "${schema}".track_like_counts`,
+    );
+    const playRows = await pool.query<{ track_id: string; plays: string }>(
+      `select track_id, count(distinct play_id) as plays from "${schema}".plays group by track_id`,
+    );
+    // The API's answers, for every track played or liked.
+    const apiPlays = new Map<string, number>();
+    const apiLikes = new Map<string, number>();
+    for (const trackId of new Set([...expected.keys(), ...expectedLikes.keys()])) {
+      const answer = await api.get(`/api/listening/tracks/${trackId}/plays`);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      apiPlays.set(trackId, answer.body.plays);
+      apiLikes.set(trackId, answer.body.likes);
+    }
+
+    const num = <T>(rows: T[], key: (r: T) => string, value: (r: T) => unknown) =>
+      new Map(rows.map((r) => [key(r), Number(value(r))]));
+    const field = (f: "plays" | "completedPlays" | "listenedMs") =>
+      new Map([...truth.byTrack].map(([t, p]) => [t, p[f]]));
+    const problems = [
+      ...differences(
+        "plays in the derived topic",
+        expected,
+        num(
+          [...derived],
+          (e) => e[0],
+          (e) => e[1].plays,
+        ),
+      ),
+      ...differences(
+        "completed plays in the derived topic",
+        field("completedPlays"),
+        num(
+          [...derived],
+          (e) => e[0],
+          (e) => e[1].completedPlays,
+        ),
+      ),
+      ...differences(
+        "listened ms in the derived topic",
+        field("listenedMs"),
+        num(
+          [...derived],
+          (e) => e[0],
+          (e) => e[1].listenedMs,
+        ),
+      ),
+      ...differences(
+        "plays in the view",
+        expected,
+        num(
+          viewRows.rows,
+          (r) => r.track_id,
+          (r) => r.plays,
+        ),
+      ),
+      ...differences(
+        "completed plays in the view",
+        field("completedPlays"),
+        num(
+          viewRows.rows,
+          (r) => r.track_id,
+          (r) => r.completed_plays,
+        ),
+      ),
+      ...differences(
+        "listened ms in the view",
+        field("listenedMs"),
+        num(
+          viewRows.rows,
+          (r) => r.track_id,
+          (r) => r.listened_ms,
+        ),
+      ),
+      ...differences(
+        "plays rows in the view",
+        expected,
+        num(
+          playRows.rows,
+          (r) => r.track_id,
+          (r) => r.plays,
+        ),
+      ),
+      ...differences("plays through the API", expected, apiPlays, 0),
+      ...differences(
+        "likes in the derived topic",
+        expectedLikes,
+        num(
+          [...derivedLikes],
+          (e) => e[0],
+          (e) => e[1].likes,
+        ),
+        0,
+      ),
+      ...differences(
+        "likes in the view",
+        expectedLikes,
+        num(
+          viewLikes.rows,
+          (r) => r.track_id,
+          (r) => r.likes,
+        ),
+        0,
+      ),
+      ...differences("likes through the API", expectedLikes, apiLikes, 0),
+    ];
+
+    const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+    console.log(
+      [
+        `proof-kill (seed ${seed}): ${processors.kills} processors SIGKILLs, ${sinks.kills} sinks SIGKILLs in ${seconds} s`,
+        `  listening.plays: ${truth.records} records, ${truth.distinct} distinct plays over ${expected.size} tracks (${truth.records - truth.distinct} resent)`,
+        `  likes now: ${total(expectedLikes)} over ${expectedLikes.size} tracks`,
+        `  plays counted: derived ${total(
+          num(
+            [...derived],
+            (e) => e[0],
+            (e) => e[1].plays,
+          ),
+        )}, view ${total(
+          num(
+            viewRows.rows,
+            (r) => r.track_id,
+            (r) => r.plays,
+          ),
+        )}, API ${total(apiPlays)}`,
+        `  ${problems.length} differences`,
+        ...events.map((e) => `  ${e}`),
+      ].join("\n"),
+    );
+    expect(processors.kills).toBeGreaterThanOrEqual(2);
+    expect(sinks.kills).toBeGreaterThanOrEqual(2);
+    expect(truth.records - truth.distinct).toBeGreaterThan(0);
+    expect(problems.slice(0, 40)).toEqual([]);
+  }, 300_000);
+});
+
+/** Like and unlike events, a few dozen a second, over few tracks and listeners (many changes). */
+async function publishLikes(
+  topicPrefix: string,
+  tracks: readonly SimulatedTrack[],
+  userIds: readonly string[],
+  seconds: number,
+): Promise<number> {
+  const endpoints = inject("endpoints");
+  const producer = createProducer({
+    brokers: endpoints.kafkaBrokers,
+    clientId: "vobe-proof-likes",
+  });
+  const events = createEventProducer({
+    producer,
+    registry: registryApi(endpoints.schemaRegistryUrl),
+  });
+  const liked = { ...TrackLiked, topic: `${topicPrefix}${TrackLiked.topic}` };
+  const unliked = { ...TrackUnliked, topic: `${topicPrefix}${TrackUnliked.topic}` };
+  const until = Date.now() + seconds * 1000;
+  let sent = 0;
+  try {
+    while (Date.now() < until) {
+      const batch: PendingEvent<Envelope>[] = [];
+      for (let i = 0; i < 4; i++) {
+        const trackId = tracks[Math.floor(Math.random() * tracks.length)]?.trackId as string;
+        const userId = userIds[Math.floor(Math.random() * userIds.length)] as string;
+        batch.push({
+          type: Math.random() < 0.6 ? liked : unliked,
+          key: trackId,
+          payload: { trackId, userId },
+          context: { actor: { userId, role: "listener" } },
+        } as PendingEvent<Envelope>);
+      }
+      await events.publishAll(batch as never);
+      sent += batch.length;
+      await sleep(100);
+    }
+  } finally {
+    await producer.close();
+  }
+  return sent;
+}
