@@ -2,8 +2,10 @@ import { randomUUID } from "node:crypto";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Serdes, TopologyTestDriver } from "../../../processors/engine/index.ts";
 import { AvroSerdes } from "../../../processors/serdes/avro.ts";
+import { applyAccount } from "../../../processors/topologies/account-snapshots.ts";
 import { catalogSnapshotsTopology } from "../../../processors/topologies/catalog-snapshots.ts";
 import { contentSnapshotsTopology } from "../../../processors/topologies/content-snapshots.ts";
+import { applyFeedback, applyMessage } from "../../../processors/topologies/service-snapshots.ts";
 import type { EventType } from "../../../schemas/event-type.ts";
 import {
   AlbumCreated,
@@ -14,18 +16,25 @@ import {
   ArtistDeleted,
   ArtistSnapshot,
   ArtistUpdated,
+  ChatMessageSent,
   CommentAdded,
   CommentDeleted,
   CommentEdited,
   CommentSnapshot,
+  FeedbackResolved,
+  FeedbackSubmitted,
+  FeedbackTriaged,
   PostDeleted,
   PostEdited,
   PostPublished,
   PostSnapshot,
+  ProfileUpdated,
   TrackCreated,
   TrackDeleted,
   TrackSnapshot,
   TrackUpdated,
+  UserErased,
+  UserRegistered,
 } from "../../../schemas/generated/index.ts";
 
 const artistTypes = [ArtistCreated, ArtistUpdated, ArtistDeleted];
@@ -143,5 +152,58 @@ describe("content snapshots: the latest post and comment per key", () => {
     post(PostDeleted, postId, { postId, authorId: owner });
     expect(comments().get(commentId)).toBeNull();
     expect(posts().get(postId)).toBeNull();
+  });
+});
+
+describe("the small states: feedback status, conversation owner, account", () => {
+  const event = (type: EventType<unknown>, value: object) =>
+    ({
+      type: type.name,
+      value: { eventId: randomUUID(), occurredAt: new Date(0), ...value },
+    }) as never;
+
+  it("moves feedback open → triaged → resolved, and resolved is final", () => {
+    const feedbackId = randomUUID();
+    let row = applyFeedback(null, event(FeedbackTriaged, { feedbackId }));
+    expect(row).toBeNull(); // never submitted
+    row = applyFeedback(row, event(FeedbackSubmitted, { feedbackId }));
+    expect(row).toEqual({ feedbackId, status: "open" });
+    row = applyFeedback(row, event(FeedbackTriaged, { feedbackId }));
+    row = applyFeedback(row, event(FeedbackResolved, { feedbackId }));
+    expect(applyFeedback(row, event(FeedbackTriaged, { feedbackId }))?.status).toBe("resolved");
+  });
+
+  it("gives a conversation to its first sender for good", () => {
+    const conversationId = randomUUID();
+    const [ann, bob] = [randomUUID(), randomUUID()];
+    const row = applyMessage(null, event(ChatMessageSent, { conversationId, userId: ann }));
+    expect(applyMessage(row, event(ChatMessageSent, { conversationId, userId: bob }))).toEqual({
+      conversationId,
+      userId: ann,
+    });
+  });
+
+  it("keeps an account's profile and forgets the account when it is erased", () => {
+    const userId = randomUUID();
+    const registered = {
+      userId,
+      username: "ann",
+      email: "a@x.org",
+      displayName: "A",
+      role: "listener",
+    };
+    let row = applyAccount(null, event(UserRegistered, registered));
+    row = applyAccount(
+      row,
+      event(ProfileUpdated, {
+        userId,
+        displayName: "Ann",
+        bio: "b",
+        avatarUrl: null,
+        locale: "sv",
+      }),
+    );
+    expect(row).toMatchObject({ email: "a@x.org", displayName: "Ann", bio: "b", locale: "sv" });
+    expect(applyAccount(row, event(UserErased, { userId, reason: null }))).toBeNull();
   });
 });
