@@ -1,5 +1,10 @@
 import type { BytesStore } from "../state/api.ts";
-import { mergeOverlay, OrderedOverlay, type OverlayEntry } from "../state/ordered-overlay.ts";
+import {
+  mergeOverlay,
+  OrderedOverlay,
+  type OverlayEntry,
+  overlayId,
+} from "../state/ordered-overlay.ts";
 
 /**
  * A task's view of a store during a commit interval: writes go to an overlay; reads see
@@ -25,15 +30,16 @@ export class TransactionalBytesStore implements BytesStore {
 
   /** Takes ownership of the buffers: typed stores hand over freshly serialized ones. */
   put(key: Buffer, value: Buffer | null): void {
+    const id = overlayId(key);
     if (value === null && this.base.get(key) === undefined) {
       // Written and deleted within the interval: nothing to tell the changelog, and no
       // deletion left behind for later scans to step over (windows expiring in a backlog).
-      this.overlay.delete(key);
+      this.overlay.deleteById(id);
       return;
     }
-    const pending = this.overlay.get(key);
+    const pending = this.overlay.getById(id);
     if (pending) pending.value = value;
-    else this.overlay.set({ key, value });
+    else this.overlay.setById(id, { key, value });
   }
 
   range(from?: Buffer, to?: Buffer): Iterable<[Buffer, Buffer]> {

@@ -37,6 +37,19 @@ export class OrderedOverlay<E extends OverlayEntry> {
     this.tree.delete(key.toString("latin1"));
   }
 
+  /** get/set/delete by the key's latin1 string (`overlayId`), when the caller has it. */
+  getById(id: string): E | undefined {
+    return this.tree.get(id);
+  }
+
+  setById(id: string, entry: E): void {
+    this.tree.set(id, entry);
+  }
+
+  deleteById(id: string): void {
+    this.tree.delete(id);
+  }
+
   clear(): void {
     this.tree.clear();
   }
@@ -62,6 +75,11 @@ export class OrderedOverlay<E extends OverlayEntry> {
       pair = this.tree.nextHigherPair(pair[0]);
     }
   }
+}
+
+/** The overlay's key for a buffer: its bytes as latin1 characters (byte order). */
+export function overlayId(key: Buffer): string {
+  return key.toString("latin1");
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { BytesStore } from "./api.ts";
-import { mergeOverlay, OrderedOverlay, type OverlayEntry } from "./ordered-overlay.ts";
+import { mergeOverlay, OrderedOverlay, type OverlayEntry, overlayId } from "./ordered-overlay.ts";
 
 /**
  * The record being processed, as the stores see it: a cached write keeps the timestamp
@@ -37,6 +37,7 @@ export class RecordCache {
 const ENTRY_OVERHEAD = 80;
 
 interface CacheEntry extends OverlayEntry {
+  readonly id: string;
   timestamp: number;
   headers: ReadonlyMap<string, Buffer>;
   bytes: number;
@@ -82,7 +83,8 @@ export class CachingBytesStore implements BytesStore {
   }
 
   put(key: Buffer, value: Buffer | null): void {
-    let entry = this.entries.get(key);
+    const id = overlayId(key);
+    let entry = this.entries.getById(id);
     const bytes = key.length + (value?.length ?? 0) + ENTRY_OVERHEAD;
     if (entry) {
       this.unlink(entry);
@@ -93,6 +95,7 @@ export class CachingBytesStore implements BytesStore {
       entry.headers = this.context.headers;
     } else {
       entry = {
+        id,
         key,
         value,
         timestamp: this.context.timestamp,
@@ -101,7 +104,7 @@ export class CachingBytesStore implements BytesStore {
         older: undefined,
         newer: undefined,
       };
-      this.entries.set(entry);
+      this.entries.setById(id, entry);
       this.budget.usedBytes += bytes;
     }
     this.append(entry);
@@ -150,7 +153,7 @@ export class CachingBytesStore implements BytesStore {
 
   private flushEntry(entry: CacheEntry): void {
     this.unlink(entry);
-    this.entries.delete(entry.key);
+    this.entries.deleteById(entry.id);
     this.budget.usedBytes -= entry.bytes;
     const old = this.below.get(entry.key) ?? null;
     if (old === null && entry.value === null) return;
