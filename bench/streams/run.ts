@@ -3,6 +3,7 @@
 //   npx tsx bench/streams/run.ts [--records 1000000] [--commit-interval 100]
 //                                [--only ceiling,stateless,stateful,lmdb,replay,kafka-streams]
 //                                [--guarantee at_least_once|exactly_once] [--timeout 600]
+//                                [--replay-cache on,off]
 // N plays are pre-produced (not timed) to a fresh 6-partition topic; every scenario then
 // reads all of it from offset 0 with a fresh application id (= group id) and a fresh
 // output topic, and is timed from "assigned and running" until the group's committed
@@ -65,6 +66,8 @@ const { values: args } = parseArgs({
     only: { type: "string", default: scenarioNames.join(",") },
     guarantee: { type: "string" },
     timeout: { type: "string", default: "600" },
+    /** The replay's record cache settings to run: on (10 MiB), off (0), or both. */
+    "replay-cache": { type: "string", default: "on,off" },
     "kafka-streams-timeout": { type: "string", default: "30" },
     /** Writes a V8 CPU profile of each timed window (one per scenario) into this dir. */
     profile: { type: "string" },
@@ -898,7 +901,7 @@ try {
       );
   if (only.has("replay"))
     for (const g of runGuarantees) {
-      for (const cache of [true, false]) {
+      for (const cache of args["replay-cache"].split(",").map((c) => c === "on")) {
         const r = await replay(g, cache);
         record(r);
         say(
