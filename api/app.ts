@@ -38,6 +38,7 @@ import { remoteDocs } from "./gateway/openapi.ts";
 import { createAuth, jwtSecretFromEnv } from "./http/auth.ts";
 import { installErrorHandler } from "./http/error-handler.ts";
 import { requestId } from "./http/request-context.ts";
+import { installTextChecks, textKeyword } from "./http/text.ts";
 import listeningPlugin from "./listening/plugin.ts";
 import { liveRoutes } from "./live/index.ts";
 import { type ReadPlacement, registerReads } from "./read/index.ts";
@@ -73,6 +74,8 @@ export async function buildApp(options: AppOptions) {
       // Unknown fields are refused, not silently dropped; types are not coerced; every
       // problem of a body is reported at once.
       customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true },
+      // Names and texts: NFC, visible, no bidi overrides (api/http/text.ts).
+      plugins: [textKeyword],
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest("user", null);
@@ -82,6 +85,7 @@ export async function buildApp(options: AppOptions) {
     reply.header("x-request-id", request.id);
   });
   installErrorHandler(app);
+  installTextChecks(app);
   const gateway = options.gateway ?? {};
   const clients = await registerEdge(app, gateway);
 

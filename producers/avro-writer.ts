@@ -10,9 +10,10 @@ import { calendarDays } from "../platform/registry/logical-types.ts";
  *
  * It accepts only values that avsc (with logical types) also accepts, and then writes the
  * very same bytes (tests/unit/producers-avro-writer.test.ts proves it for every event
- * type). Anything else — an invalid value, or merely one it does not know for sure, like
- * a payload that is not a plain object — makes it answer `undefined`, and the caller
- * falls back to avsc, which writes it or names the invalid fields as it always did.
+ * type). Anything else — an invalid value, a string that is not well-formed Unicode, or
+ * merely one it does not know for sure, like a payload that is not a plain object — makes
+ * it answer `undefined`, and the caller falls back to avsc, which writes it or names the
+ * invalid fields as it always did (producers/encoder.ts refuses ill-formed strings there).
  */
 export type WireWriter = (envelope: object, payload: object) => Buffer | undefined;
 
@@ -65,7 +66,8 @@ function writeLong(buf: Buffer, pos: number, n: number): number {
  * An Avro string as avsc's Tap.writeString writes it. ASCII (the ids, enums-as-text, most
  * names) is copied char by char behind a length written up front; anything else takes
  * avsc's own route: Buffer.byteLength, then `utf8Write` above 64 bytes and avsc's manual
- * UTF-8 loop up to 64 (the two differ on lone surrogates, so both are kept).
+ * UTF-8 loop up to 64. Returns -1 for a string that is not well-formed Unicode (see
+ * writeStringSlow).
  */
 function writeString(buf: Buffer, pos: number, s: string): number {
   const n = s.length;
@@ -125,7 +127,14 @@ function writeUuid(buf: Buffer, pos: number, s: string): number {
     : -1;
 }
 
+/**
+ * A lone surrogate has no UTF-8 form: avsc would write it as bytes that other Avro readers
+ * (fastavro, Confluent's deserializers) refuse, and a topic keeps them forever. Refused
+ * here (-1: no bytes), and by the encoder's avsc path too. Only strings that are not
+ * plain ASCII below 64 chars get here, so the check costs the hot path nothing.
+ */
 function writeStringSlow(buf: Buffer, pos: number, s: string): number {
+  if (!s.isWellFormed()) return -1;
   const len = Buffer.byteLength(s);
   pos = writeLong(buf, pos, len);
   if (pos + len > buf.length) return pos + len; // overflow: the caller retries in a new slab
@@ -216,7 +225,7 @@ class Compiler {
       case "double":
         return `if (typeof ${v} !== "number") return undefined;\n${depth}pos = writeDouble(buf, pos, ${v});\n`;
       case "string":
-        return `if (typeof ${v} !== "string") return undefined;\n${depth}pos = writeString(buf, pos, ${v});\n`;
+        return `if (typeof ${v} !== "string" || (pos = writeString(buf, pos, ${v})) < 0) return undefined;\n`;
       case "logical:uuid":
         this.underlying(type, "string");
         // isUuid's rule, checked while the string is copied.

@@ -18,6 +18,37 @@ export class EventValidationError extends Error {
   }
 }
 
+/**
+ * A string of the event (or its key) is not well-formed Unicode: it holds a lone
+ * surrogate, which has no UTF-8 form. Written, it would be bytes that Avro readers in
+ * other languages refuse, in a topic that keeps them forever; nothing was produced.
+ */
+export class IllFormedTextError extends EventValidationError {
+  constructor(eventType: string, fields: ReadonlyArray<{ path: string; value: unknown }>) {
+    super(eventType, fields);
+    this.name = "IllFormedTextError";
+    this.message = `${eventType}: ${fields.map((f) => f.path).join(", ")} ${fields.length > 1 ? "are" : "is"} not well-formed Unicode (a lone surrogate); nothing was produced`;
+  }
+}
+
+/** Every string of a value (an event about to be encoded) that is not well-formed, by path. */
+export function illFormedStrings(
+  value: unknown,
+  path = "",
+  out: Array<{ path: string; value: unknown }> = [],
+): Array<{ path: string; value: unknown }> {
+  if (typeof value === "string") {
+    if (!value.isWellFormed()) out.push({ path, value });
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) illFormedStrings(value[i], join(path, String(i)), out);
+  } else if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+    for (const [key, v] of Object.entries(value)) illFormedStrings(v, join(path, key), out);
+  }
+  return out;
+}
+
+const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
+
 /** The schema is not registered under its subject: `vobe topics apply` has not run. */
 export class SchemaNotRegisteredError extends Error {
   constructor(subject: string) {
@@ -71,7 +102,7 @@ export async function createEncoder<T>(
   const type = avroType(event.schema);
   const writer = avroType === platformAvroType ? wireWriterOf(type, schemaId) : undefined;
   // The reference path, and the fallback for every value the compiled writer does not
-  // accept: avsc writes it, or names the invalid fields. Encoded straight after the
+  // accept: avsc writes it, or names the invalid (or ill-formed) fields. Encoded straight after the
   // 5-byte header into a scratch buffer, then copied out once; the scratch grows when a
   // record does not fit.
   let scratch = Buffer.alloc(4096);
@@ -86,6 +117,10 @@ export async function createEncoder<T>(
     } catch {
       throw new EventValidationError(event.name, invalidFields(type, value));
     }
+    // avsc writes a lone surrogate as bytes that are not UTF-8. Checked after the schema,
+    // so a value that is invalid anyway is described as before.
+    const illFormed = illFormedStrings(value);
+    if (illFormed.length > 0) throw new IllFormedTextError(event.name, illFormed);
     const out = Buffer.allocUnsafe(end);
     scratch.copy(out, 5, 5, end);
     out.writeUInt8(0, 0);

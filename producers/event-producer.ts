@@ -5,6 +5,7 @@ import {
   type AvroTypeFactory,
   createEncoder,
   type EventEncoder,
+  IllFormedTextError,
   platformAvroType,
 } from "./encoder.ts";
 import { type Envelope, type EventContext, headersWithId } from "./envelope.ts";
@@ -93,6 +94,10 @@ export function createEventProducer(options: {
     const { ids, ascii } = eventIds(n);
     for (let i = 0; i < n; i++) {
       const event = events[i] as PendingEvent<Envelope>;
+      // A key is text too (Buffer.from would put U+FFFD in place of a lone surrogate).
+      if (!event.key.isWellFormed()) {
+        throw new IllFormedTextError(event.type.name, [{ path: "(key)", value: event.key }]);
+      }
       const context = event.context;
       const occurredAt = context.occurredAt ?? now;
       const env: Envelope = { eventId: ids[i] as string, occurredAt, actor: context.actor };

@@ -2,6 +2,7 @@
 export {
   type AvroTypeFactory,
   EventValidationError,
+  IllFormedTextError,
   SchemaNotRegisteredError,
 } from "./encoder.ts";
 export {

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from "fastify";
-import { EventValidationError } from "../../producers/index.ts";
+import { EventValidationError, IllFormedTextError } from "../../producers/index.ts";
 import { ApiError, type FieldProblem } from "./errors.ts";
 
 interface AjvIssue {
@@ -53,8 +53,22 @@ function describe(error: FastifyError): {
       },
     };
   }
-  // Should not happen (route schemas are stricter than the Avro schemas), but if it does
-  // the input was at fault and nothing was written.
+  // Should not happen (route schemas are stricter than the Avro schemas, and text.ts
+  // refuses ill-formed strings first), but if it does the input was at fault and nothing
+  // was written.
+  if (error instanceof IllFormedTextError) {
+    return {
+      status: 400,
+      body: {
+        code: "ill_formed_unicode",
+        message: error.message,
+        fields: error.fields.map((f) => ({
+          path: `body.${f.path}`,
+          message: "is not well-formed Unicode",
+        })),
+      },
+    };
+  }
   if (error instanceof EventValidationError) {
     return {
       status: 400,

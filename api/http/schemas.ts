@@ -2,6 +2,8 @@
  * Building blocks of the route schemas. Text is stored as given: HTML or SQL in a post is
  * just text (nothing here interprets it, every reader must escape it), but control
  * characters are refused in one-line fields and, apart from tab and newlines, in texts.
+ * Names and texts are also normalized to NFC and must show a visible character; names may
+ * not carry bidi overrides (the `x-vobe-text` keyword, api/http/text.ts).
  */
 import { type TSchema, Type } from "@fastify/type-provider-typebox";
 
@@ -13,13 +15,13 @@ const multiLine =
 
 export const Uuid = Type.String({ format: "uuid", maxLength: 36 });
 
-/** A name or title: one line, trimmed length 1..max. */
+/** A name or title: one line, length 1..max, NFC, visible, no bidi overrides. */
 export const Name = (maxLength: number) =>
-  Type.String({ minLength: 1, maxLength, pattern: oneLine });
+  Type.String({ minLength: 1, maxLength, pattern: oneLine, "x-vobe-text": "name" });
 
-/** A longer text (a post's body, a comment, a bio): newlines allowed. */
+/** A longer text (a post's body, a comment, a bio): newlines allowed; NFC, visible. */
 export const Text = (maxLength: number) =>
-  Type.String({ minLength: 1, maxLength, pattern: multiLine });
+  Type.String({ minLength: 1, maxLength, pattern: multiLine, "x-vobe-text": "text" });
 
 export const HttpUrl = Type.String({ format: "uri", maxLength: 2048, pattern: "^https?://" });
 

@@ -25,6 +25,9 @@ import { NullableString, pagination, Query, readResponses, waitForAfter } from "
 import { nameQuery, suggestQuery, trackQuery } from "./search-queries.ts";
 
 const oneLine = "^(?=.*\\S)[^\\u0000-\\u001f\\u007f-\\u009f]*$";
+/** What is searched for: one line, NFC (the documents hold NFC text), visible (api/http/text.ts). */
+const SearchText = (maxLength: number) =>
+  Type.String({ minLength: 1, maxLength, pattern: oneLine, "x-vobe-text": "text" });
 
 const TrackDoc = Type.Object(
   {
@@ -259,7 +262,7 @@ const searchReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
         summary:
           "Full-text search of tracks, artists, albums or posts, with highlights (keyset pages by cursor, or from)",
         querystring: Query({
-          q: Type.String({ minLength: 1, maxLength: 200, pattern: oneLine }),
+          q: SearchText(200),
           type: Type.Optional(SearchType),
           from: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$", description: "0..9999" })),
           ...pagination,
@@ -330,7 +333,7 @@ const searchReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
         tags: ["search"],
         summary: "Completions of a prefix among track, artist and album names",
         querystring: Query({
-          q: Type.String({ minLength: 1, maxLength: 100, pattern: oneLine }),
+          q: SearchText(100),
           limit: Type.Optional(
             Type.String({ pattern: "^(?:[1-9]|1[0-9]|20)$", description: "1..20, default 5" }),
           ),

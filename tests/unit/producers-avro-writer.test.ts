@@ -7,6 +7,7 @@ import {
   createEncoder,
   type EventEncoder,
   EventValidationError,
+  IllFormedTextError,
   platformAvroType,
 } from "../../producers/encoder.ts";
 import type { Envelope } from "../../producers/envelope.ts";
@@ -29,29 +30,27 @@ function reference(type: avro.Type, schemaId: number, value: unknown): Buffer {
 }
 
 // Strings that exercise every branch of the string writer: ASCII, 2-, 3- and 4-byte UTF-8,
-// lone surrogates (written differently by avsc up to 64 bytes and above), and lengths
-// around the 64-char / 64-byte thresholds.
-const text = fc.oneof(
-  fc.string({ maxLength: 80 }),
-  fc.string({ unit: "grapheme", maxLength: 40 }),
-  fc.string({ unit: "binary", maxLength: 70 }),
-  fc.string({ unit: "binary-ascii", minLength: 60, maxLength: 70 }),
-  fc.constantFrom(
-    "",
-    "é",
-    "€uro",
-    "😀",
-    "\ud800",
-    "a\udc00b",
-    "\ud83d",
-    "x".repeat(64),
-    "ü".repeat(32),
-  ),
+// and lengths around the 64-char / 64-byte thresholds (avsc's two routes). Only
+// well-formed ones: a lone surrogate is refused by both paths (see "ill-formed strings").
+const text = fc
+  .oneof(
+    fc.string({ maxLength: 80 }),
+    fc.string({ unit: "grapheme", maxLength: 40 }),
+    fc.string({ unit: "binary", maxLength: 70 }),
+    fc.string({ unit: "binary-ascii", minLength: 60, maxLength: 70 }),
+    fc.constantFrom("", "é", "€uro", "😀", "x".repeat(64), "ü".repeat(32), "😀".repeat(16)),
+    fc.tuple(fc.string({ maxLength: 40 }), fc.constantFrom("😀", "ß")).map(([s, u]) => s + u),
+    // A 4-byte character in strings of 63, 64 and 65 bytes.
+    fc.constantFrom(59, 60, 61).map((n) => `😀${"x".repeat(n)}`),
+  )
+  .filter((s) => s.isWellFormed());
+/** Strings with a lone surrogate, below and above avsc's 64-byte threshold. */
+const illFormedText = fc.oneof(
+  fc.constantFrom("\ud800", "a\udc00b", "\ud83d", "😀\ud83d", "\ude00😀"),
   fc
-    .tuple(fc.string({ maxLength: 40 }), fc.constantFrom("\ud800", "😀", "ß"))
-    .map(([s, u]) => s + u),
-  // A lone surrogate (3 bytes) in strings of 63, 64 and 65 bytes: avsc's two routes.
-  fc.constantFrom(60, 61, 62).map((n) => `\udc00${"x".repeat(n)}`),
+    .tuple(fc.string({ maxLength: 80 }), fc.constantFrom("\ud800", "\udfff"), fc.nat({ max: 80 }))
+    .map(([s, lone, at]) => s.slice(0, at) + lone + s.slice(at)),
+  fc.constantFrom(60, 61, 62, 100).map((n) => `\udc00${"x".repeat(n)}`),
 );
 const uuid = fc.oneof(
   fc.uuid(),
@@ -314,6 +313,85 @@ describe("the compiled writer's refusals", () => {
         }),
         { numRuns: 150 },
       );
+    },
+  );
+});
+
+/** Paths (a.b.0) of the values of `value` that are of the Avro type string (not uuids). */
+function stringPaths(type: avro.Type, value: unknown, path: string[] = []): string[][] {
+  switch (type.typeName) {
+    case "string":
+      return [path];
+    case "union:unwrapped": {
+      if (value === null) return [];
+      const other = (type as avro.types.UnwrappedUnionType).types.find(
+        (t) => t.typeName !== "null",
+      );
+      return stringPaths(other as avro.Type, value, path);
+    }
+    case "array":
+      return (value as unknown[]).flatMap((v, i) =>
+        stringPaths((type as avro.types.ArrayType).itemsType, v, [...path, String(i)]),
+      );
+    case "record":
+      return (type as avro.types.RecordType).fields.flatMap((f) => {
+        const v = (value as Value)[f.name];
+        return v === undefined ? [] : stringPaths(f.type, v, [...path, f.name]);
+      });
+    default:
+      return [];
+  }
+}
+
+describe("ill-formed strings", () => {
+  const hasString = (type: avro.Type): boolean =>
+    type.typeName === "string" ||
+    (type.typeName === "union:unwrapped" &&
+      (type as avro.types.UnwrappedUnionType).types.some(hasString)) ||
+    (type.typeName === "array" && hasString((type as avro.types.ArrayType).itemsType)) ||
+    (type.typeName === "record" &&
+      (type as avro.types.RecordType).fields.some((f) => hasString(f.type)));
+
+  it.each(allEventTypes.map((t) => [t.name, t] as const))(
+    "%s: a lone surrogate in any string field gives no bytes, and both encoder paths refuse it, naming the field",
+    async (_name, event) => {
+      const type = platformAvroType(event.schema);
+      const encoder = await createEncoder(registry, event as EventType<unknown>);
+      const avscPath = await createEncoder(registry, event as EventType<unknown>, avscOnly);
+      const write = compileWireWriter(type, 1);
+      const broken = fc
+        .tuple(arbitrary(type) as fc.Arbitrary<Value>, fc.nat(), illFormedText)
+        .map(([value, pick, lone]) => {
+          const paths = stringPaths(type, value);
+          if (paths.length === 0) return undefined;
+          const path = paths[pick % paths.length] as string[];
+          const copy: Value = structuredClone(value);
+          let at: Record<string, unknown> = copy;
+          for (const key of path.slice(0, -1)) at = at[key] as Record<string, unknown>;
+          at[path.at(-1) as string] = lone;
+          return { value: copy, path: path.join(".") };
+        });
+      let checked = 0;
+      fc.assert(
+        fc.property(broken, (found) => {
+          if (!found) return;
+          checked++;
+          const { env, payload } = split(found.value, [false, false, false], {});
+          expect(write(env, payload)).toBeUndefined();
+          for (const refused of [
+            errorOf(() => encoder.encodeParts(env as unknown as Envelope, payload)),
+            errorOf(() => avscPath.encode(found.value)),
+          ]) {
+            expect(refused).toBeInstanceOf(IllFormedTextError);
+            expect(refused?.fields.map((f) => f.path)).toEqual([found.path]);
+            expect(refused?.message).toContain(event.name);
+            expect(refused?.message).toContain(found.path);
+          }
+        }),
+        { numRuns: 100 },
+      );
+      // A schema with a string has one in some of the generated values at least.
+      expect(checked > 0).toBe(hasString(type));
     },
   );
 });
