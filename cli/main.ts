@@ -1,7 +1,10 @@
 import { Command } from "commander";
 import { StackError } from "../stack/errors.ts";
 import { registerDemoCommands } from "./commands/demo.ts";
-import { registerProcessorsCommand } from "./commands/processors.ts";
+import {
+  registerProcessorsAdminCommand,
+  registerProcessorsCommand,
+} from "./commands/processors.ts";
 import { registerSchemaCommands } from "./commands/schemas.ts";
 import { registerServeCommand } from "./commands/serve.ts";
 import { registerSinksCommands } from "./commands/sinks.ts";
@@ -23,6 +26,7 @@ registerDemoCommands(program);
 registerServeCommand(program);
 registerSinksCommands(program);
 registerProcessorsCommand(program);
+registerProcessorsAdminCommand(program);
 
 try {
   await program.parseAsync();

@@ -51,3 +51,53 @@ export function registerProcessorsCommand(program: Command): void {
       process.exit(code);
     });
 }
+
+/**
+ * `vobe processors reset <name…> | --all`: the next start of those topologies reprocesses
+ * their inputs from offset 0 (processors/apps/reset.ts). For a topology whose state format
+ * changed, or to replay after a fix.
+ */
+export function registerProcessorsAdminCommand(program: Command): void {
+  const processors = program
+    .command("processors")
+    .description("the stream processors' applications (see also vobe serve processors)");
+  processors
+    .command("reset")
+    .description(
+      "reset topologies so their next start reprocesses everything from offset 0 (their group offsets, internal topics and local state are deleted; the processors must be stopped)",
+    )
+    .argument("[names...]", "topologies to reset (see processors/topologies/index.ts)")
+    .option("--all", "every topology")
+    .option("--prefix <prefix>", "topic and application-id prefix (a prefixed catalog)", "")
+    .option("--state-dir <dir>", "where the persistent stores live (default .stack/state)")
+    .action(
+      async (names: string[], options: { all?: boolean; prefix: string; stateDir?: string }) => {
+        const { topologyNames } = await import("../../processors/topologies/index.ts");
+        const chosen = options.all ? [...topologyNames] : names;
+        const unknown = chosen.filter((n) => !(topologyNames as string[]).includes(n));
+        if (chosen.length === 0 || unknown.length > 0) {
+          say(
+            `${unknown.length > 0 ? `unknown topology: ${unknown.join(", ")}; ` : "name topologies or --all; "}known: ${topologyNames.join(", ")}`,
+          );
+          process.exitCode = 1;
+          return;
+        }
+        const { endpoints } = await provideEndpoints(say);
+        const { resetApplications } = await import("../../processors/apps/reset.ts");
+        try {
+          const results = await resetApplications({
+            brokers: endpoints.kafkaBrokers,
+            names: chosen,
+            prefix: options.prefix,
+            ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+          });
+          for (const r of results) {
+            say(`${r.applicationId}: reset (${r.deletedTopics.length} internal topics deleted)`);
+          }
+        } catch (error) {
+          say(`vobe: ${(error as Error).message}`);
+          process.exitCode = 1;
+        }
+      },
+    );
+}

@@ -22,6 +22,8 @@ export interface KafkaAdmin {
   endOffsets(topic: string, isolation?: IsolationLevel): Promise<bigint[]>;
   /** The first offset still in each partition (0 unless retention or DeleteRecords removed some). */
   startOffsets(topic: string): Promise<bigint[]>;
+  /** Deletes a consumer group and its committed offsets; the broker refuses while it has members. */
+  deleteGroup(groupId: string): Promise<void>;
   /** A consumer group's members, their client ids and the partitions each owns now. */
   groupMembers(
     groupId: string,
@@ -116,6 +118,15 @@ export function createAdmin(options: { brokers: string[]; clientId: string }): K
       listOffsets(topic, ListOffsetTimestamps.LATEST, isolation),
 
     startOffsets: (topic) => listOffsets(topic, ListOffsetTimestamps.EARLIEST, "read_uncommitted"),
+
+    async deleteGroup(groupId) {
+      try {
+        await admin.deleteGroups({ groups: [groupId] });
+      } catch (error) {
+        // A group that never committed anything does not exist: nothing to delete.
+        if (!brokerErrorNames(error).includes("GROUP_ID_NOT_FOUND")) throw error;
+      }
+    },
 
     async groupMembers(groupId) {
       const groups = await admin.describeGroups({ groups: [groupId] });

@@ -18,6 +18,9 @@ import {
 
 const projectRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
+/** Where the apps keep their persistent stores unless told otherwise. */
+export const defaultStateDir = join(projectRoot, ".stack", "state");
+
 export interface ProcessorAppOptions {
   brokers: string[];
   schemaRegistryUrl: string;
@@ -91,7 +94,7 @@ export async function createProcessorApp(
     applicationId: applicationIdOf(name, prefix),
     brokers: options.brokers,
     processingGuarantee: "exactly_once",
-    stateDir: options.stateDir ?? join(projectRoot, ".stack", "state"),
+    stateDir: options.stateDir ?? defaultStateDir,
     instanceId: options.instanceId ?? process.env.VOBE_INSTANCE_ID ?? hostname(),
   });
   return { name, app, serdes };
