@@ -12,7 +12,7 @@
 // from "running" (group joined, tasks ready) until the output holds, for every track, a
 // latest count equal to its plays. A miscount fails the bench. See README.md beside this file.
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,6 +48,11 @@ const { values: args } = parseArgs({
     reverse: { type: "boolean", default: false },
     /** A new process for every run (cold JIT on both sides) instead of one per side. */
     "fresh-process": { type: "boolean", default: false },
+    /**
+     * Profiles each host process into this dir: V8's --cpu-prof for ours (read it with
+     * bench/streams/profile-summary.ts), a JFR recording for Java. Whole process lifetime.
+     */
+    profile: { type: "string" },
     /** Seconds one run may take to reach the right counts. */
     timeout: { type: "string", default: "600" },
   },
@@ -160,11 +165,32 @@ let expected = new Map<string, number>();
 let javaSide: JavaSide;
 
 function startSideHost(side: Side, label: string): Host {
-  if (side === "java") return startHost(javaSide.java, javaSide.launchArgs, label);
-  // Resolved here, so the child finds tsx whatever its working directory.
+  const dir = args.profile;
+  if (dir) mkdirSync(dir, { recursive: true });
+  if (side === "java")
+    return startHost(
+      javaSide.java,
+      [
+        ...(dir
+          ? [
+              `-XX:StartFlightRecording=filename=${join(dir, `${label}.jfr`)},settings=profile,dumponexit=true`,
+            ]
+          : []),
+        ...javaSide.launchArgs,
+      ],
+      label,
+    );
   return startHost(
     process.execPath,
-    ["--import", import.meta.resolve("tsx"), join(here, "ours.ts")],
+    [
+      ...(dir
+        ? ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${label}.cpuprofile`]
+        : []),
+      // Resolved here, so the child finds tsx whatever its working directory.
+      "--import",
+      import.meta.resolve("tsx"),
+      join(here, "ours.ts"),
+    ],
     label,
   );
 }
