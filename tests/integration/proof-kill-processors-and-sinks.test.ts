@@ -25,6 +25,7 @@ import {
   processorsChild,
   sinkCaughtUp,
   sinksChild,
+  type TrackPlays,
 } from "../support/platform-children.ts";
 import { processorsCaughtUp } from "../support/processors-caught-up.ts";
 import { freePort, type ProcessorsProcess } from "../support/processors-process.ts";
@@ -64,6 +65,12 @@ describe("the processors and the sinks killed with SIGKILL at random while plays
   afterAll(async () => {
     for (const child of children) await child.kill();
     await pool?.end();
+    // VOBE_PROOF_KEEP=1 leaves the run's topics and rows for a look after a failure.
+    if (process.env.VOBE_PROOF_KEEP) {
+      console.log(`proof-kill: kept ${api?.run.topicPrefix} and ${api?.run.schemaPrefix}*`);
+      await api?.app.close();
+      return;
+    }
     await api?.stop();
     await admin.close();
     rmSync(stateDir, { recursive: true, force: true });
@@ -316,6 +323,7 @@ describe("the processors and the sinks killed with SIGKILL at random while plays
           ),
         )}, API ${total(apiPlays)}`,
         `  ${problems.length} differences`,
+        ...(problems.length === 0 ? [] : byPartition(truth.byTrack, derived)),
         ...events.map((e) => `  ${e}`),
       ].join("\n"),
     );
@@ -325,6 +333,29 @@ describe("the processors and the sinks killed with SIGKILL at random while plays
     expect(problems.slice(0, 40)).toEqual([]);
   }, 300_000);
 });
+
+/** Distinct plays and the derived topic's counts, summed per partition of listening.plays. */
+function byPartition(
+  truth: ReadonlyMap<string, TrackPlays>,
+  derived: ReadonlyMap<string, { plays: number }>,
+): string[] {
+  const sums = new Map<number, { expected: number; found: number; tracks: number; off: number }>();
+  for (const [track, t] of truth) {
+    const sum = sums.get(t.partition) ?? { expected: 0, found: 0, tracks: 0, off: 0 };
+    const found = Number(derived.get(track)?.plays ?? 0);
+    sum.expected += t.plays;
+    sum.found += found;
+    sum.tracks += 1;
+    sum.off += found === t.plays ? 0 : 1;
+    sums.set(t.partition, sum);
+  }
+  return [...sums]
+    .sort((a, b) => a[0] - b[0])
+    .map(
+      ([p, s]) =>
+        `  listening.plays partition ${p}: ${s.expected} distinct plays, ${s.found} in the derived topic; ${s.off} of ${s.tracks} tracks differ`,
+    );
+}
 
 /** Like and unlike events, a few dozen a second, over few tracks and listeners (many changes). */
 async function publishLikes(

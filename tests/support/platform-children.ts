@@ -8,11 +8,16 @@
  *   await healthy(processors, port);
  *   const truth = await playTruth(`${run.topicPrefix}listening.plays`, registry);
  */
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Endpoints } from "../../platform/config/endpoints.ts";
-import type { InRecord, KafkaAdmin } from "../../platform/kafka/index.ts";
+import { createAdmin, type InRecord, type KafkaAdmin } from "../../platform/kafka/index.ts";
 import type { Pool } from "../../platform/postgres/pool.ts";
+import { registryApi } from "../../platform/registry/confluent-api.ts";
 import { eventHeaders } from "../../producers/index.ts";
+import { applyCatalog } from "../../schemas/apply.ts";
+import { catalog, prefixedCatalog } from "../../schemas/catalog.ts";
+import { subjectOf } from "../../schemas/event-type.ts";
 import { TrackLiked } from "../../schemas/generated/index.ts";
 import { quote } from "../../sinks/engine/index.ts";
 import { get, ProcessorsProcess } from "./processors-process.ts";
@@ -20,8 +25,37 @@ import { readAll } from "./streams.ts";
 
 export interface ChildRun {
   topicPrefix: string;
-  schemaPrefix: string;
   endpoints: Endpoints;
+}
+
+/**
+ * The whole catalog under a prefix of its own (every topology's inputs exist, so all of
+ * them can run), and a removal of it all: its topics, the apps' internal topics, subjects.
+ */
+export async function prefixedPlatform(endpoints: Endpoints, name: string) {
+  const topicPrefix = `test.${name}.${randomUUID().slice(0, 8)}.`;
+  const entries = prefixedCatalog(topicPrefix, catalog);
+  await applyCatalog({
+    kafkaBrokers: endpoints.kafkaBrokers,
+    schemaRegistryUrl: endpoints.schemaRegistryUrl,
+    catalog: entries,
+  });
+  return {
+    topicPrefix,
+    async remove(): Promise<void> {
+      const admin = createAdmin({ brokers: endpoints.kafkaBrokers, clientId: "vobe-tests" });
+      try {
+        const topics = await admin.listTopics();
+        await admin.deleteTopics(topics.filter((t) => t.startsWith(topicPrefix)));
+      } finally {
+        await admin.close();
+      }
+      const registry = registryApi(endpoints.schemaRegistryUrl);
+      for (const subject of entries.flatMap((t) => t.events.map(subjectOf))) {
+        await registry.deleteSubject(subject).catch(() => {});
+      }
+    },
+  };
 }
 
 /** Every endpoint in the env: the CLI then uses them as given, and starts nothing. */
@@ -61,7 +95,7 @@ export function processorsChild(
 
 /** `vobe serve sinks` on the run's topics, into the run's schemas. */
 export function sinksChild(
-  run: ChildRun,
+  run: ChildRun & { schemaPrefix: string },
   options: { port: number; only?: readonly string[] },
 ): ProcessorsProcess {
   return new ProcessorsProcess(
@@ -109,6 +143,8 @@ function inLogOrder(records: InRecord[]): InRecord[] {
 type Decode = (value: Buffer) => Promise<unknown>;
 
 export interface TrackPlays {
+  /** The partition of listening.plays the track's plays are in. */
+  partition: number;
   plays: number;
   completedPlays: number;
   listenedMs: number;
@@ -136,7 +172,12 @@ export async function playTruth(
     };
     if (seen.has(play.playId)) continue;
     seen.add(play.playId);
-    const t = byTrack.get(play.trackId) ?? { plays: 0, completedPlays: 0, listenedMs: 0 };
+    const t = byTrack.get(play.trackId) ?? {
+      partition: r.partition,
+      plays: 0,
+      completedPlays: 0,
+      listenedMs: 0,
+    };
     t.plays += 1;
     t.completedPlays += play.completed ? 1 : 0;
     t.listenedMs += play.listenedMs;
