@@ -1,4 +1,10 @@
 import type { TopicEntry } from "./catalog.ts";
+import {
+  engineDeadLetterHeaderDocs,
+  eventHeaderDocs,
+  type HeaderDoc,
+  sinkDeadLetterHeaderDocs,
+} from "./event-headers.ts";
 
 /** An Avro type as an analyst reads it: "uuid", "string (optional)", "enum listener | artist". */
 export function describeType(type: unknown): string {
@@ -20,6 +26,35 @@ export function describeType(type: unknown): string {
 const days = (ms: number) => (ms === -1 ? "forever" : `${ms / 86_400_000} days`);
 const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
 
+const headerTable = (docs: readonly HeaderDoc[]) => [
+  "| header | written on | format | meaning |",
+  "| --- | --- | --- | --- |",
+  ...docs.map(
+    (h) => `| \`${h.name}\` | ${cell(h.written)} | ${cell(h.format)} | ${cell(h.meaning)} |`,
+  ),
+  "",
+];
+
+/** Every header a writer of the platform puts on a record (schemas/event-headers.ts). */
+function renderHeaders(): string[] {
+  return [
+    "## Headers",
+    "",
+    "Record headers are UTF-8 text. Events, written by the producer layer or derived by the",
+    "processors, carry these; a derived record's `event-type` and `event-id` are its own, and",
+    "the input event that produced it is its `causation-id`:",
+    "",
+    ...headerTable(eventHeaderDocs),
+    "Dead letters keep the failed record's key, value and headers and add where and why it",
+    "failed. A streams application's (`<application id>-dlq`):",
+    "",
+    ...headerTable(engineDeadLetterHeaderDocs),
+    "A sink's (`<view>-dlq`):",
+    "",
+    ...headerTable(sinkDeadLetterHeaderDocs),
+  ];
+}
+
 /** docs/events.md: the event catalog for analysts, rendered from schemas/catalog.ts. */
 export function renderEventsDoc(catalog: readonly TopicEntry[]): string {
   const lines = [
@@ -33,6 +68,9 @@ export function renderEventsDoc(catalog: readonly TopicEntry[]): string {
     "`auth.users-vobemusic.auth.UserRegistered`. Keys are plain UTF-8 text (ksqlDB",
     "`KEY_FORMAT='KAFKA'`). Why: [ADR-008](adr/008-event-model.md).",
     "",
+    "Every string, in keys and values, is well-formed UTF-8: the producer layer refuses one",
+    "with a lone surrogate. Names and texts that come through the API are in Unicode NFC.",
+    "",
     "Every event starts with the same envelope:",
     "",
     "| field | type | meaning |",
@@ -42,9 +80,7 @@ export function renderEventsDoc(catalog: readonly TopicEntry[]): string {
     "| `actor.userId` | uuid (optional) | the acting user; null when the system acted |",
     "| `actor.role` | enum: listener \\| artist \\| admin \\| operator \\| system | the role they acted in |",
     "",
-    "Headers (added by the producer layer): `event-type` (the record's full name),",
-    "`correlation-id`, `causation-id`, `traceparent` (W3C trace context).",
-    "",
+    ...renderHeaders(),
     "## Topics",
     "",
     "| topic | key | events | kept | readers |",

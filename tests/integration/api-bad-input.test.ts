@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuth } from "../../api/http/auth.ts";
+import { eventHeaderDocs } from "../../schemas/event-headers.ts";
 import { bearer, startTestApi, type TestApi, testJwtSecret } from "../support/api-app.ts";
 
 interface Case {
@@ -756,6 +757,40 @@ describe("the write API refuses bad input and writes nothing", () => {
     const event = await api.readEvent(res.json());
     expect(event.name).toBe("Caf\u00e9 Tacvba");
     expect(event.bio).toBe("Cr\u00e8me de Caf\u00e9 Tacvba");
+  });
+
+  it("writes the documented headers on a command's record: its type and id, the request's id and trace", async () => {
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const requestId = `headers-${randomUUID()}`;
+    const res = await api.app.inject({
+      method: "POST",
+      url: "/api/content/posts",
+      headers: { ...bearer(tokens.owner as string), traceparent, "x-request-id": requestId },
+      payload: { title: "Headers", body: "b" },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const { record, value } = await api.readRecord(res.json());
+    const headers = Object.fromEntries([...record.headers].map(([k, v]) => [k, v.toString()]));
+    expect(Object.keys(headers).sort()).toEqual(
+      eventHeaderDocs
+        .map((h) => h.name)
+        .filter((n) => n !== "causation-id")
+        .sort(),
+    );
+    expect(headers).toEqual({
+      "event-type": "vobemusic.content.PostPublished",
+      "event-id": (value as { eventId: string }).eventId,
+      "correlation-id": requestId,
+      traceparent,
+    });
+    // Without a (valid) traceparent the header is absent, not empty.
+    const plain = await api.app.inject({
+      method: "POST",
+      url: "/api/content/posts",
+      headers: { ...bearer(tokens.owner as string), traceparent: "not-a-trace" },
+      payload: { title: "No trace", body: "b" },
+    });
+    expect((await api.readRecord(plain.json())).record.headers.has("traceparent")).toBe(false);
   });
 
   it("refuses a taken e-mail at sign-up before claiming anything", async () => {
