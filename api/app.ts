@@ -36,7 +36,7 @@ import {
 } from "./gateway/index.ts";
 import { remoteDocs } from "./gateway/openapi.ts";
 import { createAuth, jwtSecretFromEnv } from "./http/auth.ts";
-import { installErrorHandler } from "./http/error-handler.ts";
+import { frameworkErrors, installErrorHandler } from "./http/error-handler.ts";
 import { requestId } from "./http/request-context.ts";
 import { installTextChecks, textKeyword } from "./http/text.ts";
 import listeningPlugin from "./listening/plugin.ts";
@@ -70,6 +70,7 @@ export async function buildApp(options: AppOptions) {
     bodyLimit,
     genReqId: requestId,
     requestIdHeader: false,
+    frameworkErrors,
     ajv: {
       // Unknown fields are refused, not silently dropped; types are not coerced; every
       // problem of a body is reported at once.

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { EventValidationError, IllFormedTextError } from "../../producers/index.ts";
 import { ApiError, type FieldProblem } from "./errors.ts";
 
@@ -26,6 +26,28 @@ export function installErrorHandler(app: FastifyInstance): void {
       error: { code: "route_not_found", message: `no route ${request.method} ${request.url}` },
     }),
   );
+}
+
+/**
+ * Fastify's errors from before routing (`frameworkErrors`), in the same shape: a path whose
+ * percent-escapes are malformed or do not decode to UTF-8 (FST_ERR_BAD_URL) is a 400 like
+ * such a query string (api/http/text.ts), not Fastify's own body.
+ */
+export function frameworkErrors(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const badUrl = error.code === "FST_ERR_BAD_URL";
+  return reply.status(400).send({
+    error: {
+      code: badUrl ? "malformed_url" : "malformed_request",
+      message: badUrl
+        ? "the URL's path has a percent-escape that is malformed or does not decode to UTF-8"
+        : error.message,
+      ...(badUrl ? { fields: [{ path: "params", message: "is not a valid URL component" }] } : {}),
+    },
+  });
 }
 
 function describe(error: FastifyError): {

@@ -342,6 +342,16 @@ describe("the write API refuses bad input and writes nothing", () => {
       fields: ["query.q"],
     },
     {
+      name: "a path whose escapes are not UTF-8",
+      method: "PATCH",
+      url: "/api/content/posts/%ED%A0%80",
+      token: t("owner"),
+      payload: { title: "x" },
+      status: 400,
+      code: "malformed_url",
+      fields: ["params"],
+    },
+    {
       name: "search with a broken percent-escape",
       method: "GET",
       url: "/api/search?q=100%",

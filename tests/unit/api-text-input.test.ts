@@ -1,7 +1,7 @@
 import { Type, type TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installErrorHandler } from "../../api/http/error-handler.ts";
+import { frameworkErrors, installErrorHandler } from "../../api/http/error-handler.ts";
 import { Name, Text } from "../../api/http/schemas.ts";
 import { installTextChecks, queryEncodingProblems, textKeyword } from "../../api/http/text.ts";
 
@@ -14,6 +14,7 @@ const app = Fastify({
     customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true },
     plugins: [textKeyword],
   },
+  frameworkErrors,
 }).withTypeProvider<TypeBoxTypeProvider>();
 
 beforeAll(async () => {
@@ -36,6 +37,7 @@ beforeAll(async () => {
     },
     async (request) => request.body,
   );
+  app.get("/things/:id", async (request) => request.params);
   app.get(
     "/search",
     { schema: { querystring: Type.Object({ q: Text(100), n: Type.Optional(Type.String()) }) } },
@@ -191,6 +193,12 @@ describe("query strings", () => {
     const res = await get("q=caf%C3%A9+bar&n=%F0%9F%98%80");
     expect(res.json()).toEqual({ q: "café bar", n: "😀" });
     expect((await get("q=Cafe%CC%81")).json().q).toBe("Caf\u00e9");
+  });
+
+  it("a path param that does not decode to UTF-8 is 400 in the usual shape", async () => {
+    const res = await app.inject({ method: "GET", url: "/things/%FF" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: "malformed_url", fields: [{ path: "params" }] });
   });
 
   it("queryEncodingProblems reads keys and values", () => {
