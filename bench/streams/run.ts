@@ -526,6 +526,14 @@ async function processedOf(app: StreamsApp): Promise<number> {
   return metric.values.reduce((sum, v) => sum + v.value, 0);
 }
 
+/** Input records processed: sub-topology 0's tasks (not the re-read repartition records). */
+async function inputProcessedOf(app: StreamsApp): Promise<number> {
+  const metric = await app.metrics.processed.get();
+  return metric.values
+    .filter((v) => String(v.labels.task).startsWith("0_"))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
 /**
  * Wraps `processed` so each call also notes when the count passed every 100,000: the
  * replay's per-slice rates (the watcher polls every 20 ms).
@@ -577,7 +585,7 @@ async function engine(
     const stopProfile = await profileWindow(name);
     await app.start();
     const began = performance.now();
-    const slices = sliceRecorder(() => processedOf(app), began);
+    const slices = sliceRecorder(() => inputProcessedOf(app), began);
     const done = await untilCommitted(
       config.applicationId,
       slices.processed,
