@@ -1,4 +1,4 @@
-import { Consumer, FetchIsolationLevels, IS_CONTROL } from "@platformatic/kafka";
+import { Consumer, FetchIsolationLevels, IS_CONTROL, IS_TRANSACTIONAL } from "@platformatic/kafka";
 import type { InRecord, IsolationLevel } from "./types.ts";
 
 export interface FetchPosition {
@@ -126,34 +126,40 @@ function decodePartition(
   isolation: IsolationLevel,
 ): FetchedPartition {
   const batches = part.records ?? [];
-  // The client drops aborted transactions whose abort marker is in this response. One
-  // whose marker is not here yet (the response was cut short) is still open: stop just
-  // before its first data batch and read on from there next time.
-  const openAborted = new Map<bigint, bigint>();
-  if (isolation === "read_committed") {
-    for (const aborted of part.abortedTransactions ?? []) {
-      const closed = batches.some(
-        (b) =>
-          (b.attributes & IS_CONTROL) !== 0 &&
-          b.producerId === aborted.producerId &&
-          b.firstOffset >= aborted.firstOffset &&
-          b.records[0]?.key?.readInt16BE(2) === ABORT_MARKER,
-      );
-      if (!closed) openAborted.set(aborted.producerId, aborted.firstOffset);
-    }
-  }
+  // read_committed, as Kafka's own consumer does it: the broker lists the aborted
+  // transactions overlapping this response (producer id, first offset). Walking the batches
+  // in offset order, a producer is "aborted" from its listed first offset until its ABORT
+  // marker, and its transactional batches in between are skipped. A producer can have
+  // several aborted transactions in one response (one per SIGKILLed incarnation of a
+  // transactional id): the client's own filter (@platformatic/kafka 2.12.1) keeps one range
+  // per producer and lets the others through, so it is not relied on.
+  const aborted =
+    isolation === "read_committed"
+      ? [...(part.abortedTransactions ?? [])].sort((x, y) =>
+          x.firstOffset < y.firstOffset ? -1 : x.firstOffset > y.firstOffset ? 1 : 0,
+        )
+      : [];
+  let nextAborted = 0;
+  const abortedProducers = new Set<bigint>();
   const records: InRecord[] = [];
   let next = from;
   for (const batch of batches) {
     const isControl = (batch.attributes & IS_CONTROL) !== 0;
-    const abortedFrom = openAborted.get(batch.producerId);
-    if (!isControl && abortedFrom !== undefined && batch.firstOffset >= abortedFrom) {
-      if (batch.firstOffset > next) next = batch.firstOffset;
-      break;
-    }
     const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+    while (nextAborted < aborted.length && (aborted[nextAborted]?.firstOffset ?? 0n) <= last) {
+      abortedProducers.add(aborted[nextAborted]?.producerId as bigint);
+      nextAborted++;
+    }
     if (last >= next) next = last + 1n;
-    if (isControl) continue;
+    if (isControl) {
+      if (batch.records[0]?.key?.readInt16BE(2) === ABORT_MARKER) {
+        abortedProducers.delete(batch.producerId);
+      }
+      continue;
+    }
+    if ((batch.attributes & IS_TRANSACTIONAL) !== 0 && abortedProducers.has(batch.producerId)) {
+      continue;
+    }
     for (const record of batch.records) {
       const offset = batch.firstOffset + BigInt(record.offsetDelta);
       if (offset < from) continue;
