@@ -37,16 +37,6 @@ const types = {
   TrackLiked: generated.TrackLiked,
   TrackUnliked: generated.TrackUnliked,
   ChatMessageSent: generated.ChatMessageSent,
-  // Derived state the write checks read (written by the processors, never by the API).
-  IdentityOwner: generated.IdentityOwner,
-  ArtistSnapshot: generated.ArtistSnapshot,
-  AlbumSnapshot: generated.AlbumSnapshot,
-  TrackSnapshot: generated.TrackSnapshot,
-  PostSnapshot: generated.PostSnapshot,
-  CommentSnapshot: generated.CommentSnapshot,
-  FeedbackStatus: generated.FeedbackStatus,
-  ConversationOwner: generated.ConversationOwner,
-  AccountSnapshot: generated.AccountSnapshot,
 } as const;
 
 export type EventTypes = typeof types;

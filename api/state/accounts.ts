@@ -6,9 +6,10 @@
  */
 
 import type { AccountRole } from "../../schemas/generated/auth.ts";
+import * as generated from "../../schemas/generated/index.ts";
 import { emailClaimKey, usernameClaimKey } from "../auth/claim-keys.ts";
 import type { EventTypes } from "../events/event-types.ts";
-import { applicationGroup, createDerivedView } from "./derived-view.ts";
+import { applicationGroup, createDerivedView, derivedType } from "./derived-view.ts";
 import type { IdentityOwnersState } from "./identity-owners.ts";
 import type { TopicView, ViewSource } from "./topic-view.ts";
 
@@ -32,10 +33,13 @@ export function createAccountsView(
   source: ViewSource,
   types: EventTypes,
 ): TopicView<AccountsState> {
+  const derived = {
+    AccountSnapshot: derivedType(types, generated.AccountSnapshot),
+  };
   const initial: AccountsState = { users: new Map(), passwordHashes: new Map() };
   return createDerivedView({
     name: "accounts",
-    topics: [types.AccountSnapshot.topic, types.CredentialSet.topic],
+    topics: [derived.AccountSnapshot.topic, types.CredentialSet.topic],
     inputs: [types.UserRegistered.topic],
     application: applicationGroup(types, "account-snapshots"),
     source,
@@ -45,7 +49,7 @@ export function createAccountsView(
         ? s.passwordHashes.delete(userId)
         : s.users.delete(userId),
   })
-    .on(types.AccountSnapshot, (s, e) => {
+    .on(derived.AccountSnapshot, (s, e) => {
       const { userId, username, email, role, displayName, bio, avatarUrl, locale } = e;
       s.users.set(userId, { userId, username, email, role, displayName, bio, avatarUrl, locale });
     })

@@ -3,8 +3,9 @@
  * entity that vobe-catalog-snapshots keeps (processors/topologies/catalog-snapshots.ts),
  * so a start reads one record per entity however long the catalog's history is.
  */
+import * as generated from "../../schemas/generated/index.ts";
 import type { EventTypes } from "../events/event-types.ts";
-import { applicationGroup, createDerivedView } from "./derived-view.ts";
+import { applicationGroup, createDerivedView, derivedType } from "./derived-view.ts";
 import type { TopicView, ViewSource } from "./topic-view.ts";
 
 export interface ArtistRow {
@@ -38,11 +39,16 @@ export interface CatalogState {
 }
 
 export function createCatalogView(source: ViewSource, types: EventTypes): TopicView<CatalogState> {
+  const derived = {
+    AlbumSnapshot: derivedType(types, generated.AlbumSnapshot),
+    ArtistSnapshot: derivedType(types, generated.ArtistSnapshot),
+    TrackSnapshot: derivedType(types, generated.TrackSnapshot),
+  };
   const initial: CatalogState = { artists: new Map(), albums: new Map(), tracks: new Map() };
   const tables = new Map<string, Map<string, unknown>>([
-    [types.ArtistSnapshot.topic, initial.artists],
-    [types.AlbumSnapshot.topic, initial.albums],
-    [types.TrackSnapshot.topic, initial.tracks],
+    [derived.ArtistSnapshot.topic, initial.artists],
+    [derived.AlbumSnapshot.topic, initial.albums],
+    [derived.TrackSnapshot.topic, initial.tracks],
   ]);
   return createDerivedView({
     name: "catalog",
@@ -54,15 +60,15 @@ export function createCatalogView(source: ViewSource, types: EventTypes): TopicV
     // A deleted entity is a tombstone of its snapshot.
     onTombstone: (_s, id, record) => tables.get(record.topic)?.delete(id),
   })
-    .on(types.ArtistSnapshot, (s, e) => {
+    .on(derived.ArtistSnapshot, (s, e) => {
       const { ownerUserId, name, country, genres, bio } = e;
       s.artists.set(e.artistId, { ownerUserId, name, country, genres, bio });
     })
-    .on(types.AlbumSnapshot, (s, e) => {
+    .on(derived.AlbumSnapshot, (s, e) => {
       const { artistId, title, releaseDate, genre, coverUrl } = e;
       s.albums.set(e.albumId, { artistId, title, releaseDate, genre, coverUrl });
     })
-    .on(types.TrackSnapshot, (s, e) => {
+    .on(derived.TrackSnapshot, (s, e) => {
       const { albumId, artistId, title, durationMs, trackNumber, genre, explicit } = e;
       s.tracks.set(e.trackId, {
         albumId,

@@ -2,8 +2,9 @@
  * Who each chat conversation belongs to (whoever sent its first message): what
  * vobe-service-snapshots keeps (processors/topologies/service-snapshots.ts).
  */
+import * as generated from "../../schemas/generated/index.ts";
 import type { EventTypes } from "../events/event-types.ts";
-import { applicationGroup, createDerivedView } from "./derived-view.ts";
+import { applicationGroup, createDerivedView, derivedType } from "./derived-view.ts";
 import type { TopicView, ViewSource } from "./topic-view.ts";
 
 export type ConversationsState = Map<string, { userId: string }>;
@@ -12,12 +13,15 @@ export function createConversationsView(
   source: ViewSource,
   types: EventTypes,
 ): TopicView<ConversationsState> {
+  const derived = {
+    ConversationOwner: derivedType(types, generated.ConversationOwner),
+  };
   return createDerivedView<ConversationsState>({
     name: "conversations",
-    topics: [types.ConversationOwner.topic],
+    topics: [derived.ConversationOwner.topic],
     inputs: [types.ChatMessageSent.topic],
     application: applicationGroup(types, "service-snapshots"),
     source,
     initial: new Map(),
-  }).on(types.ConversationOwner, (s, e) => s.set(e.conversationId, { userId: e.userId }));
+  }).on(derived.ConversationOwner, (s, e) => s.set(e.conversationId, { userId: e.userId }));
 }

@@ -14,6 +14,7 @@
  *     application: applicationGroup(types, "catalog-snapshots"), source, initial })
  */
 import type { KafkaAdmin, RecordPosition } from "../../platform/kafka/index.ts";
+import type { EventType } from "../../schemas/event-type.ts";
 import { UserRegistered } from "../../schemas/generated/index.ts";
 import type { EventTypes } from "../events/event-types.ts";
 import { unavailable } from "../http/errors.ts";
@@ -42,11 +43,20 @@ export interface DerivedViewOptions<S> extends TopicViewOptions<S> {
   inputs: readonly string[];
 }
 
+const prefixOf = (types: EventTypes) =>
+  types.UserRegistered.topic.slice(0, -UserRegistered.topic.length);
+
 /** The consumer group of a topology's application, under the API's topic prefix. */
 export function applicationGroup(types: EventTypes, topology: string): string {
-  const topic = types.UserRegistered.topic;
-  const prefix = topic.slice(0, topic.length - UserRegistered.topic.length);
-  return `${prefix}vobe-${topology}`;
+  return `${prefixOf(types)}vobe-${topology}`;
+}
+
+/**
+ * A derived type under the API's topic prefix. Kept out of `ctx.types`: the API never
+ * writes these, so it needs no schema id of theirs (a registry lookup each at start).
+ */
+export function derivedType<T>(types: EventTypes, type: EventType<T>): EventType<T> {
+  return { ...type, topic: `${prefixOf(types)}${type.topic}` };
 }
 
 export function createDerivedView<S>(options: DerivedViewOptions<S>): TopicView<S> {

@@ -2,8 +2,9 @@
  * Feedback items and where they are in triage: the latest status per item that
  * vobe-service-snapshots keeps (processors/topologies/service-snapshots.ts).
  */
+import * as generated from "../../schemas/generated/index.ts";
 import type { EventTypes } from "../events/event-types.ts";
-import { applicationGroup, createDerivedView } from "./derived-view.ts";
+import { applicationGroup, createDerivedView, derivedType } from "./derived-view.ts";
 import type { TopicView, ViewSource } from "./topic-view.ts";
 
 export type FeedbackState = Map<string, { status: "open" | "triaged" | "resolved" }>;
@@ -12,12 +13,15 @@ export function createFeedbackView(
   source: ViewSource,
   types: EventTypes,
 ): TopicView<FeedbackState> {
+  const derived = {
+    FeedbackStatus: derivedType(types, generated.FeedbackStatus),
+  };
   return createDerivedView<FeedbackState>({
     name: "feedback",
-    topics: [types.FeedbackStatus.topic],
+    topics: [derived.FeedbackStatus.topic],
     inputs: [types.FeedbackSubmitted.topic],
     application: applicationGroup(types, "service-snapshots"),
     source,
     initial: new Map(),
-  }).on(types.FeedbackStatus, (s, e) => s.set(e.feedbackId, { status: e.status }));
+  }).on(derived.FeedbackStatus, (s, e) => s.set(e.feedbackId, { status: e.status }));
 }

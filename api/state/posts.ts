@@ -2,8 +2,9 @@
  * Posts that exist now (not deleted), with their authors: the latest snapshot per post that
  * vobe-content-snapshots keeps (processors/topologies/content-snapshots.ts).
  */
+import * as generated from "../../schemas/generated/index.ts";
 import type { EventTypes } from "../events/event-types.ts";
-import { applicationGroup, createDerivedView } from "./derived-view.ts";
+import { applicationGroup, createDerivedView, derivedType } from "./derived-view.ts";
 import type { TopicView, ViewSource } from "./topic-view.ts";
 
 export interface PostRow {
@@ -16,15 +17,18 @@ export interface PostRow {
 export type PostsState = Map<string, PostRow>;
 
 export function createPostsView(source: ViewSource, types: EventTypes): TopicView<PostsState> {
+  const derived = {
+    PostSnapshot: derivedType(types, generated.PostSnapshot),
+  };
   return createDerivedView<PostsState>({
     name: "posts",
-    topics: [types.PostSnapshot.topic],
+    topics: [derived.PostSnapshot.topic],
     inputs: [types.PostPublished.topic],
     application: applicationGroup(types, "content-snapshots"),
     source,
     initial: new Map(),
     onTombstone: (s, postId) => s.delete(postId),
-  }).on(types.PostSnapshot, (s, e) =>
+  }).on(derived.PostSnapshot, (s, e) =>
     s.set(e.postId, { authorId: e.authorId, artistId: e.artistId, title: e.title, body: e.body }),
   );
 }

@@ -217,6 +217,9 @@ async function measure(label: string, track: string): Promise<void> {
   say(
     `  ${label}: old ready ${median(row.old, (s) => s.readyMs)} ms, new ready ${median(row.new, (s) => s.readyMs)} ms`,
   );
+  const each = (starts: Start[]) =>
+    starts.map((s) => (s.failed ? "–" : s.readyMs.toFixed(0))).join(", ");
+  say(`    every run, ready ms: old ${each(row.old)}; new ${each(row.new)}`);
   for (const s of [...row.old, ...row.new]) if (s.failed) say(`    did not start: ${s.failed}`);
 }
 
