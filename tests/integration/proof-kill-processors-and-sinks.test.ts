@@ -175,9 +175,8 @@ describe("the processors and the sinks killed with SIGKILL at random while plays
 
     // The truth, from the raw topics.
     const truth = await playTruth(prefixed("listening.plays"), decoder);
-    const likesTruth = await likeTruth(prefixed("listening.likes"), decoder);
     const expected = new Map([...truth.byTrack].map(([t, p]) => [t, p.plays]));
-    const expectedLikes = likesTruth;
+    const expectedLikes = await likeTruth(prefixed("listening.likes"), decoder);
 
     // The derived topics' latest records.
     const derived = await latestByKey<{
@@ -212,95 +211,40 @@ describe("the processors and the sinks killed with SIGKILL at random while plays
       apiLikes.set(trackId, answer.body.likes);
     }
 
-    const num = <T>(rows: T[], key: (r: T) => string, value: (r: T) => unknown) =>
-      new Map(rows.map((r) => [key(r), Number(value(r))]));
-    const field = (f: "plays" | "completedPlays" | "listenedMs") =>
-      new Map([...truth.byTrack].map(([t, p]) => [t, p[f]]));
+    type Totals = { plays: number; completedPlays: number; listenedMs: number };
+    const fromTruth = (f: keyof Totals) => new Map([...truth.byTrack].map(([t, p]) => [t, p[f]]));
+    const fromDerived = (f: keyof Totals) =>
+      new Map([...derived].map(([t, c]) => [t, Number(c[f])]));
+    const fromView = (rows: ReadonlyArray<{ track_id: string }>, column: string) =>
+      new Map(rows.map((r) => [r.track_id, Number((r as Record<string, unknown>)[column])]));
+    const likesOf = new Map([...derivedLikes].map(([t, c]) => [t, Number(c.likes)]));
     const problems = [
-      ...differences(
-        "plays in the derived topic",
-        expected,
-        num(
-          [...derived],
-          (e) => e[0],
-          (e) => e[1].plays,
-        ),
-      ),
+      ...differences("plays in the derived topic", expected, fromDerived("plays")),
       ...differences(
         "completed plays in the derived topic",
-        field("completedPlays"),
-        num(
-          [...derived],
-          (e) => e[0],
-          (e) => e[1].completedPlays,
-        ),
+        fromTruth("completedPlays"),
+        fromDerived("completedPlays"),
       ),
       ...differences(
         "listened ms in the derived topic",
-        field("listenedMs"),
-        num(
-          [...derived],
-          (e) => e[0],
-          (e) => e[1].listenedMs,
-        ),
+        fromTruth("listenedMs"),
+        fromDerived("listenedMs"),
       ),
-      ...differences(
-        "plays in the view",
-        expected,
-        num(
-          viewRows.rows,
-          (r) => r.track_id,
-          (r) => r.plays,
-        ),
-      ),
+      ...differences("plays in the view", expected, fromView(viewRows.rows, "plays")),
       ...differences(
         "completed plays in the view",
-        field("completedPlays"),
-        num(
-          viewRows.rows,
-          (r) => r.track_id,
-          (r) => r.completed_plays,
-        ),
+        fromTruth("completedPlays"),
+        fromView(viewRows.rows, "completed_plays"),
       ),
       ...differences(
         "listened ms in the view",
-        field("listenedMs"),
-        num(
-          viewRows.rows,
-          (r) => r.track_id,
-          (r) => r.listened_ms,
-        ),
+        fromTruth("listenedMs"),
+        fromView(viewRows.rows, "listened_ms"),
       ),
-      ...differences(
-        "plays rows in the view",
-        expected,
-        num(
-          playRows.rows,
-          (r) => r.track_id,
-          (r) => r.plays,
-        ),
-      ),
+      ...differences("plays rows in the view", expected, fromView(playRows.rows, "plays")),
       ...differences("plays through the API", expected, apiPlays, 0),
-      ...differences(
-        "likes in the derived topic",
-        expectedLikes,
-        num(
-          [...derivedLikes],
-          (e) => e[0],
-          (e) => e[1].likes,
-        ),
-        0,
-      ),
-      ...differences(
-        "likes in the view",
-        expectedLikes,
-        num(
-          viewLikes.rows,
-          (r) => r.track_id,
-          (r) => r.likes,
-        ),
-        0,
-      ),
+      ...differences("likes in the derived topic", expectedLikes, likesOf, 0),
+      ...differences("likes in the view", expectedLikes, fromView(viewLikes.rows, "likes"), 0),
       ...differences("likes through the API", expectedLikes, apiLikes, 0),
     ];
 
@@ -310,19 +254,7 @@ describe("the processors and the sinks killed with SIGKILL at random while plays
         `proof-kill (seed ${seed}): ${processors.kills} processors SIGKILLs, ${sinks.kills} sinks SIGKILLs in ${seconds} s`,
         `  listening.plays: ${truth.records} records, ${truth.distinct} distinct plays over ${expected.size} tracks (${truth.records - truth.distinct} resent)`,
         `  likes now: ${total(expectedLikes)} over ${expectedLikes.size} tracks`,
-        `  plays counted: derived ${total(
-          num(
-            [...derived],
-            (e) => e[0],
-            (e) => e[1].plays,
-          ),
-        )}, view ${total(
-          num(
-            viewRows.rows,
-            (r) => r.track_id,
-            (r) => r.plays,
-          ),
-        )}, API ${total(apiPlays)}`,
+        `  plays counted: derived ${total(fromDerived("plays"))}, view ${total(fromView(viewRows.rows, "plays"))}, API ${total(apiPlays)}`,
         `  ${problems.length} differences`,
         ...(problems.length === 0 ? [] : byPartition(truth.byTrack, derived)),
         ...events.map((e) => `  ${e}`),
