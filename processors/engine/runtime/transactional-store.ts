@@ -37,9 +37,8 @@ export class TransactionalBytesStore implements BytesStore {
       this.overlay.deleteById(id);
       return;
     }
-    const pending = this.overlay.getById(id);
-    if (pending) pending.value = value;
-    else this.overlay.setById(id, { key, value });
+    // One descent of the tree: the entry is replaced, not looked up and changed.
+    this.overlay.setById(id, { key, value });
   }
 
   range(from?: Buffer, to?: Buffer): Iterable<[Buffer, Buffer]> {

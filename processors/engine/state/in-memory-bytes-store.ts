@@ -1,5 +1,6 @@
 import btree from "sorted-btree";
 import type { BytesStore } from "./api.ts";
+import { compareIds } from "./ordered-overlay.ts";
 
 // Node's ESM loader hands us module.exports; Vite (vitest) unwraps `default` itself.
 const BTree = (btree.default ?? btree) as typeof btree.default;
@@ -12,7 +13,7 @@ const BTree = (btree.default ?? btree) as typeof btree.default;
  * looks up the next key above the last one returned.
  */
 export class InMemoryBytesStore implements BytesStore {
-  private readonly tree = new BTree<string, [Buffer, Buffer]>();
+  private readonly tree = new BTree<string, [Buffer, Buffer]>(undefined, compareIds);
 
   get(key: Buffer): Buffer | undefined {
     return this.tree.get(key.toString("latin1"))?.[1];
