@@ -11,7 +11,10 @@
 import { randomUUID } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type {
+  FastifyPluginAsyncTypebox,
+  TypeBoxTypeProvider,
+} from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import type { Endpoints } from "../platform/config/endpoints.ts";
 import { createAdmin, createFetcher, createProducer } from "../platform/kafka/index.ts";
@@ -23,15 +26,15 @@ import authPlugin from "./auth/plugin.ts";
 import chatPlugin from "./chat/plugin.ts";
 import commentPlugin from "./comment/plugin.ts";
 import contentPlugin from "./content/plugin.ts";
-import type { ApiContext } from "./context.ts";
+import type { ApiContext, PluginOptions } from "./context.ts";
 import { createAtomicWriter } from "./events/atomic.ts";
 import { eventTypes } from "./events/event-types.ts";
 import feedbackPlugin from "./feedback/plugin.ts";
 import {
   type GatewayOptions,
-  localOnly,
   registerEdge,
   registerGateway,
+  type Service,
   servesLocally,
 } from "./gateway/index.ts";
 import { remoteDocs } from "./gateway/openapi.ts";
@@ -41,9 +44,23 @@ import { requestId } from "./http/request-context.ts";
 import { installTextChecks, textKeyword } from "./http/text.ts";
 import listeningPlugin from "./listening/plugin.ts";
 import { liveRoutes } from "./live/index.ts";
-import { type ReadPlacement, registerReads } from "./read/index.ts";
+import { createReadContext } from "./read/context.ts";
+import type { ReadPlacement } from "./read/views.ts";
+import searchPlugin from "./search/plugin.ts";
 import { createSharedViews } from "./state/shared-views.ts";
 import type { ViewSource } from "./state/topic-view.ts";
+
+/** One plugin per service (docs/adr/001): its commands and its reads, under /api/<service>. */
+const servicePlugins: Record<Service, FastifyPluginAsyncTypebox<PluginOptions>> = {
+  auth: authPlugin,
+  artist: artistPlugin,
+  content: contentPlugin,
+  comment: commentPlugin,
+  feedback: feedbackPlugin,
+  listening: listeningPlugin,
+  chat: chatPlugin,
+  search: searchPlugin,
+};
 
 export interface AppOptions {
   endpoints: Endpoints;
@@ -60,6 +77,9 @@ export interface AppOptions {
    */
   gateway?: GatewayOptions;
 }
+
+/** How long a command's write waits for a broker before it answers 503. */
+export const commandDeliveryTimeoutMs = 5_000;
 
 /** Commands are small; 413 beyond this. The plays batch route allows more (500 plays). */
 export const bodyLimit = 64 * 1024;
@@ -115,26 +135,19 @@ export async function buildApp(options: AppOptions) {
   });
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => docs.merge(app.swagger()));
 
-  const plugins = {
-    auth: authPlugin,
-    artist: artistPlugin,
-    content: contentPlugin,
-    comment: commentPlugin,
-    feedback: feedbackPlugin,
-    listening: listeningPlugin,
-    chat: chatPlugin,
-  };
-  for (const [service, plugin] of Object.entries(plugins)) {
-    if (servesLocally(gateway, service)) {
-      await app.register(plugin, { prefix: `/api/${service}`, ctx });
-    }
-  }
-  await registerReads(localOnly(app, gateway), {
+  const reads = createReadContext({
     ctx,
     endpoints: options.endpoints,
     ...(options.topicPrefix ? { topicPrefix: options.topicPrefix } : {}),
     ...(options.reads ? { placement: options.reads } : {}),
   });
+  app.addHook("onClose", async () => reads.close());
+  // Fastify's encapsulation does the rest: a service not served here has no routes here.
+  for (const [service, plugin] of Object.entries(servicePlugins)) {
+    if (servesLocally(gateway, service)) {
+      await app.register(plugin, { prefix: `/api/${service}`, ctx, reads });
+    }
+  }
   await registerGateway(app, gateway, clients);
   await app.register(liveRoutes, {
     prefix: "/api/live",
@@ -153,7 +166,12 @@ function createContext(
   const types = eventTypes(options.topicPrefix);
   const lookup = registryApi(options.endpoints.schemaRegistryUrl);
   const registry = createSchemaRegistry(options.endpoints.schemaRegistryUrl);
-  const producer = createProducer({ brokers, clientId: "vobe-api" });
+  // A command's caller waits: without a broker it gets a 503 in bounded time, not a hang.
+  const producer = createProducer({
+    brokers,
+    clientId: "vobe-api",
+    deliveryTimeoutMs: commandDeliveryTimeoutMs,
+  });
   // A fresh transactional id per process: API instances never fence each other, and a
   // crashed instance's open transaction is aborted by the broker's timeout.
   const transactional = createProducer({
@@ -161,6 +179,7 @@ function createContext(
     clientId: "vobe-api-atomic",
     transactionalId: `vobe-api-${randomUUID()}`,
     restartAfterRefusedSend: true,
+    deliveryTimeoutMs: commandDeliveryTimeoutMs,
   });
   const writer = createAtomicWriter(transactional);
   const admin = createAdmin({ brokers, clientId: "vobe-api-admin" });

@@ -7,6 +7,7 @@ import type { EventProducer } from "../producers/index.ts";
 import type { AtomicWriter } from "./events/atomic.ts";
 import type { EventTypes } from "./events/event-types.ts";
 import type { Auth } from "./http/auth.ts";
+import type { ReadContext } from "./read/context.ts";
 import type { SharedViews } from "./state/shared-views.ts";
 import type { ViewSource } from "./state/topic-view.ts";
 
@@ -22,6 +23,8 @@ export interface ApiContext {
   viewSource: ViewSource;
 }
 
+/** What each service's plugin (api/<service>/plugin.ts) gets: its commands use `ctx`, its reads `reads`. */
 export interface PluginOptions {
   ctx: ApiContext;
+  reads: ReadContext;
 }

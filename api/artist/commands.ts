@@ -5,11 +5,11 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { PublishedEvent } from "../../producers/index.ts";
+import type { AlbumRow, ArtistRow, CatalogState, TrackRow } from "../artist/state.ts";
 import type { ApiContext } from "../context.ts";
 import type { AuthUser } from "../http/auth.ts";
 import { forbidden, notFound } from "../http/errors.ts";
 import { eventContext } from "../http/request-context.ts";
-import type { AlbumRow, ArtistRow, CatalogState, TrackRow } from "../state/catalog.ts";
 import type { TopicView } from "../state/topic-view.ts";
 
 type Catalog = TopicView<CatalogState>;

@@ -1,13 +1,17 @@
-/** /api/artist: the caller's artists, albums and tracks (role artist, own catalog only). */
+/**
+ * /api/artist: the caller's artists, albums and tracks (role artist, own catalog only).
+ * Commands and reads (reads.ts) are one plugin: a process serves both or neither.
+ */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
 import type { PluginOptions } from "../context.ts";
 import { accepted } from "../http/accepted.ts";
 import { caller } from "../http/request-context.ts";
 import * as commands from "./commands.ts";
+import artistReads from "./reads.ts";
 import * as schemas from "./schemas.ts";
 
-const artistPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx }) => {
+const artistPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx, reads }) => {
   const catalog = await ctx.views.catalog();
   const as = (request: FastifyRequest): commands.Caller => ({
     ctx,
@@ -46,6 +50,8 @@ const artistPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx
   app.delete("/tracks/:id", { schema: schemas.remove("tracks"), onRequest }, async (req, reply) =>
     accepted(reply, await commands.deleteTrack(as(req), req.params.id)),
   );
+
+  await app.register(artistReads, { reads });
 };
 
 export default artistPlugin;

@@ -17,11 +17,11 @@ import {
   unavailable,
 } from "../http/errors.ts";
 import { eventContext } from "../http/request-context.ts";
-import { type AccountsState, accountByLogin } from "../state/accounts.ts";
-import type { IdentityOwnersState } from "../state/identity-owners.ts";
 import type { TopicView } from "../state/topic-view.ts";
 import { claimWindowMs, emailClaimKey, usernameClaimKey } from "./claim-keys.ts";
 import { decoyHash, hashPassword, passwordMatches } from "./passwords.ts";
+import type { IdentityOwnersState } from "./state.ts";
+import { type AccountsState, accountByLogin } from "./state.ts";
 
 export interface AuthViews {
   accounts: TopicView<AccountsState>;

@@ -1,14 +1,17 @@
-/** /api/auth: sign-up, login, the caller's profile and account erasure. */
+/**
+ * /api/auth: sign-up, login, the caller's profile and account erasure.
+ * Commands and reads (reads.ts) are one plugin: a process serves both or neither.
+ */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { PluginOptions } from "../context.ts";
 import { accepted } from "../http/accepted.ts";
 import { caller } from "../http/request-context.ts";
-import { createAccountsView } from "../state/accounts.ts";
-import { createIdentityOwnersView } from "../state/identity-owners.ts";
 import * as commands from "./commands.ts";
+import authReads from "./reads.ts";
 import * as schemas from "./schemas.ts";
+import { createAccountsView, createIdentityOwnersView } from "./state.ts";
 
-const authPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx }) => {
+const authPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx, reads }) => {
   // Plugin-private: auth.credentials is restricted to the auth service.
   const views = {
     accounts: createAccountsView(ctx.viewSource, ctx.types),
@@ -47,6 +50,8 @@ const authPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx }
     async (request, reply) =>
       accepted(reply, await commands.erase(ctx, views, request, caller(request))),
   );
+
+  await app.register(authReads, { reads });
 };
 
 export default authPlugin;

@@ -2,11 +2,11 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { PublishedEvent } from "../../producers/index.ts";
+import type { ConversationsState } from "../chat/state.ts";
 import type { ApiContext } from "../context.ts";
 import type { AuthUser } from "../http/auth.ts";
 import { forbidden } from "../http/errors.ts";
 import { eventContext } from "../http/request-context.ts";
-import type { ConversationsState } from "../state/conversations.ts";
 import type { TopicView } from "../state/topic-view.ts";
 
 export async function send(

@@ -1,12 +1,16 @@
-/** /api/chat: messages to the AI music guide. */
+/**
+ * /api/chat: messages to the AI music guide.
+ * Commands and reads (reads.ts) are one plugin: a process serves both or neither.
+ */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { PluginOptions } from "../context.ts";
 import { accepted } from "../http/accepted.ts";
 import { caller } from "../http/request-context.ts";
 import * as commands from "./commands.ts";
+import chatReads from "./reads.ts";
 import * as schemas from "./schemas.ts";
 
-const chatPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx }) => {
+const chatPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx, reads }) => {
   const conversations = await ctx.views.conversations();
   app.post(
     "/conversations/:conversationId/messages",
@@ -24,6 +28,8 @@ const chatPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx }
         ),
       ),
   );
+
+  await app.register(chatReads, { reads });
 };
 
 export default chatPlugin;

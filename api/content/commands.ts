@@ -2,12 +2,12 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { PublishedEvent } from "../../producers/index.ts";
+import type { CatalogState } from "../artist/state.ts";
+import type { PostRow, PostsState } from "../content/state.ts";
 import type { ApiContext } from "../context.ts";
 import type { AuthUser } from "../http/auth.ts";
 import { forbidden, notFound } from "../http/errors.ts";
 import { eventContext } from "../http/request-context.ts";
-import type { CatalogState } from "../state/catalog.ts";
-import type { PostRow, PostsState } from "../state/posts.ts";
 import type { TopicView } from "../state/topic-view.ts";
 
 export interface Caller {

@@ -1,13 +1,17 @@
-/** /api/content: posts (any signed-in user; edits and deletions by the author). */
+/**
+ * /api/content: posts (any signed-in user; edits and deletions by the author).
+ * Commands and reads (reads.ts) are one plugin: a process serves both or neither.
+ */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
 import type { PluginOptions } from "../context.ts";
 import { accepted } from "../http/accepted.ts";
 import { caller } from "../http/request-context.ts";
 import * as commands from "./commands.ts";
+import contentReads from "./reads.ts";
 import * as schemas from "./schemas.ts";
 
-const contentPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx }) => {
+const contentPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx, reads }) => {
   const views = { catalog: await ctx.views.catalog(), posts: await ctx.views.posts() };
   const as = (request: FastifyRequest): commands.Caller => ({
     ctx,
@@ -26,6 +30,8 @@ const contentPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ct
   app.delete("/posts/:id", { schema: schemas.remove, onRequest }, async (req, reply) =>
     accepted(reply, await commands.remove(as(req), req.params.id)),
   );
+
+  await app.register(contentReads, { reads });
 };
 
 export default contentPlugin;

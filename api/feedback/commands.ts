@@ -8,9 +8,9 @@ import type {
   FeedbackResolution,
 } from "../../schemas/generated/feedback.ts";
 import type { ApiContext } from "../context.ts";
+import type { FeedbackState } from "../feedback/state.ts";
 import { conflict, notFound } from "../http/errors.ts";
 import { eventContext } from "../http/request-context.ts";
-import type { FeedbackState } from "../state/feedback.ts";
 import type { TopicView } from "../state/topic-view.ts";
 
 export interface Caller {

@@ -16,7 +16,6 @@ import {
   defaultCorsOrigins,
   defaultRateLimit,
   type GatewayOptions,
-  isService,
   servesLocally,
   services,
 } from "./config.ts";
@@ -96,28 +95,6 @@ export async function registerGateway(
     });
   }
   await app.register(detailRoutes, { clients });
-}
-
-/**
- * Hands registerReads (api/read/index.ts) an app that skips the plugins of services not
- * served here: it registers each under `/api/<service>`.
- */
-export function localOnly(app: FastifyInstance, options: GatewayOptions): FastifyInstance {
-  return new Proxy(app, {
-    get(target, key) {
-      if (key === "register") {
-        return (plugin: never, opts?: { prefix?: string }) => {
-          const service = /^\/api\/([^/]+)/.exec(opts?.prefix ?? "")?.[1];
-          if (service && isService(service) && !servesLocally(options, service)) {
-            return Promise.resolve();
-          }
-          return target.register(plugin, opts as never);
-        };
-      }
-      const value = Reflect.get(target, key, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
 }
 
 const pathOf = (url: string) => {

@@ -3,8 +3,8 @@
  * comment.ts): the gateway must describe them even when those services run elsewhere.
  */
 import { Type } from "@fastify/type-provider-typebox";
-import { Comment } from "../read/comment.ts";
-import { Post } from "../read/content.ts";
+import { Comment } from "../comment/reads.ts";
+import { Post } from "../content/reads.ts";
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 

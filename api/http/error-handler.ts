@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { BrokerUnavailableError, isBrokerUnreachable } from "../../platform/kafka/index.ts";
 import { EventValidationError, IllFormedTextError } from "../../producers/index.ts";
 import { ApiError, type FieldProblem } from "./errors.ts";
 
@@ -99,6 +100,20 @@ function describe(error: FastifyError): {
         message: error.message,
         fields: error.fields.map((f) => ({ path: `body.${f.path}`, message: "invalid value" })),
       },
+    };
+  }
+  // The log is the system of record: without it no command can be accepted. The answer
+  // says whether the command may have been written (docs: api/README.md, "Kafka down").
+  if (error instanceof BrokerUnavailableError) {
+    return error.written === "no"
+      ? { status: 503, body: { code: "log_unavailable", message: error.message } }
+      : { status: 503, body: { code: "log_write_unknown", message: error.message } };
+  }
+  // A check's read of the log (a view catching up, end offsets) that found no broker.
+  if (isBrokerUnreachable(error)) {
+    return {
+      status: 503,
+      body: { code: "log_unavailable", message: "Kafka is unreachable; nothing was written" },
     };
   }
   switch (error.code) {

@@ -49,7 +49,8 @@ export const Accepted = Type.Object(
   { additionalProperties: false },
 );
 
-const errorStatuses = [400, 401, 403, 404, 409, 413, 503] as const;
+// 415: a body that is not JSON (api/app.ts) is refused before any route sees it.
+const errorStatuses = [400, 401, 403, 404, 409, 413, 415, 503] as const;
 
 /** A route's response schemas: its success answer plus the shared error shape. */
 export function responses<S extends Record<number, TSchema>>(success: S) {

@@ -2,11 +2,11 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { Envelope, PendingEvent, PublishedEvent } from "../../producers/index.ts";
+import type { CatalogState } from "../artist/state.ts";
 import type { ApiContext } from "../context.ts";
 import type { AuthUser } from "../http/auth.ts";
 import { ApiError, badRequest, type FieldProblem, notFound } from "../http/errors.ts";
 import { eventContext } from "../http/request-context.ts";
-import type { CatalogState } from "../state/catalog.ts";
 import type { TopicView } from "../state/topic-view.ts";
 
 export interface Caller {

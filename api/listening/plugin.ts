@@ -1,16 +1,20 @@
-/** /api/listening: plays and likes, by listeners, artists and admins. */
+/**
+ * /api/listening: plays and likes, by listeners, artists and admins.
+ * Commands and reads (reads.ts) are one plugin: a process serves both or neither.
+ */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
 import type { PluginOptions } from "../context.ts";
 import { accepted, position } from "../http/accepted.ts";
 import { caller } from "../http/request-context.ts";
 import * as commands from "./commands.ts";
+import listeningReads from "./reads.ts";
 import * as schemas from "./schemas.ts";
 
 // 500 plays of ~150 bytes are more than the app's 64 KiB default.
 const playsBodyLimit = 128 * 1024;
 
-const listeningPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx }) => {
+const listeningPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx, reads }) => {
   const catalog = await ctx.views.catalog();
   const as = (request: FastifyRequest): commands.Caller => ({
     ctx,
@@ -34,6 +38,8 @@ const listeningPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { 
   app.delete("/tracks/:trackId/like", { schema: schemas.unlike, onRequest }, async (req, reply) =>
     accepted(reply, await commands.setLike(as(req), req.params.trackId, false)),
   );
+
+  await app.register(listeningReads, { reads });
 };
 
 export default listeningPlugin;

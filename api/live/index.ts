@@ -17,7 +17,7 @@
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ApiError, unavailable } from "../http/errors.ts";
-import { Uuid } from "../http/schemas.ts";
+import { ErrorReply, Uuid } from "../http/schemas.ts";
 import type { ViewSource } from "../state/topic-view.ts";
 import {
   createLiveFollower,
@@ -51,6 +51,20 @@ const TrackList = Type.String({
   maxLength: maxTracksPerStream * 37,
   description: `Comma-separated track ids (at most ${maxTracksPerStream})`,
 });
+
+/**
+ * What a stream route answers: the event stream, or a refusal in the usual error shape
+ * (400 bad parameters, 503 too_many_subscribers / live_unavailable). Declared so that the
+ * OpenAPI document lists them; the stream itself is written by hand (no serializer).
+ */
+const streamResponses = {
+  200: {
+    description: "An event stream (text/event-stream): `event`, `id` (a position), `data` (JSON)",
+    content: { "text/event-stream": { schema: Type.String() } },
+  },
+  400: ErrorReply,
+  503: ErrorReply,
+};
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -153,6 +167,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
         summary:
           "Server-Sent Events: the post's comments as they are added, edited and deleted (from now on)",
         params: Type.Object({ postId: Uuid }, { additionalProperties: false }),
+        response: streamResponses,
       },
     },
     async (request, reply) => {
@@ -167,6 +182,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
         tags: ["live"],
         summary: "Server-Sent Events: play counts of the given tracks as they change (from now on)",
         querystring: Type.Object({ tracks: TrackList }, { additionalProperties: false }),
+        response: streamResponses,
       },
     },
     async (request, reply) => {

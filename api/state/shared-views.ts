@@ -3,12 +3,13 @@
  * (a plugin awaits the ones it needs while it registers, so the app is ready only when
  * they have read the log to its end).
  */
+
+import { type CatalogState, createCatalogView } from "../artist/state.ts";
+import { type ConversationsState, createConversationsView } from "../chat/state.ts";
+import { type CommentsState, createCommentsView } from "../comment/state.ts";
+import { createPostsView, type PostsState } from "../content/state.ts";
 import type { EventTypes } from "../events/event-types.ts";
-import { type CatalogState, createCatalogView } from "./catalog.ts";
-import { type CommentsState, createCommentsView } from "./comments.ts";
-import { type ConversationsState, createConversationsView } from "./conversations.ts";
-import { createFeedbackView, type FeedbackState } from "./feedback.ts";
-import { createPostsView, type PostsState } from "./posts.ts";
+import { createFeedbackView, type FeedbackState } from "../feedback/state.ts";
 import type { TopicView, ViewSource } from "./topic-view.ts";
 
 export interface SharedViews {

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { nameQuery, suggestQuery, trackQuery } from "../../api/read/search-queries.ts";
+import { nameQuery, suggestQuery, trackQuery } from "../../api/search/queries.ts";
 import { registryApi } from "../../platform/registry/confluent-api.ts";
 import { createSchemaRegistry } from "../../platform/registry/schema-registry.ts";
 import { connectSearch } from "../../platform/search/connect.ts";

@@ -1,7 +1,7 @@
 /** GET /api/feedback: the triage list (admins only), oldest first, optionally by status. */
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
-import type { ReadPluginOptions } from "./context.ts";
-import { decodeCursor, limitOf, page } from "./cursor.ts";
+import type { ReadPluginOptions } from "../read/context.ts";
+import { decodeCursor, limitOf, page } from "../read/cursor.ts";
 import {
   iso,
   NullableString,
@@ -11,7 +11,7 @@ import {
   readResponses,
   Timestamp,
   waitForAfter,
-} from "./http.ts";
+} from "../read/http.ts";
 
 const Status = Type.Union([
   Type.Literal("submitted"),

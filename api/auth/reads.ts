@@ -2,8 +2,15 @@
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import { notFound } from "../http/errors.ts";
 import { caller } from "../http/request-context.ts";
-import type { ReadPluginOptions } from "./context.ts";
-import { iso, NullableString, Query, readResponses, Timestamp, waitForAfter } from "./http.ts";
+import type { ReadPluginOptions } from "../read/context.ts";
+import {
+  iso,
+  NullableString,
+  Query,
+  readResponses,
+  Timestamp,
+  waitForAfter,
+} from "../read/http.ts";
 
 const Profile = Type.Object(
   {

@@ -4,8 +4,8 @@
  */
 import * as generated from "../../schemas/generated/index.ts";
 import type { EventTypes } from "../events/event-types.ts";
-import { applicationGroup, createDerivedView, derivedType } from "./derived-view.ts";
-import type { TopicView, ViewSource } from "./topic-view.ts";
+import { applicationGroup, createDerivedView, derivedType } from "../state/derived-view.ts";
+import type { TopicView, ViewSource } from "../state/topic-view.ts";
 
 export type ConversationsState = Map<string, { userId: string }>;
 

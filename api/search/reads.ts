@@ -19,10 +19,10 @@ import {
   versionedIndexOf,
 } from "../../sinks/search/contract.ts";
 import { badRequest, unavailable } from "../http/errors.ts";
-import type { ReadPluginOptions } from "./context.ts";
-import { decodeCursor, encodeCursor, limitOf } from "./cursor.ts";
-import { NullableString, pagination, Query, readResponses, waitForAfter } from "./http.ts";
-import { nameQuery, suggestQuery, trackQuery } from "./search-queries.ts";
+import type { ReadPluginOptions } from "../read/context.ts";
+import { decodeCursor, encodeCursor, limitOf } from "../read/cursor.ts";
+import { NullableString, pagination, Query, readResponses, waitForAfter } from "../read/http.ts";
+import { nameQuery, suggestQuery, trackQuery } from "./queries.ts";
 
 const oneLine = "^(?=.*\\S)[^\\u0000-\\u001f\\u007f-\\u009f]*$";
 /** What is searched for: one line, NFC (the documents hold NFC text), visible (api/http/text.ts). */

@@ -6,8 +6,8 @@
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import { notFound } from "../http/errors.ts";
 import { IdParams } from "../http/schemas.ts";
-import type { ReadPluginOptions } from "./context.ts";
-import { decodeCursor, limitOf, page } from "./cursor.ts";
+import type { ReadPluginOptions } from "../read/context.ts";
+import { decodeCursor, limitOf, page } from "../read/cursor.ts";
 import {
   iso,
   NullableString,
@@ -17,7 +17,7 @@ import {
   readResponses,
   Timestamp,
   waitForAfter,
-} from "./http.ts";
+} from "../read/http.ts";
 
 export const Post = Type.Object(
   {

@@ -7,8 +7,8 @@ import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typ
 import { notFound } from "../http/errors.ts";
 import { caller } from "../http/request-context.ts";
 import { Uuid } from "../http/schemas.ts";
-import type { ReadPluginOptions } from "./context.ts";
-import { decodeCursor, limitOf, page } from "./cursor.ts";
+import type { ReadPluginOptions } from "../read/context.ts";
+import { decodeCursor, limitOf, page } from "../read/cursor.ts";
 import {
   iso,
   NullableString,
@@ -18,7 +18,7 @@ import {
   readResponses,
   Timestamp,
   waitForAfter,
-} from "./http.ts";
+} from "../read/http.ts";
 
 const Conversation = Type.Object(
   {

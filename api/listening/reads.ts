@@ -9,9 +9,17 @@
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import { caller } from "../http/request-context.ts";
 import { Uuid } from "../http/schemas.ts";
-import type { ReadPluginOptions } from "./context.ts";
-import { decodeCursor, limitOf, page } from "./cursor.ts";
-import { iso, Page, pagination, Query, readResponses, Timestamp, waitForAfter } from "./http.ts";
+import type { ReadPluginOptions } from "../read/context.ts";
+import { decodeCursor, limitOf, page } from "../read/cursor.ts";
+import {
+  iso,
+  Page,
+  pagination,
+  Query,
+  readResponses,
+  Timestamp,
+  waitForAfter,
+} from "../read/http.ts";
 
 const Counters = Type.Object(
   {

@@ -1,17 +1,19 @@
 /**
- * Accounts and their password hashes: the account snapshots vobe-account-snapshots keeps
- * (an erased account is gone) and auth.credentials, itself compacted to the latest hash
- * per user. Only the auth plugin builds this view: both topics are restricted to the auth
- * service. Login names resolve through the identity owners (identity-owners.ts).
+ * The auth service's state, read by its checks only (its topics are restricted to it):
+ *
+ * - accounts and their password hashes: the account snapshots vobe-account-snapshots keeps
+ *   (an erased account is gone) and auth.credentials, itself compacted to the latest hash
+ *   per user;
+ * - who holds each unique identity (e-mail, username), as vobe-identity-owners decided it
+ *   (processors/topologies/identity-owners.ts, the only place with the rule): the API reads
+ *   auth.identity-owners and never judges a claim itself. Login names resolve through it.
  */
-
 import type { AccountRole } from "../../schemas/generated/auth.ts";
 import * as generated from "../../schemas/generated/index.ts";
-import { emailClaimKey, usernameClaimKey } from "../auth/claim-keys.ts";
 import type { EventTypes } from "../events/event-types.ts";
-import { applicationGroup, createDerivedView, derivedType } from "./derived-view.ts";
-import type { IdentityOwnersState } from "./identity-owners.ts";
-import type { TopicView, ViewSource } from "./topic-view.ts";
+import { applicationGroup, createDerivedView, derivedType } from "../state/derived-view.ts";
+import type { TopicView, ViewSource } from "../state/topic-view.ts";
+import { emailClaimKey, usernameClaimKey } from "./claim-keys.ts";
 
 export interface Account {
   userId: string;
@@ -64,4 +66,33 @@ export function accountByLogin(
 ): Account | undefined {
   const holder = owners.get(usernameClaimKey(login)) ?? owners.get(emailClaimKey(login));
   return holder ? accounts.users.get(holder.userId) : undefined;
+}
+
+export interface IdentityHolder {
+  userId: string;
+  /** Registered within the claim window: the key is theirs until released or erased. */
+  registered: boolean;
+}
+
+export type IdentityOwnersState = Map<string, IdentityHolder>;
+
+export function createIdentityOwnersView(
+  source: ViewSource,
+  types: EventTypes,
+): TopicView<IdentityOwnersState> {
+  const derived = {
+    IdentityOwner: derivedType(types, generated.IdentityOwner),
+  };
+  return createDerivedView<IdentityOwnersState>({
+    name: "identity",
+    topics: [derived.IdentityOwner.topic],
+    // A registration or an erasure changes a holder as much as a claim does.
+    inputs: [types.IdentityClaimed.topic, types.UserRegistered.topic],
+    application: applicationGroup(types, "identity-owners"),
+    source,
+    initial: new Map(),
+    onTombstone: (s, key) => s.delete(key),
+  }).on(derived.IdentityOwner, (s, e) =>
+    s.set(e.claimKey, { userId: e.userId, registered: e.registered }),
+  );
 }
