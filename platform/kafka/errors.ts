@@ -23,3 +23,68 @@ const fencing = new Set(["PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH", "FENCED_IN
 export function isFenced(error: unknown): boolean {
   return brokerErrorNames(error).some((name) => fencing.has(name));
 }
+
+/**
+ * The client's errors that say "no broker answered" (a refused or timed-out connection, a
+ * connection closed under a request, a request without an answer), as opposed to a broker
+ * that answered with an error code. Matched by message (the client has no finer code):
+ * tests/integration/faults-kafka-stopped.test.ts fails if a client upgrade changes them.
+ */
+const notSent =
+  /^(Connection to .* (failed|timed out)\.|Connection closed while waiting for ready\.|Cannot connect to any broker\.|Client closed while retrying)/;
+const maybeSent = /^(Connection closed|Request timed out)$/;
+
+function leaves(error: unknown): unknown[] {
+  const out: unknown[] = [];
+  const seen = new Set<unknown>();
+  const walk = (e: unknown) => {
+    if (!e || typeof e !== "object" || seen.has(e)) return;
+    seen.add(e);
+    const { errors } = e as { errors?: unknown };
+    if (Array.isArray(errors) && errors.length > 0) for (const inner of errors) walk(inner);
+    else out.push(e);
+  };
+  walk(error);
+  return out;
+}
+
+const messageOf = (e: unknown) => String((e as { message?: unknown }).message ?? "");
+
+/** True when the failure is only the broker being out of reach (no broker error code in it). */
+export function isBrokerUnreachable(error: unknown): boolean {
+  const found = leaves(error);
+  return (
+    found.length > 0 &&
+    found.every((e) => notSent.test(messageOf(e)) || maybeSent.test(messageOf(e)))
+  );
+}
+
+/**
+ * Whether a request may have reached the broker before the connection failed: a connection
+ * closed under it, or no answer in time. The broker may then have written it.
+ */
+export function mayHaveReachedBroker(error: unknown): boolean {
+  return leaves(error).some((e) => maybeSent.test(messageOf(e)));
+}
+
+/**
+ * A send given up because no broker answered within the producer's delivery timeout.
+ * `written: "no"` — no attempt reached a broker (or only a transaction that is never
+ * committed did): nothing of it is in the log for read_committed readers, a retry is safe.
+ * `written: "unknown"` — an attempt may have reached the broker before its connection
+ * closed: the records may be in the log.
+ */
+export class BrokerUnavailableError extends Error {
+  constructor(
+    readonly written: "no" | "unknown",
+    options: { cause: unknown; during: string },
+  ) {
+    super(
+      written === "no"
+        ? `Kafka is unreachable: ${options.during} did not reach a broker, nothing was written`
+        : `Kafka stopped answering during ${options.during}: it may or may not have been written`,
+      { cause: options.cause },
+    );
+    this.name = "BrokerUnavailableError";
+  }
+}

@@ -4,7 +4,12 @@
  */
 export { createAdmin, type KafkaAdmin } from "./admin.ts";
 export { type ConsumerOptions, createConsumer, type KafkaConsumer } from "./consumer.ts";
-export { brokerErrorNames, isFenced } from "./errors.ts";
+export {
+  BrokerUnavailableError,
+  brokerErrorNames,
+  isBrokerUnreachable,
+  isFenced,
+} from "./errors.ts";
 export {
   createFetcher,
   type FetchedPartition,

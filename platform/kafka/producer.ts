@@ -1,7 +1,12 @@
 import { ProduceAcks, Producer } from "@platformatic/kafka";
 import type { KafkaConsumer } from "./consumer.ts";
 import { rawConsumer, rawMessage } from "./consumer.ts";
-import { isFenced } from "./errors.ts";
+import {
+  BrokerUnavailableError,
+  isBrokerUnreachable,
+  isFenced,
+  mayHaveReachedBroker,
+} from "./errors.ts";
 import type { GroupMember, TopicPartition } from "./group-member.ts";
 import { encodeHeaders } from "./headers.ts";
 import { partitionFor } from "./partitioner.ts";
@@ -20,7 +25,18 @@ export interface ProducerOptions {
    * over, so a streams task, whose id moves between instances, must never do it.
    */
   restartAfterRefusedSend?: boolean;
+  /**
+   * How long a send keeps retrying while no broker answers before it gives up with a
+   * BrokerUnavailableError (about: an attempt that waits on a silent broker adds up to the
+   * client's 5 s request timeout). Without it the idempotent client retries for ever: right
+   * for the processors and sinks, which must wait for the log, wrong for a command whose
+   * caller waits for an answer. A send given up is never retried later in the background.
+   */
+  deliveryTimeoutMs?: number;
 }
+
+/** The pause between two attempts of a bounded send. */
+const retryDelayMs = 250;
 
 export interface KafkaProducer {
   /** Writes the records (idempotent, acks=all) and resolves with where each one landed. */
@@ -119,6 +135,13 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
       acks: ProduceAcks.ALL,
       autocreateTopics: false,
       strict: true,
+      ...(options.deliveryTimeoutMs === undefined
+        ? {}
+        : {
+            // More than 1, or the client replaces it with "for ever" for idempotent producers.
+            retries: Math.max(2, Math.ceil(options.deliveryTimeoutMs / retryDelayMs)),
+            retryDelay: retryDelayMs,
+          }),
       ...(options.transactionalId
         ? {
             transactionalId: options.transactionalId,
@@ -221,8 +244,27 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
     });
   };
 
+  /**
+   * "No broker answered" as a BrokerUnavailableError that says whether anything may have
+   * been written; any other failure (a broker's error code) as it came.
+   */
+  const unavailable = async <T>(
+    during: string,
+    written: (error: unknown) => "no" | "unknown",
+    work: () => Promise<T>,
+  ): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isBrokerUnreachable(error)) throw error;
+      throw new BrokerUnavailableError(written(error), { cause: error, during });
+    }
+  };
+  const ifReached = (error: unknown) => (mayHaveReachedBroker(error) ? "unknown" : "no");
+
   return {
-    send: (records) => sendWith(producer.send, producer, records),
+    send: (records) =>
+      unavailable("the send", ifReached, () => sendWith(producer.send, producer, records)),
 
     async initTransactions() {
       if (!options.transactionalId) throw new Error("initTransactions() needs a transactionalId");
@@ -234,7 +276,11 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
       if (!options.transactionalId) {
         throw new Error("transaction() needs a producer created with a transactionalId");
       }
-      const tx = await producer.beginTransaction();
+      const tx = await unavailable(
+        "the start of a transaction",
+        () => "no",
+        () => producer.beginTransaction(),
+      );
       const groups = new Set<string>();
       let sendFailed = false;
       // The broker has no transaction until something is added to it, and answers an
@@ -244,7 +290,13 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
         send: async (records) => {
           if (records.length > 0) touched = true;
           try {
-            return await sendWith(tx.send, tx, records);
+            // Records of a transaction that is not committed are never read (read_committed):
+            // a send that failed in any way wrote nothing that counts.
+            return await unavailable(
+              "a transaction's send",
+              () => "no",
+              () => sendWith(tx.send, tx, records),
+            );
           } catch (error) {
             // A fenced producer is a zombie: it must stop, not come back.
             if (options.restartAfterRefusedSend && !isFenced(error)) sendFailed = true;
@@ -286,7 +338,10 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
             } as never);
           }
         },
-        commit: () => (touched ? tx.commit() : tx.cancel()),
+        // The commit request may reach the coordinator and its answer be lost: then the
+        // transaction may be committed.
+        commit: () =>
+          unavailable("the commit", ifReached, () => (touched ? tx.commit() : tx.cancel())),
         async abort() {
           try {
             await (touched ? tx.abort() : tx.cancel());

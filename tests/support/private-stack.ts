@@ -1,5 +1,5 @@
 /**
- * A test's own PostgreSQL or search engine, beside the shared stack: the same `vobe stack`
+ * A test's own PostgreSQL, search engine, Kafka or registry, beside the shared stack: the same `vobe stack`
  * CLI in a child process, with a temporary VOBE_STACK_HOME and ports of its own, so the
  * test can really stop and start the server while the shared one (used by every other
  * test in parallel) stays up. Downloads are shared through VOBE_STACK_ARTIFACTS.
@@ -13,10 +13,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { stackConfig, stackPaths } from "../../stack/config.ts";
+import { registryCcompatPath } from "../../stack/services/registry.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 
-export type PrivateService = "postgres" | "search";
+export type PrivateService = "postgres" | "search" | "kafka" | "registry";
 
 export interface PrivateStack {
   readonly home: string;
@@ -24,6 +25,10 @@ export interface PrivateStack {
   /** `postgres://…/postgres` on the private server. */
   readonly postgresUrl: string;
   readonly searchUrl: string;
+  /** `127.0.0.1:<port>` of the private broker. */
+  readonly kafkaBrokers: string[];
+  /** The private registry's Confluent-compatible API (its storage is the private broker). */
+  readonly registryUrl: string;
   /** `vobe stack up <services>` with the private env; resolves once they are healthy. */
   up(...services: PrivateService[]): Promise<string>;
   /** `vobe stack down <services>`: a real server shutdown. */
@@ -74,6 +79,8 @@ export async function freeSearchPort(): Promise<number> {
 const envName: Record<PrivateService, string> = {
   postgres: "VOBE_POSTGRES_PORT",
   search: "VOBE_SEARCH_PORT",
+  kafka: "VOBE_KAFKA_PORT",
+  registry: "VOBE_REGISTRY_PORT",
 };
 
 /** Every live private stack of this process: killed on exit if a test did not get to. */
@@ -83,7 +90,7 @@ process.once("exit", () => {
 });
 
 function killFromPidFiles(home: string): void {
-  for (const service of ["search", "postgres"]) {
+  for (const service of ["registry", "search", "postgres", "kafka"]) {
     const file = join(home, "run", `${service}.pid`);
     if (!existsSync(file)) continue;
     const pid = Number(readFileSync(file, "utf8").trim());
@@ -100,7 +107,12 @@ function killFromPidFiles(home: string): void {
 export async function privateStack(
   ports: Partial<Record<PrivateService, number>>,
 ): Promise<PrivateStack> {
-  const shared = { postgres: stackConfig.ports.postgres, search: stackConfig.ports.search };
+  const shared: Record<PrivateService, number> = {
+    postgres: stackConfig.ports.postgres,
+    search: stackConfig.ports.search,
+    kafka: stackConfig.ports.kafka,
+    registry: stackConfig.ports.registry,
+  };
   for (const [service, port] of Object.entries(ports) as [PrivateService, number][]) {
     // A private stack on the shared ports would act on the shared servers.
     if (port === shared[service]) throw new Error(`${service}: ${port} is the shared stack's port`);
@@ -115,6 +127,8 @@ export async function privateStack(
   for (const [service, port] of Object.entries(ports) as [PrivateService, number][]) {
     env[envName[service]] = String(port);
   }
+  // The KRaft controller listens too; on the shared 9093 it would clash with the shared broker.
+  if (ports.kafka !== undefined) env.VOBE_KAFKA_CONTROLLER_PORT = String(await freePort());
   const { user, password } = stackConfig.postgres;
 
   const cli = (args: string[], timeoutMs: number): Promise<string> =>
@@ -156,6 +170,8 @@ export async function privateStack(
     ports,
     postgresUrl: `postgres://${user}:${password}@127.0.0.1:${ports.postgres}/postgres`,
     searchUrl: `http://127.0.0.1:${ports.search}`,
+    kafkaBrokers: [`127.0.0.1:${ports.kafka}`],
+    registryUrl: `http://127.0.0.1:${ports.registry}${registryCcompatPath}`,
     up: (...services) => cli(["stack", "up", ...named(services)], 180_000),
     down: (...services) => cli(["stack", "down", ...named(services)], 60_000),
     async destroy() {
