@@ -3,7 +3,7 @@
 // produce→consume latency in the same run, and where the time goes. See README.md here.
 //
 //   npx tsx bench/end-to-end/freshness.ts [--rates 50,200] [--seconds 20]
-//       [--commit-intervals 100,20] [--read-rate 50] [--no-breakdown]
+//       [--commit-intervals 100,20] [--read-rate 50] [--batch 5] [--no-breakdown]
 //
 // Stage (stage.ts): the app in this process, the processors (plays-per-track and
 // trending-tracks, which the listening view's `after=` waits on, plus the API's check
@@ -11,8 +11,9 @@
 // Per rate: the broker baseline first (a raw idempotent producer, acks=all, 300-byte records
 // to a prefixed 3-partition topic, a raw read_committed Fetcher loop: send→seen, as
 // bench/api/freshness.ts). Then, per commit interval (the processors restarted with it):
-//   - route: one play per POST /api/listening/plays, open loop; `--read-rate` of them a
-//     second are read back with the route and `after=` (wait 10 s): ack→visible;
+//   - route: `--batch` plays per POST /api/listening/plays (default 5: one transaction per
+//     command, and the API runs them one at a time; write-path.ts), open loop; `--read-rate`
+//     plays a second are read back with the route and `after=` (wait 10 s): ack→visible;
 //   - breakdown (unless --no-breakdown): the same load, but the read back is the route's own
 //     wait (api/read/views.ts waitFor) rebuilt here from the same modules
 //     (createDerivedProgress, waitForPositions, the route's SQL) with a clock between its
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "20" },
     "commit-intervals": { type: "string", default: "100,20" },
     "read-rate": { type: "string", default: "50" },
+    batch: { type: "string", default: "5" },
     "no-breakdown": { type: "boolean", default: false },
   },
 });
@@ -53,8 +55,9 @@ const rates = args.rates.split(",").map(Number);
 const seconds = Number(args.seconds);
 const intervals = args["commit-intervals"].split(",").map(Number);
 const readRate = Number(args["read-rate"]);
-if ([...rates, ...intervals, seconds, readRate].some((n) => !(n > 0)))
-  throw new Error("--rates, --seconds, --commit-intervals, --read-rate: > 0");
+const batch = Number(args.batch);
+if ([...rates, ...intervals, seconds, readRate, batch].some((n) => !(n > 0)))
+  throw new Error("--rates, --seconds, --commit-intervals, --read-rate, --batch: > 0");
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -62,19 +65,19 @@ const load = () =>
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "–");
 
 say(
-  `freshness through a derived view: rates ${rates.join(", ")} plays/s, ${seconds} s per pass, commit intervals ${intervals.join(", ")} ms, ` +
+  `freshness through a derived view: rates ${rates.join(", ")} plays/s in requests of ${batch}, ${seconds} s per pass, commit intervals ${intervals.join(", ")} ms, ` +
     `read-back ≤ ${readRate}/s; ${availableParallelism()} cores (${cpus()[0]?.model ?? "?"}), load ${load()}, Node ${process.version}, ${new Date().toISOString()}`,
 );
 
 /** Calls `send` `rate` times a second for `seconds`, without waiting for answers. */
-async function openLoop(rate: number, send: (i: number) => Promise<void>): Promise<number> {
+async function openLoop(rate: number, send: () => Promise<void>): Promise<number> {
   const total = Math.round(rate * seconds);
   const began = performance.now();
   const pending: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
     const wait = began + (i * 1000) / rate - performance.now();
     if (wait > 1) await sleep(wait);
-    pending.push(send(i));
+    pending.push(send());
   }
   await Promise.all(pending);
   return total;
@@ -240,34 +243,36 @@ const answers: Array<{ at: ReadPosition; trackId: string; plays: number }> = [];
 const allAccepted: Accepted[] = [];
 let failures = 0;
 
-async function post(): Promise<Accepted | undefined> {
-  const p = generator.next();
+/** One request of `batch` plays; each accepted play with its position. */
+async function post(): Promise<Accepted[]> {
+  const plays = Array.from({ length: batch }, () => {
+    const p = generator.next();
+    return { trackId: p.trackId, listenedMs: p.listenedMs, trackDurationMs: p.trackDurationMs };
+  });
   const token = stage.tokens[Math.floor(Math.random() * stage.tokens.length)] as string;
   const sent = performance.now();
   const r = await stage.app.inject({
     method: "POST",
     url: "/api/listening/plays",
     headers: { authorization: `Bearer ${token}` },
-    payload: {
-      plays: [{ trackId: p.trackId, listenedMs: p.listenedMs, trackDurationMs: p.trackDurationMs }],
-    },
+    payload: { plays },
   });
   const acked = performance.now();
   if (r.statusCode !== 202) {
-    failures += 1;
-    return undefined;
+    failures += plays.length;
+    return [];
   }
-  const [pos] = (r.json() as { plays: Array<{ topic: string; partition: number; offset: string }> })
-    .plays;
-  if (!pos) return undefined;
-  const a = {
+  const positions = (
+    r.json() as { plays: Array<{ topic: string; partition: number; offset: string }> }
+  ).plays;
+  const accepted = positions.map((pos, i) => ({
     at: { topic: pos.topic, partition: pos.partition, offset: BigInt(pos.offset) },
-    trackId: p.trackId,
+    trackId: (plays[i] as { trackId: string }).trackId,
     sent,
     acked,
-  };
-  allAccepted.push(a);
-  return a;
+  }));
+  allAccepted.push(...accepted);
+  return accepted;
 }
 
 async function routeRead(a: Accepted): Promise<number | undefined> {
@@ -321,10 +326,7 @@ async function brokerBaseline(rate: number) {
 try {
   await stage.admin.createTopics([{ name: brokerTopic, partitions: 3 }]);
   // Warm-up: the app's catalog check, both groups, the reads' first lookups, the JIT.
-  for (let i = 0; i < 20; i++) {
-    const a = await post();
-    if (a) await routeRead(a);
-  }
+  for (let i = 0; i < 20; i++) for (const a of await post()) await routeRead(a);
   for (const rate of rates) {
     say(`  ${rate} plays/s: broker baseline (load ${load()})`);
     const broker = await brokerBaseline(rate);
@@ -347,28 +349,25 @@ try {
         `| ${rate} | ${interval} | floor: raw produce → raw exactly-once hop (consume, produce, commit each interval) → raw fetch (send→seen) | ${hop.n} | ${hop.missing} | – | ${f1(hop.p50)} | – | ${f1(hop.p99)} | ${(hop.p99 / broker.p99).toFixed(1)} | (floor) |`,
       );
       await stage.restartProcessors({ commitIntervalMs: interval });
-      for (let i = 0; i < 10; i++) {
-        const a = await post();
-        if (a) await routeRead(a);
-      }
+      for (let i = 0; i < 10; i++) for (const a of await post()) await routeRead(a);
       say(`  ${rate} plays/s, commit interval ${interval} ms: route (load ${load()})`);
       const lat: number[] = [];
-      const fromSend: number[] = [];
       let sampled = 0;
       let unanswered = 0;
       const acks: number[] = [];
-      await openLoop(rate, async (i) => {
-        const a = await post();
-        if (!a) return;
-        acks.push(a.acked - a.sent);
-        if (i % every !== 0) return;
-        sampled += 1;
-        const seen = await routeRead(a);
-        if (seen === undefined) unanswered += 1;
-        else {
-          lat.push(seen - a.acked);
-          fromSend.push(seen - a.sent);
-        }
+      let n = 0;
+      await openLoop(rate / batch, async () => {
+        const accepted = await post();
+        if (accepted[0]) acks.push(accepted[0].acked - accepted[0].sent);
+        await Promise.all(
+          accepted.map(async (a) => {
+            if (n++ % every !== 0) return;
+            sampled += 1;
+            const seen = await routeRead(a);
+            if (seen === undefined) unanswered += 1;
+            else lat.push(seen - a.acked);
+          }),
+        );
       });
       const ratio = pct(lat, 99) / broker.p99;
       rows.push(
@@ -382,11 +381,15 @@ try {
       say(`  ${rate} plays/s, commit interval ${interval} ms: breakdown (load ${load()})`);
       const observer = commitObserver([stage.groupOf("plays-per-track")]);
       const steps: Array<Steps & { committedMs: number; acked: number; at: ReadPosition }> = [];
-      await openLoop(rate, async (i) => {
-        const a = await post();
-        if (!a || i % every !== 0) return;
-        const s = await replicaRead(a.at, a.trackId);
-        if (s) steps.push({ ...s, committedMs: Number.NaN, acked: a.acked, at: a.at });
+      let m = 0;
+      await openLoop(rate / batch, async () => {
+        await Promise.all(
+          (await post()).map(async (a) => {
+            if (m++ % every !== 0) return;
+            const s = await replicaRead(a.at, a.trackId);
+            if (s) steps.push({ ...s, committedMs: Number.NaN, acked: a.acked, at: a.at });
+          }),
+        );
       });
       await observer.stop();
       for (const s of steps) {
