@@ -60,6 +60,18 @@ logger.state.name = state.change.logger
 logger.state.level = WARN
 `;
 
+/**
+ * A cluster id as Kafka makes them (16 random bytes, base64url), and like Kafka's own
+ * Uuid.randomUuid() never one that starts with "-": the storage tool would read it as an
+ * option and refuse to format (1 start in 64 failed so).
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
+}
+
 let classpath = "";
 let java = "";
 
@@ -83,7 +95,7 @@ export const kafkaService: NativeService = {
     writeFileSync(join(confDir, "log4j2.properties"), log4j2);
     if (!existsSync(join(dataDir, "meta.properties"))) {
       log("formatting Kafka storage (KRaft)…");
-      const clusterId = randomBytes(16).toString("base64url");
+      const clusterId = newClusterId();
       await run(java, [
         "-cp",
         classpath,
