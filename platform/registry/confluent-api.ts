@@ -33,6 +33,19 @@ export class RegistryHttpError extends Error {
   }
 }
 
+/**
+ * No answer from the registry at all (nothing listens, or no answer within the timeout):
+ * producers and consumers go on from their caches, but nothing new can be looked up or
+ * registered until it is back.
+ */
+export class RegistryUnavailableError extends Error {
+  constructor(baseUrl: string, what: string, cause: unknown) {
+    const reason = (cause as { cause?: { code?: string } })?.cause?.code ?? String(cause);
+    super(`schema registry at ${baseUrl} is unreachable (${reason}): ${what} failed`, { cause });
+    this.name = "RegistryUnavailableError";
+  }
+}
+
 export interface RegistryApi {
   /** The subject's own level; null when it has none (the global default applies). */
   subjectCompatibility(subject: string): Promise<CompatibilityLevel | null>;
@@ -60,12 +73,17 @@ export function registryApi(baseUrl: string): RegistryApi {
     url: string,
     body?: unknown,
   ): Promise<{ status: number; data: T | null }> => {
-    const response = await fetch(`${base}/${url}`, {
-      method,
-      headers: { "content-type": contentType, accept: contentType },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(15_000),
-    });
+    let response: Response;
+    try {
+      response = await fetch(`${base}/${url}`, {
+        method,
+        headers: { "content-type": contentType, accept: contentType },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (error) {
+      throw new RegistryUnavailableError(base, `${method} ${url}`, error);
+    }
     const text = await response.text();
     const data = text ? (JSON.parse(text) as T) : null;
     if (response.status === 404) return { status: 404, data: null };
