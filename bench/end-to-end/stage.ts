@@ -255,7 +255,12 @@ export function countRecords(brokers: string[], clientId: string) {
         await sleep(100);
         continue;
       }
-      for (const part of await fetcher.fetch(positions, { maxWaitMs: 200 })) {
+      // A topic created a moment ago may have no leader yet: ask again.
+      const fetched = await fetcher.fetch(positions, { maxWaitMs: 200 }).catch(async () => {
+        await sleep(200);
+        return [];
+      });
+      for (const part of fetched) {
         counts.set(part.topic, (counts.get(part.topic) ?? 0) + part.records.length);
         const p = positions.find((q) => q.topic === part.topic && q.partition === part.partition);
         if (p && part.nextOffset > p.offset) p.offset = part.nextOffset;
