@@ -4,21 +4,20 @@
  * topic (`listening.track-play-counts`) must turn that into positions of the derived topic
  * before it can say "I have seen its effects".
  *
- * The bound is the writing application's own commit. Its consumer group (`vobe-<topology>`)
- * commits input offsets in the same Kafka transaction as the outputs they caused, so once
- * its committed offset on the raw partition is past the position, every effect of that
- * event — including "no output at all" (a duplicate play, a losing claim) — is in its output
- * and internal topics. Records it passed on through its own internal topics (repartition,
- * foreign-key subscriptions) are followed the same way: the group must commit past those
- * topics' ends as they were then, once per hop. Finally the derived topic's end offsets of
- * that moment are the positions the view must consume past. It waits on more than the one
- * event (everything before those ends), never less.
+ * The bound is the writing application's own commit: once its consumer group
+ * (`vobe-<topology>`) has committed past the position, and past what it passed through its
+ * internal topics by then (api/positions/processor-progress.ts), every effect of that event
+ * — including "no output at all" (a duplicate play, a losing claim) — is in its output.
+ * The derived topic's end offsets of that moment are then the positions the view must
+ * consume past. It waits on more than the one event (everything before those ends), never
+ * less. A derived topic computed from another derived topic is reached hop by hop.
  *
  *   const progress = createDerivedProgress({ admin, topicPrefix });
  *   const on = await progress.through(position, "listening.track-play-counts", deadline);
  */
 import type { KafkaAdmin } from "../../platform/kafka/index.ts";
 import { catalog, type TopicEntry } from "../../schemas/catalog.ts";
+import { createProcessorProgress, partitionOf, slotOf } from "../positions/processor-progress.ts";
 import { formatPosition, type ReadPosition, type Unreached } from "./positions.ts";
 
 export interface DerivedProgress {
@@ -57,57 +56,7 @@ export function createDerivedProgress(options: {
     return seen;
   };
 
-  // Concurrent waits on one group share its lookup: a shared answer can only be older than
-  // a fresh one, which makes a waiter look again, never conclude too early.
-  const inFlight = new Map<string, Promise<Map<string, bigint>>>();
-  const committed = (groupId: string) => {
-    let lookup = inFlight.get(groupId);
-    if (!lookup) {
-      lookup = options
-        .admin()
-        .committedOffsets(groupId)
-        .finally(() => inFlight.delete(groupId));
-      inFlight.set(groupId, lookup);
-    }
-    return lookup;
-  };
-
-  // The topics an application writes and reads itself (repartition, foreign-key
-  // subscription and response topics: `<application id>-…`); changelogs are only written.
-  const internalTopics = new Map<string, string[]>();
-  const internalTopicsOf = async (groupId: string): Promise<string[]> => {
-    const known = internalTopics.get(groupId);
-    if (known) return known;
-    const found = (await options.admin().listTopics()).filter(
-      (t) => t.startsWith(`${groupId}-`) && !t.endsWith("-changelog"),
-    );
-    // Kept only once the application has made them: before its first start there are none.
-    if (found.length > 0) internalTopics.set(groupId, found);
-    return found;
-  };
-
-  const endsOf = async (topic: string): Promise<Map<string, bigint>> => {
-    const ends = await options.admin().endOffsets(topic, "read_committed");
-    return new Map(ends.map((end, partition) => [`${topic}:${partition}`, end]));
-  };
-
-  /** Polls until the group has committed at least `wanted` everywhere; false at the deadline. */
-  const waitCommitted = async (
-    groupId: string,
-    wanted: Map<string, bigint>,
-    deadline: number,
-  ): Promise<{ reached: true } | { reached: false; missing: [string, bigint | undefined] }> => {
-    let pause = 5;
-    for (;;) {
-      const offsets = await committed(groupId);
-      const missing = [...wanted].find(([tp, offset]) => (offsets.get(tp) ?? -1n) < offset);
-      if (!missing) return { reached: true };
-      const left = deadline - Date.now();
-      if (left <= 0) return { reached: false, missing: [missing[0], offsets.get(missing[0])] };
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
-      pause = Math.min(pause * 2, 50);
-    }
-  };
+  const progress = createProcessorProgress(options.admin);
 
   /** One processor: from a position of one of its inputs to positions of its output `derived`. */
   const oneHop = async (
@@ -128,30 +77,13 @@ export function createDerivedProgress(options: {
         viewNextOffset: at === undefined ? null : at.toString(),
       },
     });
-    const input = `${position.topic}:${position.partition}`;
-    const first = await waitCommitted(groupId, new Map([[input, position.offset + 1n]]), deadline);
-    if (!first.reached) return notYet(first.missing[1]);
-    const internal = await internalTopicsOf(groupId);
-    // A record reaches the output through at most one pass over each internal topic (two
-    // chained foreign-key joins pass four), so that many rounds follow the longest chain; a
-    // round with nothing new costs one offsets lookup.
-    for (let hop = 0; hop < internal.length; hop++) {
-      const wanted = new Map<string, bigint>();
-      for (const topic of internal) {
-        // An empty partition has nothing to wait for (and no committed offset to compare).
-        for (const [tp, end] of await endsOf(topic)) if (end > 0n) wanted.set(tp, end);
-      }
-      const next = await waitCommitted(groupId, wanted, deadline);
-      if (!next.reached) return notYet(undefined);
-    }
+    const wanted = new Map([[slotOf(position.topic, position.partition), position.offset + 1n]]);
+    const passed = await progress.passed(groupId, wanted, deadline);
+    if (!passed.reached) return notYet(passed.stage === "inputs" ? passed.committed : undefined);
     const positions: ReadPosition[] = [];
-    for (const [tp, end] of await endsOf(derived)) {
+    for (const [slot, end] of await progress.endsOf([derived])) {
       if (end === 0n) continue;
-      positions.push({
-        topic: derived,
-        partition: Number(tp.slice(tp.lastIndexOf(":") + 1)),
-        offset: end - 1n,
-      });
+      positions.push({ topic: derived, partition: partitionOf(slot), offset: end - 1n });
     }
     return { positions };
   };

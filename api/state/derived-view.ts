@@ -18,6 +18,7 @@ import type { EventType } from "../../schemas/event-type.ts";
 import { UserRegistered } from "../../schemas/generated/index.ts";
 import type { EventTypes } from "../events/event-types.ts";
 import { unavailable } from "../http/errors.ts";
+import { createProcessorProgress, slotOf } from "../positions/processor-progress.ts";
 import { coalesced } from "./coalesce.ts";
 import { createTopicView, type TopicView, type TopicViewOptions } from "./topic-view.ts";
 
@@ -32,9 +33,6 @@ export const checkTopologies = [
 
 /** How long a check waits on the processors by default before answering 503. */
 export const processorWaitMs = 10_000;
-
-/** Internal topics (repartition) are followed this many hops; ours have at most one. */
-const internalHops = 2;
 
 export interface DerivedViewOptions<S> extends TopicViewOptions<S> {
   /** The consumer group of the application that writes `topics` (`[prefix]vobe-<topology>`). */
@@ -77,68 +75,30 @@ export function createDerivedView<S>(options: DerivedViewOptions<S>): TopicView<
   return view;
 }
 
-const slot = (topic: string, partition: number) => `${topic}:${partition}`;
-
 /**
- * Waits for a streams application to pass positions of its inputs. (The read side has the
- * same wait for one position in api/read/derived-positions.ts; this one takes every input's
- * end at once, as a check needs.)
+ * Waits for a streams application to pass every input record committed before the call
+ * (and the records at `past`), through its internal topics (api/positions/processor-progress.ts);
+ * past the deadline, 503 processors_behind.
  */
 export function applicationProgress(admin: KafkaAdmin, groupId: string, inputs: readonly string[]) {
-  const endsOf = async (topics: readonly string[]) => {
-    const ends = new Map<string, bigint>();
-    const all = await Promise.all(topics.map((t) => admin.endOffsets(t, "read_committed")));
-    all.forEach((offsets, i) => {
-      for (const [partition, end] of offsets.entries())
-        ends.set(slot(topics[i] as string, partition), end);
-    });
-    return ends;
-  };
-  // Checks arrive in crowds: they share the inputs' end lookups and the group's offsets.
-  const inputEnds = coalesced(() => endsOf(inputs));
-  const committed = coalesced(() => admin.committedOffsets(groupId));
-  let internalTopics: Promise<string[]> | undefined;
-  const repartitionTopics = () => {
-    internalTopics ??= admin
-      .listTopics()
-      .then((all) => all.filter((t) => t.startsWith(`${groupId}-`) && t.endsWith("-repartition")));
-    return internalTopics;
-  };
-
-  const waitCommitted = async (wanted: Map<string, bigint>, deadline: number, name: string) => {
-    let pause = 5;
-    for (;;) {
-      const offsets = await committed();
-      const behind = [...wanted].find(([tp, end]) => end > 0n && (offsets.get(tp) ?? 0n) < end);
-      if (!behind) return offsets;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        const [tp, end] = behind;
-        throw unavailable(
-          "processors_behind",
-          `the ${name} check waits on the processors: ${groupId} has not processed ${tp} up to ${end} (at ${offsets.get(tp) ?? "nothing"}); are the processors running? retry`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
-      pause = Math.min(pause * 2, 50);
-    }
-  };
-
+  const progress = createProcessorProgress(() => admin);
+  // Checks arrive in crowds and share the inputs' end lookups. Queued, never joined: an
+  // end looked up before a caller's call could be before what the caller must see.
+  const inputEnds = coalesced(() => progress.endsOf(inputs));
   return {
-    /** Resolves once the application has processed every input record committed before the
-     * call, and the records at `past`, including what it passed through its internal topics. */
     async passed(past: readonly RecordPosition[], deadline: number, name: string) {
       const wanted = new Map(await inputEnds());
       for (const p of past) {
-        const at = slot(p.topic, p.partition);
+        const at = slotOf(p.topic, p.partition);
         if (p.offset + 1n > (wanted.get(at) ?? 0n)) wanted.set(at, p.offset + 1n);
       }
-      await waitCommitted(wanted, deadline, name);
-      // What it passed on through its repartition topics (changelogs are not consumed).
-      const internal = await repartitionTopics();
-      for (let hop = 0; hop < internalHops && internal.length > 0; hop++) {
-        await waitCommitted(await endsOf(internal), deadline, name);
-      }
+      const passed = await progress.passed(groupId, wanted, deadline);
+      if (passed.reached) return;
+      const where = passed.stage === "inputs" ? passed.slot : `its internal topic ${passed.slot}`;
+      throw unavailable(
+        "processors_behind",
+        `the ${name} check waits on the processors: ${groupId} has not processed ${where} up to ${passed.wanted} (at ${passed.committed ?? "nothing"}); are the processors running? retry`,
+      );
     },
   };
 }
