@@ -1,32 +1,31 @@
 /**
- * Search documents of albums: each album with its artist's name.
+ * Search documents of albums: each album with its artist's name. The albums and artists
+ * as they are now are vobe-catalog-snapshots' (snapshots.ts): read here as tables.
  *
- *   artist.albums ─▶ albums table ─▶ FK join artists (by artistId) ─▶ search.album-documents
- *   artist.artists ─▶ artists table ─┘
+ *   artist.album-snapshots  ─▶ albums table ─▶ FK join artists (by artistId) ─▶ search.album-documents
+ *   artist.artist-snapshots ─▶ artists table ─┘
+ *   (written by vobe-catalog-snapshots from artist.albums, artist.artists)
  *
  * An inner join, like track-documents: a document appears once the album and its artist
  * are both known (in either order), follows every change of the album and every rename
  * of the artist (the FK join's fan-out to all its albums), moves with an album given to
- * another artist, and becomes a tombstone when the album or its artist is deleted (the
- * search sink deletes the document).
+ * another artist, and becomes a tombstone when the album or its artist is deleted (a
+ * tombstone in its snapshot topic; the search sink deletes the document).
  */
 import {
-  AlbumCreated,
-  AlbumDeleted,
   type AlbumDocument,
   AlbumDocument as AlbumDocumentType,
-  AlbumUpdated,
-  ArtistCreated,
-  ArtistDeleted,
-  ArtistUpdated,
+  AlbumSnapshot,
+  ArtistSnapshot,
 } from "../../schemas/generated/index.ts";
 import { Serdes, StreamsBuilder, type Topology } from "../engine/index.ts";
-import { isEvent } from "../serdes/avro.ts";
-import { entityTable, type TopologyOptions, toDerived } from "./common.ts";
+import { type TopologyOptions, toDerived } from "./common.ts";
+import { snapshotStore, snapshotTable } from "./snapshots.ts";
 
 export const albumDocumentsStores = {
-  albums: "albums-state",
-  artists: "artists-state",
+  /** Key-value: id → the entity's snapshot, as read from its snapshot topic. */
+  albums: snapshotStore("albums"),
+  artists: snapshotStore("artists"),
   /** Key-value: albumId → the album with its artist's name (the FK join's result). */
   documents: "album-artist-store",
 } as const;
@@ -50,30 +49,18 @@ export interface AlbumWithArtist {
 export function albumDocumentsTopology(options: TopologyOptions): Topology {
   const { serdes } = options;
   const builder = new StreamsBuilder();
-  const albums = entityTable<AlbumRow>(builder, {
-    serdes,
-    topic: AlbumCreated,
-    types: [AlbumCreated, AlbumUpdated, AlbumDeleted],
+  const albums = snapshotTable(builder, serdes, AlbumSnapshot, {
     name: "albums",
-    apply: (_row, event) => {
-      if (isEvent(event, AlbumCreated) || isEvent(event, AlbumUpdated)) {
-        const { artistId, title, releaseDate, genre } = event.value;
-        return { artistId, title, releaseDate, genre };
-      }
-      return null; // AlbumDeleted
-    },
+    row: ({ artistId, title, releaseDate, genre }): AlbumRow => ({
+      artistId,
+      title,
+      releaseDate,
+      genre,
+    }),
   });
-  const artists = entityTable<ArtistRow>(builder, {
-    serdes,
-    topic: ArtistCreated,
-    types: [ArtistCreated, ArtistUpdated, ArtistDeleted],
+  const artists = snapshotTable(builder, serdes, ArtistSnapshot, {
     name: "artists",
-    apply: (_row, event) => {
-      if (isEvent(event, ArtistCreated) || isEvent(event, ArtistUpdated)) {
-        return { name: event.value.name };
-      }
-      return null; // ArtistDeleted
-    },
+    row: ({ name }): ArtistRow => ({ name }),
   });
 
   const documents = albums.join(

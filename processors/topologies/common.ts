@@ -1,6 +1,7 @@
 /**
- * What the music topologies share: their options, entity tables folded from event
- * topics, and the envelope of derived records. Only the DSL (engine/index.ts) is used.
+ * What the music topologies share: their options, the envelope and headers of derived
+ * records, deduplication. Entity state (folded from event topics, and read back as
+ * tables) is snapshots.ts's. Only the DSL (engine/index.ts) is used.
  */
 
 import type { EventType } from "../../schemas/event-type.ts";
@@ -8,7 +9,6 @@ import type { Actor } from "../../schemas/generated/index.ts";
 import {
   type KeyValueStore,
   KStream,
-  type KTable,
   Serdes,
   Stores,
   type StreamRecord,
@@ -221,65 +221,6 @@ export function deduplicate<K, V>(
     valueSerde: stream.state.valueSerde,
     keyChanged: stream.state.keyChanged,
   });
-}
-
-/** A row of an entity table, and whether the entity was deleted (deletes are final). */
-interface EntityState<R> {
-  row: R | null;
-  deleted: boolean;
-}
-
-/**
- * The current state of each entity of an entity topic (keyed by entity id, several
- * event types): the events are folded into a row per key; a *Deleted event makes the
- * row a tombstone in the table, and later events of a deleted entity are ignored.
- * Rows are JSON in the stores: keep them free of Dates (use epoch milliseconds).
- */
-export function entityTable<R>(
-  builder: StreamsBuilder,
-  options: {
-    serdes: AvroSerdes;
-    topic: Pick<EventType<unknown>, "topic">;
-    /** The event types that change a row; records of other types are skipped. */
-    types: readonly EventType<unknown>[];
-    /** Names the source, the store (`<name>-state`) and the table's nodes. */
-    name: string;
-    /** The row after the event; null deletes the entity. `row` is null before the first. */
-    apply: (row: R | null, event: DecodedEvent, timestamp: number) => R | null;
-  },
-): KTable<string, R> {
-  const { serdes, name, apply, types } = options;
-  return (
-    builder
-      .stream<string, DecodedEvent>(serdes.topic(options.topic), {
-        keySerde: Serdes.string(),
-        valueSerde: serdes.events(types),
-        name: `${name}-source`,
-        // Event time: the envelope's occurredAt, which the producer also sets as the record
-        // timestamp; read from the value so a re-timestamped copy keeps its event time.
-        timestampExtractor: (_key, event, recordTimestamp) =>
-          occurredAtOf(event) ?? recordTimestamp,
-      })
-      // Only the listed types change a row; others (an edit that changes nothing counted
-      // here, a type added to the topic later) would re-emit an unchanged row.
-      .filter((_key, event) => types.some((t) => t.name === event.type), {
-        name: `${name}-relevant`,
-      })
-      .groupByKey({ name: `${name}-grouped` })
-      .aggregate<EntityState<R>>(
-        () => ({ row: null, deleted: false }),
-        (_key, event, state) => {
-          if (state.deleted) return state;
-          const row = apply(state.row, event, occurredAtOf(event) ?? 0);
-          return row === null
-            ? { row: null, deleted: state.row !== null }
-            : { row, deleted: false };
-        },
-        { name: `${name}-state`, valueSerde: Serdes.json<EntityState<R>>() },
-      )
-      .filter((_key, state) => state.row !== null, { name: `${name}-live` })
-      .mapValues((state) => state.row as R, { name: `${name}-rows` })
-  );
 }
 
 /** The envelope's occurredAt in ms, if the value has one. */

@@ -1,60 +1,93 @@
 /**
- * Comments per post, from comment.comments (keyed by comment id).
+ * Comments per post: how many comments of each post exist now. Whether a comment exists,
+ * and on which post, is vobe-content-snapshots' (snapshots.ts): a comment is counted
+ * while comment.comment-snapshots holds it, under the post it names there, so the count
+ * cannot disagree with the comment's own state (a second CommentAdded, an edit or a
+ * re-add after a delete mean here exactly what they mean there).
  *
- *   comment.comments ─▶ comments table (by commentId) ─▶ groupBy postId ─▶ count ─▶ comment.post-comment-counts
+ *   comment.comment-snapshots ─▶ counted under (by commentId) ─▶ ±1 by postId ─▶ sum ─▶ comment.post-comment-counts
+ *   (written by vobe-content-snapshots from comment.comments)
  *
- * A table aggregation: each change of a comment row subtracts its old value from the
- * old post's count and adds the new value to the new post's, so a deleted comment (a
- * tombstone in the comments table) lowers its post's count.
- *
- * Edits: a CommentEdited event carries the same postId (a comment never moves), so it
- * cannot change a count; it is left out of the table that is counted. Kept in, it would
- * still count right (subtract then add), but the engine's groupBy sends an update as two
- * records, so every edit would write a transient n-1 to the output topic.
+ * A table aggregation in effect (a comment's change subtracts it from its old post and
+ * adds it to its new one; a tombstone subtracts it), written as +1/−1 per post because
+ * the engine's KTable.groupBy sends every update as a subtract and an add, two records:
+ * an edit (a new snapshot, same post) would write a transient n−1 to the output before
+ * n (Kafka Streams avoids both since KIP-557, which drops a table update that does not
+ * change the grouped value, and KIP-904). `counted` remembers the post each existing
+ * comment is counted under, so a snapshot that does not change it (an edit, a repeated
+ * snapshot) changes no count and writes nothing.
  */
 import {
-  CommentAdded,
-  CommentDeleted,
+  CommentSnapshot,
   type PostCommentCount,
   PostCommentCount as PostCommentCountType,
 } from "../../schemas/generated/index.ts";
-import { Serdes, StreamsBuilder, type Topology } from "../engine/index.ts";
-import { isEvent } from "../serdes/avro.ts";
-import { entityTable, type TopologyOptions, toDerived } from "./common.ts";
+import {
+  type KeyValueStore,
+  Serdes,
+  Stores,
+  type StreamRecord,
+  StreamsBuilder,
+  type Topology,
+} from "../engine/index.ts";
+import { type TopologyOptions, toDerived } from "./common.ts";
 
 export const postCommentCountsStores = {
-  /** Key-value: commentId → the comment's state (its postId). */
-  comments: "comments-state",
-  /** Key-value: postId → comments. */
-  counts: "post-comment-counts",
+  /** Key-value: commentId → the post it is counted under, while the comment exists. */
+  counted: "comments-counted",
+  /** Key-value: postId → comments (not v1's "post-comment-counts", a count of raw events). */
+  counts: "comments-per-post",
 } as const;
-
-/** What the count needs of a comment. */
-export interface CommentRow {
-  postId: string;
-}
 
 export function postCommentCountsTopology(options: TopologyOptions): Topology {
   const { serdes } = options;
   const builder = new StreamsBuilder();
-  const comments = entityTable<CommentRow>(builder, {
-    serdes,
-    topic: CommentAdded,
-    // Not CommentEdited: see above.
-    types: [CommentAdded, CommentDeleted],
-    name: "comments",
-    apply: (row, event) => {
-      if (isEvent(event, CommentAdded)) return row ?? { postId: event.value.postId };
-      return null; // CommentDeleted
-    },
-  });
-  const counts = comments
-    .groupBy((_commentId, comment) => [comment.postId, comment], {
-      name: "comments-by-post",
+  builder.addStateStore(
+    Stores.keyValue<string, string>(postCommentCountsStores.counted, {
       keySerde: Serdes.string(),
-      valueSerde: Serdes.json<CommentRow>(),
+      valueSerde: Serdes.string(),
+    }),
+  );
+  const counts = builder
+    .stream<string, CommentSnapshot | null>(serdes.topic(CommentSnapshot), {
+      keySerde: Serdes.string(),
+      valueSerde: serdes.derived(CommentSnapshot),
+      name: "comment-snapshots-source",
+      timestampExtractor: (_key, comment, recordTimestamp) =>
+        comment?.occurredAt instanceof Date ? comment.occurredAt.getTime() : recordTimestamp,
     })
-    .count({ name: postCommentCountsStores.counts });
+    .process<string, number>(
+      () => {
+        let counted: KeyValueStore<string, string>;
+        let forward: (record: StreamRecord<string, number>) => void;
+        return {
+          init(context) {
+            counted = context.getStateStore(postCommentCountsStores.counted);
+            forward = (record) => context.forward(record);
+          },
+          process(record) {
+            if (record.key === null) return;
+            const before = counted.get(record.key);
+            const after = record.value?.postId;
+            if (before === after) return;
+            if (before !== undefined) forward({ ...record, key: before, value: -1 });
+            if (after === undefined) counted.delete(record.key);
+            else {
+              counted.put(record.key, after);
+              forward({ ...record, key: after, value: 1 });
+            }
+          },
+        };
+      },
+      [postCommentCountsStores.counted],
+      { name: "comments-counted" },
+    )
+    .groupByKey({
+      name: "comment-changes-by-post",
+      keySerde: Serdes.string(),
+      valueSerde: Serdes.long(),
+    })
+    .reduce((comments, change) => comments + change, { name: postCommentCountsStores.counts });
   toDerived<string, number, PostCommentCount>(
     counts.toStream({ name: "post-comment-counts-changes" }),
     PostCommentCountType,

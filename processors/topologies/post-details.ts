@@ -1,33 +1,35 @@
 /**
- * Post details: each post with its artist and its comment count.
+ * Post details: each post with its artist and its comment count. The posts and artists
+ * as they are now are the snapshot topologies' (snapshots.ts), the counts
+ * post-comment-counts': all three are read here as tables, none is folded again.
  *
- *   content.posts ─▶ posts table ─▶ FK left join artists (by artistId) ─▶ left join comment counts ─▶ content.post-details
- *   artist.artists ─▶ artists table ─┘                                     ▲
- *   comment.post-comment-counts (written by vobe-post-comment-counts) ─────┘
+ *   content.post-snapshots  ─▶ posts table ─▶ FK left join artists (by artistId) ─▶ left join comment counts ─▶ content.post-details
+ *   artist.artist-snapshots ─▶ artists table ─┘                                     ▲
+ *   comment.post-comment-counts ─▶ counts table ────────────────────────────────────┘
+ *   (written by vobe-content-snapshots from content.posts, vobe-catalog-snapshots from
+ *   artist.artists, vobe-post-comment-counts from comment.comment-snapshots)
  *
  * Left joins: a personal post (no artistId) or one whose artist is gone still has a
- * detail, with a null artist; a post without comments has 0. A deleted post becomes a
- * tombstone; an artist's rename reaches every post published for it (the FK join's
- * fan-out), and a new comment count updates its post.
+ * detail, with a null artist; a post without comments has 0. A deleted post (a tombstone
+ * in its snapshot topic) becomes a tombstone; an artist's rename reaches every post
+ * published for it (the FK join's fan-out), and a new comment count updates its post. A
+ * count of a post not (yet) known waits in its table until the post arrives.
  */
 import {
-  ArtistCreated,
-  ArtistDeleted,
-  ArtistUpdated,
+  ArtistSnapshot,
   PostCommentCount,
-  PostDeleted,
   type PostDetail,
   PostDetail as PostDetailType,
-  PostEdited,
-  PostPublished,
+  PostSnapshot,
 } from "../../schemas/generated/index.ts";
 import { Serdes, StreamsBuilder, type Topology } from "../engine/index.ts";
-import { isEvent } from "../serdes/avro.ts";
-import { entityTable, type TopologyOptions, toDerived } from "./common.ts";
+import { type TopologyOptions, toDerived } from "./common.ts";
+import { snapshotStore, snapshotTable } from "./snapshots.ts";
 
 export const postDetailsStores = {
-  posts: "posts-state",
-  artists: "artists-state",
+  /** Key-value: id → the entity's snapshot, as read from its snapshot topic. */
+  posts: snapshotStore("posts"),
+  artists: snapshotStore("artists"),
   counts: "post-comment-counts-table",
   /** Key-value: postId → the post with its artist (the FK join's result). */
   withArtist: "post-artist-store",
@@ -40,8 +42,8 @@ export interface PostRow {
   title: string;
   body: string;
   publishedAt: number;
-  /** Event time of the last edit; absent (stores written before it existed) or null: never. */
-  editedAt?: number | null;
+  /** Event time of the last edit; null: never. */
+  editedAt: number | null;
 }
 
 export interface ArtistRow {
@@ -60,32 +62,23 @@ export interface DetailRow extends PostWithArtist {
 export function postDetailsTopology(options: TopologyOptions): Topology {
   const { serdes } = options;
   const builder = new StreamsBuilder();
-  const posts = entityTable<PostRow>(builder, {
-    serdes,
-    topic: PostPublished,
-    types: [PostPublished, PostEdited, PostDeleted],
+  const posts = snapshotTable(builder, serdes, PostSnapshot, {
     name: "posts",
-    apply: (row, event, at) => {
-      if (isEvent(event, PostPublished)) {
-        const { postId, authorId, artistId, title, body } = event.value;
-        return row ?? { postId, authorId, artistId, title, body, publishedAt: at };
-      }
-      if (isEvent(event, PostEdited)) {
-        return row && { ...row, title: event.value.title, body: event.value.body, editedAt: at };
-      }
-      return null; // PostDeleted
-    },
+    row: (post): PostRow => ({
+      postId: post.postId,
+      authorId: post.authorId,
+      artistId: post.artistId,
+      title: post.title,
+      body: post.body,
+      // Snapshots written before publishedAt existed lack it until content-snapshots is
+      // reset; their own time is the publication's unless the post was edited since.
+      publishedAt: (post.publishedAt ?? post.occurredAt).getTime(),
+      editedAt: post.editedAt?.getTime() ?? null,
+    }),
   });
-  const artists = entityTable<ArtistRow>(builder, {
-    serdes,
-    topic: ArtistCreated,
-    types: [ArtistCreated, ArtistUpdated, ArtistDeleted],
+  const artists = snapshotTable(builder, serdes, ArtistSnapshot, {
     name: "artists",
-    apply: (row, event) => {
-      if (isEvent(event, ArtistCreated)) return row ?? { name: event.value.name };
-      if (isEvent(event, ArtistUpdated)) return row && { name: event.value.name };
-      return null; // ArtistDeleted
-    },
+    row: ({ name }): ArtistRow => ({ name }),
   });
   const counts = builder
     .table<string, PostCommentCount>(serdes.topic(PostCommentCount), {

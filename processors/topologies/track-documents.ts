@@ -1,37 +1,36 @@
 /**
- * Search documents of tracks: each track with its album and its artist.
+ * Search documents of tracks: each track with its album and its artist. The tracks,
+ * albums and artists as they are now are vobe-catalog-snapshots' (snapshots.ts): read
+ * here as tables, never folded from their events again.
  *
- *   artist.tracks ─▶ tracks table ─▶ FK join albums (by albumId) ─▶ FK join artists (by artistId) ─▶ search.track-documents
- *   artist.albums ─▶ albums table ──┘                               ▲
- *   artist.artists ─▶ artists table ────────────────────────────────┘
+ *   artist.track-snapshots  ─▶ tracks table ─▶ FK join albums (by albumId) ─▶ FK join artists (by artistId) ─▶ search.track-documents
+ *   artist.album-snapshots  ─▶ albums table ──┘                               ▲
+ *   artist.artist-snapshots ─▶ artists table ─────────────────────────────────┘
+ *   (written by vobe-catalog-snapshots from artist.tracks, artist.albums, artist.artists)
  *
  * Inner joins: a document needs its album and its artist. One appears once all three
  * are known (whatever the order they arrive in); it follows every change of the track,
  * the album (a new title reaches all its tracks) and the artist; a track moved to
- * another album or artist is re-joined there; a deleted track, album or artist turns the
- * documents concerned into tombstones (the search sink deletes them).
+ * another album or artist is re-joined there; a deleted track, album or artist (a
+ * tombstone in its snapshot topic) turns the documents concerned into tombstones (the
+ * search sink deletes them).
  */
 import {
-  AlbumCreated,
-  AlbumDeleted,
-  AlbumUpdated,
-  ArtistCreated,
-  ArtistDeleted,
-  ArtistUpdated,
-  TrackCreated,
-  TrackDeleted,
+  AlbumSnapshot,
+  ArtistSnapshot,
   type TrackDocument,
   TrackDocument as TrackDocumentType,
-  TrackUpdated,
+  TrackSnapshot,
 } from "../../schemas/generated/index.ts";
 import { Serdes, StreamsBuilder, type Topology } from "../engine/index.ts";
-import { isEvent } from "../serdes/avro.ts";
-import { entityTable, type TopologyOptions, toDerived } from "./common.ts";
+import { type TopologyOptions, toDerived } from "./common.ts";
+import { snapshotStore, snapshotTable } from "./snapshots.ts";
 
 export const trackDocumentsStores = {
-  tracks: "tracks-state",
-  albums: "albums-state",
-  artists: "artists-state",
+  /** Key-value: id → the entity's snapshot, as read from its snapshot topic. */
+  tracks: snapshotStore("tracks"),
+  albums: snapshotStore("albums"),
+  artists: snapshotStore("artists"),
   /** Key-value: trackId → the track with its album (FK join result). */
   withAlbum: "track-album-store",
   /** Key-value: trackId → the whole document (FK join result). */
@@ -73,45 +72,20 @@ export interface DocumentRow extends TrackWithAlbum {
 export function trackDocumentsTopology(options: TopologyOptions): Topology {
   const { serdes } = options;
   const builder = new StreamsBuilder();
-  const tracks = entityTable<TrackRow>(builder, {
-    serdes,
-    topic: TrackCreated,
-    types: [TrackCreated, TrackUpdated, TrackDeleted],
+  const tracks = snapshotTable(builder, serdes, TrackSnapshot, {
     name: "tracks",
-    apply: (_row, event) => {
-      if (isEvent(event, TrackCreated) || isEvent(event, TrackUpdated)) {
-        const { trackId, albumId, artistId, title, durationMs, trackNumber, genre, explicit } =
-          event.value;
-        return { trackId, albumId, artistId, title, durationMs, trackNumber, genre, explicit };
-      }
-      return null; // TrackDeleted
+    row: (t): TrackRow => {
+      const { trackId, albumId, artistId, title, durationMs, trackNumber, genre, explicit } = t;
+      return { trackId, albumId, artistId, title, durationMs, trackNumber, genre, explicit };
     },
   });
-  const albums = entityTable<AlbumRow>(builder, {
-    serdes,
-    topic: AlbumCreated,
-    types: [AlbumCreated, AlbumUpdated, AlbumDeleted],
+  const albums = snapshotTable(builder, serdes, AlbumSnapshot, {
     name: "albums",
-    apply: (_row, event) => {
-      if (isEvent(event, AlbumCreated) || isEvent(event, AlbumUpdated)) {
-        const { title, releaseDate, genre } = event.value;
-        return { title, releaseDate, genre };
-      }
-      return null; // AlbumDeleted
-    },
+    row: ({ title, releaseDate, genre }): AlbumRow => ({ title, releaseDate, genre }),
   });
-  const artists = entityTable<ArtistRow>(builder, {
-    serdes,
-    topic: ArtistCreated,
-    types: [ArtistCreated, ArtistUpdated, ArtistDeleted],
+  const artists = snapshotTable(builder, serdes, ArtistSnapshot, {
     name: "artists",
-    apply: (_row, event) => {
-      if (isEvent(event, ArtistCreated) || isEvent(event, ArtistUpdated)) {
-        const { name, country, genres } = event.value;
-        return { name, country, genres };
-      }
-      return null; // ArtistDeleted
-    },
+    row: ({ name, country, genres }): ArtistRow => ({ name, country, genres }),
   });
 
   const documents = tracks

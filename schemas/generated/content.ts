@@ -82,7 +82,7 @@ export interface PostPublished {
   body: string;
 }
 
-/** The latest state of a post that exists: its PostPublished with every later PostEdited applied; a deleted post is a tombstone. Derived from content.posts by vobe-content-snapshots; the latest record per key is the current value. The write API checks authorship and that a commented post exists against it. */
+/** The latest state of a post that exists: its PostPublished with every later PostEdited applied; a deleted post is a tombstone. Derived from content.posts by vobe-content-snapshots; the latest record per key is the current value. The write API checks authorship and that a commented post exists against it; vobe-post-details joins it with its artist and comment count. */
 export interface PostSnapshot {
   /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
   eventId: string;
@@ -100,6 +100,10 @@ export interface PostSnapshot {
   title: string;
   /** The post's text (Markdown). */
   body: string;
+  /** When the post was published: its (first) PostPublished's event time. Null only in records written before this field existed (content-snapshots not yet reset). */
+  publishedAt: Date | null;
+  /** When the post was last edited: the latest PostEdited's event time; null if it never was. */
+  editedAt: Date | null;
 }
 
 export const PostDeleted: EventType<PostDeleted> = {
@@ -533,7 +537,7 @@ export const PostSnapshot: EventType<PostSnapshot> = {
     type: "record",
     name: "PostSnapshot",
     namespace: "vobemusic.content",
-    doc: "The latest state of a post that exists: its PostPublished with every later PostEdited applied; a deleted post is a tombstone. Derived from content.posts by vobe-content-snapshots; the latest record per key is the current value. The write API checks authorship and that a commented post exists against it.",
+    doc: "The latest state of a post that exists: its PostPublished with every later PostEdited applied; a deleted post is a tombstone. Derived from content.posts by vobe-content-snapshots; the latest record per key is the current value. The write API checks authorship and that a commented post exists against it; vobe-post-details joins it with its artist and comment count.",
     fields: [
       {
         name: "eventId",
@@ -627,6 +631,30 @@ export const PostSnapshot: EventType<PostSnapshot> = {
           type: "string",
         },
         doc: "The post's text (Markdown).",
+      },
+      {
+        name: "publishedAt",
+        type: [
+          "null",
+          {
+            type: "long",
+            logicalType: "timestamp-millis",
+          },
+        ],
+        default: null,
+        doc: "When the post was published: its (first) PostPublished's event time. Null only in records written before this field existed (content-snapshots not yet reset).",
+      },
+      {
+        name: "editedAt",
+        type: [
+          "null",
+          {
+            type: "long",
+            logicalType: "timestamp-millis",
+          },
+        ],
+        default: null,
+        doc: "When the post was last edited: the latest PostEdited's event time; null if it never was.",
       },
     ],
   },

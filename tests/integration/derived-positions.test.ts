@@ -27,12 +27,18 @@ import { brokers, testAdmin } from "../support/kafka.ts";
 import { readAll } from "../support/streams.ts";
 
 // Read-your-writes through the processors: a raw position becomes positions of a derived
-// topic that already hold the event's effect, directly and through a chain of two apps.
+// topic that already hold the event's effect, through a chain of apps (raw → snapshots →
+// counts → details: the counts and details read the entities' snapshots, docs/adr/018).
 const prefix = `test.derived.${randomUUID().slice(0, 8)}.`;
+// The posts here have no artist: post-details reads artist.artist-snapshots, empty.
+const chain = ["content-snapshots", "post-comment-counts", "post-details"];
 const used = [
   "content.posts",
   "artist.artists",
   "comment.comments",
+  "content.post-snapshots",
+  "comment.comment-snapshots",
+  "artist.artist-snapshots",
   "comment.post-comment-counts",
   "content.post-details",
 ];
@@ -60,7 +66,7 @@ describe("waiting on a derived topic for a raw position", () => {
 
   beforeAll(async () => {
     await applyCatalog({ kafkaBrokers: brokers(), schemaRegistryUrl: url, catalog: entries });
-    for (const name of ["post-comment-counts", "post-details"] as const) {
+    for (const name of chain) {
       const app = await createProcessorApp(name, {
         brokers: brokers(),
         schemaRegistryUrl: url,
@@ -76,7 +82,7 @@ describe("waiting on a derived topic for a raw position", () => {
     await Promise.all(apps.map((a) => a.app.stop()));
     await producer.close();
     const topics = await admin.listTopics();
-    const internal = ["post-comment-counts", "post-details"].map((n) => applicationIdOf(n, prefix));
+    const internal = chain.map((n) => applicationIdOf(n, prefix));
     await admin.deleteTopics([
       ...entries.map((t) => t.name),
       ...topics.filter((t) => internal.some((id) => t.startsWith(id))),
@@ -109,7 +115,7 @@ describe("waiting on a derived topic for a raw position", () => {
     return latest;
   };
 
-  it("one processor: a comment's position holds its post's new count", async () => {
+  it("through the comment snapshots: a comment's position holds its post's new count", async () => {
     const postId = randomUUID();
     for (let n = 1; n <= 3; n++) {
       const commentId = randomUUID();
@@ -132,7 +138,7 @@ describe("waiting on a derived topic for a raw position", () => {
     }
   });
 
-  it("two processors chained: a comment's position holds the post detail with its count", async () => {
+  it("three processors chained: a comment's position holds the post detail with its count", async () => {
     const postId = randomUUID();
     await publish(typeOf<PostPublished>("content.posts", "PostPublished"), postId, {
       postId,
@@ -156,8 +162,9 @@ describe("waiting on a derived topic for a raw position", () => {
   });
 
   it("answers what is not reached at the deadline while the processor is stopped", async () => {
-    const counts = apps[0] as ProcessorApp;
-    await counts.app.stop();
+    // The first app on the way from the raw comment: nothing after it can move either.
+    const snapshots = apps.find((a) => a.name === "content-snapshots") as ProcessorApp;
+    await snapshots.app.stop();
     const postId = randomUUID();
     const commentId = randomUUID();
     const at = await publish(typeOf<CommentAdded>("comment.comments", "CommentAdded"), commentId, {
@@ -174,12 +181,17 @@ describe("waiting on a derived topic for a raw position", () => {
       unreached: { topic: at.topic, partition: at.partition, offset: at.offset.toString() },
     });
     expect(progress.inputsOf([detailsTopic])).toEqual(
-      new Set([
-        `${prefix}content.posts`,
-        `${prefix}artist.artists`,
-        `${prefix}comment.post-comment-counts`,
-        `${prefix}comment.comments`,
-      ]),
+      new Set(
+        [
+          "content.post-snapshots",
+          "content.posts",
+          "artist.artist-snapshots",
+          "artist.artists",
+          "comment.post-comment-counts",
+          "comment.comment-snapshots",
+          "comment.comments",
+        ].map((t) => `${prefix}${t}`),
+      ),
     );
   });
 });

@@ -14,9 +14,13 @@ import type { Endpoints } from "../../platform/config/endpoints.ts";
 import { startProcessors } from "../../processors/apps/index.ts";
 import type { TopologyName } from "../../processors/topologies/index.ts";
 
-/** The topologies that write what the search view indexes (post-details reads the counts). */
+/**
+ * The topologies that write what the search view indexes: the documents and post details
+ * read the entities' snapshots, post-details the comment counts too.
+ */
 export const searchTopologies: readonly TopologyName[] = [
   "catalog-snapshots",
+  "content-snapshots",
   "track-documents",
   "album-documents",
   "post-comment-counts",
@@ -37,6 +41,8 @@ export const searchProcessorTopics = [
   "artist.artist-snapshots",
   "artist.album-snapshots",
   "artist.track-snapshots",
+  "content.post-snapshots",
+  "comment.comment-snapshots",
 ] as const;
 
 export async function startSearchProcessors(

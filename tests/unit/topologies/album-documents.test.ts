@@ -8,29 +8,40 @@ import {
   AlbumCreated,
   AlbumDeleted,
   AlbumDocument,
+  AlbumSnapshot,
   AlbumUpdated,
   ArtistCreated,
   ArtistDeleted,
+  ArtistSnapshot,
   ArtistUpdated,
 } from "../../../schemas/generated/index.ts";
+import { behindSnapshots } from "./behind-snapshots.ts";
 
 const albumTypes = [AlbumCreated, AlbumUpdated, AlbumDeleted];
 const artistTypes = [ArtistCreated, ArtistUpdated, ArtistDeleted];
 const owner = randomUUID();
 
+const snapshots = [AlbumSnapshot, ArtistSnapshot];
+
 let serdes: AvroSerdes;
 let driver: TopologyTestDriver | undefined;
+let feed: ReturnType<typeof behindSnapshots> | undefined;
 beforeAll(async () => {
-  serdes = await AvroSerdes.inMemory([...albumTypes, ...artistTypes, AlbumDocument]);
+  serdes = await AvroSerdes.inMemory([...albumTypes, ...artistTypes, ...snapshots, AlbumDocument]);
 });
-afterEach(() => driver?.close());
+afterEach(() => {
+  feed?.close();
+  driver?.close();
+});
 
+/** The topology behind catalog-snapshots: the tests speak in raw catalog events. */
 function start() {
   driver = new TopologyTestDriver(albumDocumentsTopology({ serdes }));
   const d = driver;
+  feed = behindSnapshots(serdes, d, snapshots);
   const topics = {
-    albums: d.createInputTopic("artist.albums", Serdes.string(), serdes.events(albumTypes)),
-    artists: d.createInputTopic("artist.artists", Serdes.string(), serdes.events(artistTypes)),
+    albums: feed.input("artist.albums", albumTypes),
+    artists: feed.input("artist.artists", artistTypes),
   };
   const out = d.createOutputTopic(
     "search.album-documents",

@@ -11,8 +11,10 @@ import {
   CommentAdded,
   CommentDeleted,
   CommentEdited,
+  CommentSnapshot,
   PostCommentCount,
 } from "../../../schemas/generated/index.ts";
+import { behindSnapshots } from "./behind-snapshots.ts";
 
 const types = [CommentAdded, CommentEdited, CommentDeleted];
 const p1 = randomUUID();
@@ -21,14 +23,20 @@ const author = randomUUID();
 
 let serdes: AvroSerdes;
 let driver: TopologyTestDriver | undefined;
+let feed: ReturnType<typeof behindSnapshots> | undefined;
 beforeAll(async () => {
-  serdes = await AvroSerdes.inMemory([...types, PostCommentCount]);
+  serdes = await AvroSerdes.inMemory([...types, CommentSnapshot, PostCommentCount]);
 });
-afterEach(() => driver?.close());
+afterEach(() => {
+  feed?.close();
+  driver?.close();
+});
 
+/** Behind content-snapshots: the tests speak in raw comment events. */
 function start() {
   driver = new TopologyTestDriver(postCommentCountsTopology({ serdes }));
-  const input = driver.createInputTopic("comment.comments", Serdes.string(), serdes.events(types));
+  feed = behindSnapshots(serdes, driver, [CommentSnapshot]);
+  const input = feed.input("comment.comments", types);
   const out = driver.createOutputTopic(
     "comment.post-comment-counts",
     Serdes.string(),

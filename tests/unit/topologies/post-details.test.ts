@@ -7,33 +7,46 @@ import type { EventType } from "../../../schemas/event-type.ts";
 import {
   ArtistCreated,
   ArtistDeleted,
+  ArtistSnapshot,
   ArtistUpdated,
   PostCommentCount,
   PostDeleted,
   PostDetail,
   PostEdited,
   PostPublished,
+  PostSnapshot,
 } from "../../../schemas/generated/index.ts";
+import { behindSnapshots } from "./behind-snapshots.ts";
 
 const postTypes = [PostPublished, PostEdited, PostDeleted];
 const artistTypes = [ArtistCreated, ArtistUpdated, ArtistDeleted];
 const author = randomUUID();
 
+const snapshots = [PostSnapshot, ArtistSnapshot];
+
 let serdes: AvroSerdes;
 let driver: TopologyTestDriver | undefined;
+let feed: ReturnType<typeof behindSnapshots> | undefined;
 beforeAll(async () => {
-  serdes = await AvroSerdes.inMemory([...postTypes, ...artistTypes, PostCommentCount, PostDetail]);
+  serdes = await AvroSerdes.inMemory([
+    ...postTypes,
+    ...artistTypes,
+    ...snapshots,
+    PostCommentCount,
+    PostDetail,
+  ]);
 });
-afterEach(() => driver?.close());
+afterEach(() => {
+  feed?.close();
+  driver?.close();
+});
 
+/** Behind content-snapshots and catalog-snapshots: posts and artists as raw events. */
 function start() {
   driver = new TopologyTestDriver(postDetailsTopology({ serdes }));
-  const posts = driver.createInputTopic("content.posts", Serdes.string(), serdes.events(postTypes));
-  const artists = driver.createInputTopic(
-    "artist.artists",
-    Serdes.string(),
-    serdes.events(artistTypes),
-  );
+  feed = behindSnapshots(serdes, driver, snapshots);
+  const posts = feed.input("content.posts", postTypes);
+  const artists = feed.input("artist.artists", artistTypes);
   const counts = driver.createInputTopic(
     "comment.post-comment-counts",
     Serdes.string(),

@@ -140,8 +140,21 @@ describe("content snapshots: the latest post and comment per key", () => {
     const comments = latest(driver, "comment.comment-snapshots", CommentSnapshot);
     const [postId, commentId, replyId] = [randomUUID(), randomUUID(), randomUUID()];
     post(PostPublished, postId, { postId, authorId: owner, artistId: null, title: "t", body: "b" });
+    const published = posts().get(postId)?.publishedAt;
+    expect(published).toBeInstanceOf(Date);
+    expect(posts().get(postId)?.editedAt).toBeNull();
     post(PostEdited, postId, { postId, authorId: owner, title: "t2", body: "b2" });
     expect(posts().get(postId)).toMatchObject({ authorId: owner, title: "t2", body: "b2" });
+    // When it was published and last edited (post-details shows both, from here).
+    const edited = posts().get(postId)?.editedAt;
+    expect(edited?.getTime()).toBeGreaterThan(published?.getTime() ?? Infinity);
+    // A resent PostPublished does not move the publication.
+    post(PostPublished, postId, { postId, authorId: owner, artistId: null, title: "t", body: "b" });
+    expect(posts().get(postId)).toMatchObject({
+      title: "t",
+      publishedAt: published,
+      editedAt: edited,
+    });
     const base = { postId, authorId: owner, body: "c" };
     comment(CommentAdded, commentId, { ...base, commentId, parentCommentId: null });
     comment(CommentAdded, replyId, { ...base, commentId: replyId, parentCommentId: commentId });

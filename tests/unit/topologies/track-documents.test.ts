@@ -7,35 +7,53 @@ import type { EventType } from "../../../schemas/event-type.ts";
 import {
   AlbumCreated,
   AlbumDeleted,
+  AlbumSnapshot,
   AlbumUpdated,
   ArtistCreated,
   ArtistDeleted,
+  ArtistSnapshot,
   ArtistUpdated,
   TrackCreated,
   TrackDeleted,
   TrackDocument,
+  TrackSnapshot,
   TrackUpdated,
 } from "../../../schemas/generated/index.ts";
+import { behindSnapshots } from "./behind-snapshots.ts";
 
 const trackTypes = [TrackCreated, TrackUpdated, TrackDeleted];
 const albumTypes = [AlbumCreated, AlbumUpdated, AlbumDeleted];
 const artistTypes = [ArtistCreated, ArtistUpdated, ArtistDeleted];
 const owner = randomUUID();
 
+const snapshots = [TrackSnapshot, AlbumSnapshot, ArtistSnapshot];
+
 let serdes: AvroSerdes;
 let driver: TopologyTestDriver | undefined;
+let feed: ReturnType<typeof behindSnapshots> | undefined;
 beforeAll(async () => {
-  serdes = await AvroSerdes.inMemory([...trackTypes, ...albumTypes, ...artistTypes, TrackDocument]);
+  serdes = await AvroSerdes.inMemory([
+    ...trackTypes,
+    ...albumTypes,
+    ...artistTypes,
+    ...snapshots,
+    TrackDocument,
+  ]);
 });
-afterEach(() => driver?.close());
+afterEach(() => {
+  feed?.close();
+  driver?.close();
+});
 
+/** The topology behind catalog-snapshots: the tests speak in raw catalog events. */
 function start() {
   driver = new TopologyTestDriver(trackDocumentsTopology({ serdes }));
   const d = driver;
+  feed = behindSnapshots(serdes, d, snapshots);
   const topics = {
-    tracks: d.createInputTopic("artist.tracks", Serdes.string(), serdes.events(trackTypes)),
-    albums: d.createInputTopic("artist.albums", Serdes.string(), serdes.events(albumTypes)),
-    artists: d.createInputTopic("artist.artists", Serdes.string(), serdes.events(artistTypes)),
+    tracks: feed.input("artist.tracks", trackTypes),
+    albums: feed.input("artist.albums", albumTypes),
+    artists: feed.input("artist.artists", artistTypes),
   };
   const out = d.createOutputTopic(
     "search.track-documents",
