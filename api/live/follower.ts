@@ -1,7 +1,8 @@
 /**
- * One follower per process for the live routes: a single Fetcher reads every partition of
- * comment.comments and listening.track-play-counts from their end at start (no consumer
- * group, nothing committed), decodes each record with the registry and hands it to the
+ * One follower per process for the live routes: the shared follower
+ * (platform/kafka/follower.ts) reads every partition of comment.comments and
+ * listening.track-play-counts from their end at start (no consumer group, nothing
+ * committed), decodes the records somebody watches with the registry and hands each to the
  * subscribers of its key (a post id, a track id). Started by the first subscriber, stopped
  * with the app.
  *
@@ -9,7 +10,7 @@
  *   const off = await follower.subscribe("comments", [postId], (message) => …);
  *   off();                                      // on disconnect
  */
-import type { FetchPosition, InRecord } from "../../platform/kafka/index.ts";
+import { createFollower, type FollowedRecord, type InRecord } from "../../platform/kafka/index.ts";
 import { eventHeaders } from "../../producers/index.ts";
 import { CommentAdded, CommentDeleted, CommentEdited } from "../../schemas/generated/comment.ts";
 import { TrackPlayCount } from "../../schemas/generated/listening.ts";
@@ -66,10 +67,6 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
     comments: `${prefix}${CommentAdded.topic}`,
     plays: `${prefix}${TrackPlayCount.topic}`,
   };
-  const channelOf = new Map<string, LiveChannel>([
-    [topics.comments, "comments"],
-    [topics.plays, "plays"],
-  ]);
   // channel → key → listeners
   const subscribers: Record<LiveChannel, Map<string, Set<LiveListener>>> = {
     comments: new Map(),
@@ -77,12 +74,7 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
   };
   let subscriberCount = 0;
   let delivered = 0;
-  let fetches = 0;
-  let positions: FetchPosition[] = [];
   let starting: Promise<void> | undefined;
-  let running = false;
-  let loop: Promise<void> | undefined;
-  let fetcher: ReturnType<ViewSource["fetcher"]> | undefined;
 
   const deliver = (channel: LiveChannel, key: string, message: LiveMessage) => {
     const listeners = subscribers[channel].get(key);
@@ -97,20 +89,38 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
     }
   };
 
-  const handle = async (record: InRecord) => {
-    const channel = channelOf.get(record.topic);
-    if (!channel) return;
+  const commentEventOf = (record: InRecord) => {
+    const type = record.headers.get(eventHeaders.eventType)?.toString();
+    return type ? commentEvents[type] : undefined;
+  };
+
+  // Nobody watching: nothing to decode. Play counts are keyed by track; comments by comment
+  // id, their post is in the value.
+  const wanted = (record: InRecord) =>
+    record.topic === topics.plays
+      ? subscribers.plays.has(record.key?.toString() ?? "")
+      : subscribers.comments.size > 0 && commentEventOf(record) !== undefined;
+
+  const handle = (followed: FollowedRecord) => {
+    const { record } = followed;
     const id = formatPosition(record);
-    if (channel === "plays") {
-      // Keyed by track: nobody watching this track, nothing to decode.
+    if (followed.status === "undecodable") {
+      const { topic, partition, offset } = record;
+      log?.warn(
+        { err: followed.error, topic, partition, offset },
+        "live follower skipped a record it cannot decode",
+      );
+      return;
+    }
+    if (record.topic === topics.plays) {
       const trackId = record.key?.toString();
       if (!trackId || !subscribers.plays.has(trackId)) return;
       if (record.value === null) {
         deliver("plays", trackId, { event: "plays.removed", id, data: { trackId } });
         return;
       }
-      const value = (await decodeOrSkip(record)) as TrackPlayCount | undefined;
-      if (!value) return;
+      if (followed.status !== "decoded") return;
+      const value = followed.value as TrackPlayCount;
       deliver("plays", trackId, {
         event: "plays",
         id,
@@ -118,16 +128,12 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
       });
       return;
     }
-    // Comments are keyed by comment id; the post is in the value.
-    if (subscribers.comments.size === 0 || record.value === null) return;
-    const type = record.headers.get(eventHeaders.eventType)?.toString();
-    const event = type ? commentEvents[type] : undefined;
-    if (!event) return;
-    const value = (await decodeOrSkip(record)) as
+    const event = commentEventOf(record);
+    if (followed.status !== "decoded" || !event) return;
+    const value = followed.value as
       | (CommentEdited & { parentCommentId?: string | null })
-      | CommentDeleted
-      | undefined;
-    if (!value || !subscribers.comments.has(value.postId)) return;
+      | CommentDeleted;
+    if (!subscribers.comments.has(value.postId)) return;
     const data: Record<string, unknown> = {
       commentId: value.commentId,
       postId: value.postId,
@@ -139,58 +145,27 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
     deliver("comments", value.postId, { event, id, data });
   };
 
-  const decodeOrSkip = async (record: InRecord) => {
-    try {
-      return await decode(record.value as Buffer);
-    } catch (error) {
-      log?.warn(
-        { err: error, topic: record.topic, partition: record.partition, offset: record.offset },
-        "live follower skipped a record it cannot decode",
-      );
-      return undefined;
-    }
-  };
-
-  const fetchOnce = async () => {
-    const fetched = await (fetcher as NonNullable<typeof fetcher>).fetch(positions, {
-      isolation: "read_committed",
-      maxWaitMs: options.maxWaitMs ?? 500,
-    });
-    fetches += 1;
-    for (const part of fetched) {
-      for (const record of part.records) await handle(record);
-      const position = positions.find(
-        (p) => p.topic === part.topic && p.partition === part.partition,
-      );
-      if (position && part.nextOffset > position.offset) position.offset = part.nextOffset;
-    }
-  };
-
-  const follow = async () => {
-    while (running) {
-      try {
-        await fetchOnce();
-      } catch (error) {
-        if (!running) return;
-        log?.warn({ err: error }, "live follower fetch failed; retrying");
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-    }
-  };
+  const follower = createFollower({
+    name: "live follower",
+    admin,
+    fetcher: () => options.source.fetcher(`vobe-api-live-${process.pid}`),
+    topics: Object.values(topics),
+    // From the current end: a live stream shows what happens from now on.
+    from: "latest",
+    decode: { value: decode, wanted },
+    onBatch: ({ records }) => {
+      for (const record of records) handle(record);
+    },
+    ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
+    onError: (error) => {
+      log?.warn({ err: error }, "live follower fetch failed; retrying");
+      return 1_000;
+    },
+  });
 
   const start = async () => {
-    const next: FetchPosition[] = [];
-    for (const topic of Object.values(topics)) {
-      // From the current end: a live stream shows what happens from now on.
-      const ends = await admin.endOffsets(topic, "read_committed");
-      ends.forEach((offset, partition) => {
-        next.push({ topic, partition, offset });
-      });
-    }
-    positions = next;
-    fetcher = options.source.fetcher(`vobe-api-live-${process.pid}`);
-    running = true;
-    loop = follow();
+    await follower.open();
+    follower.run();
   };
 
   return {
@@ -222,19 +197,19 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
         }
       };
     },
-    stats: () => ({
-      subscribers: subscriberCount,
-      keys: subscribers.comments.size + subscribers.plays.size,
-      delivered,
-      fetches,
-      running,
-    }),
+    stats: () => {
+      const { fetches, running } = follower.stats();
+      return {
+        subscribers: subscriberCount,
+        keys: subscribers.comments.size + subscribers.plays.size,
+        delivered,
+        fetches,
+        running,
+      };
+    },
     async close() {
-      running = false;
       await starting?.catch(() => {});
-      await loop;
-      await fetcher?.close();
-      fetcher = undefined;
+      await follower.close();
       starting = undefined;
     },
   };

@@ -9,16 +9,18 @@
  *   await view.catchUp();          // every event committed before this call is applied
  *   view.state.get(postId);
  *
- * The write path checks commands against these views (docs/adr/009-write-path-checks.md).
- * The streams engine (issue 4) will provide the same tables as interactive queries; this
- * class is the stop-gap with the same contract: derived from the topics only.
+ * The write path checks commands against these views, over the compacted topics the
+ * processors write (derived-view.ts, docs/adr/009-write-path-checks.md). The fetch loop is
+ * the shared follower (platform/kafka/follower.ts).
  */
-import type {
-  Fetcher,
-  FetchPosition,
-  InRecord,
-  KafkaAdmin,
-  RecordPosition,
+import {
+  createFollower,
+  type Fetcher,
+  type FollowedRecord,
+  type InRecord,
+  type KafkaAdmin,
+  type RecordPosition,
+  slotOf,
 } from "../../platform/kafka/index.ts";
 import { eventHeaders } from "../../producers/index.ts";
 import type { EventType } from "../../schemas/event-type.ts";
@@ -62,80 +64,47 @@ export interface TopicView<S> {
 
 export function createTopicView<S>(options: TopicViewOptions<S>): TopicView<S> {
   const { admin, decode, log } = options.source;
-  const fetcher = options.source.fetcher(`vobe-api-view-${options.name}`);
   const reducers = new Map<string, Reducer<S, unknown>>();
-  const positions: FetchPosition[] = [];
-  const waiters = new Set<() => void>();
-  let running = false;
-  let loop: Promise<void> | undefined;
+  const typeOf = (record: InRecord) => record.headers.get(eventHeaders.eventType)?.toString();
 
-  const applyRecord = async (record: InRecord) => {
+  const apply = (followed: FollowedRecord) => {
+    const { record } = followed;
     if (record.value === null) {
       if (record.key) options.onTombstone?.(options.initial, record.key.toString(), record);
       return;
     }
-    const type = record.headers.get(eventHeaders.eventType)?.toString();
-    const reduce = type ? reducers.get(type) : undefined;
-    if (!reduce) return;
-    let event: unknown;
-    try {
-      event = await decode(record.value);
-    } catch (error) {
+    if (followed.status === "undecodable") {
       // One undecodable record must not stop the view; it is logged and skipped.
+      const { topic, partition, offset } = record;
       log?.warn(
-        { err: error, topic: record.topic, partition: record.partition, offset: record.offset },
+        { err: followed.error, topic, partition, offset },
         `${options.name} view skipped a record it cannot decode`,
       );
       return;
     }
-    reduce(options.initial, event, record);
+    if (followed.status !== "decoded") return;
+    reducers.get(typeOf(record) ?? "")?.(options.initial, followed.value, record);
   };
 
-  const fetchOnce = async (maxWaitMs: number) => {
-    const fetched = await fetcher.fetch(positions, {
-      isolation: "read_committed",
-      maxWaitMs,
-    });
-    for (const part of fetched) {
-      for (const record of part.records) await applyRecord(record);
-      const position = positions.find(
-        (p) => p.topic === part.topic && p.partition === part.partition,
-      );
-      if (position && part.nextOffset > position.offset) position.offset = part.nextOffset;
-    }
-    for (const wake of waiters) wake();
-  };
-
-  const reached = (ends: Map<string, bigint>) =>
-    positions.every((p) => p.offset >= (ends.get(`${p.topic}/${p.partition}`) ?? 0n));
-
-  const lookUpEnds = async () => {
-    const ends = new Map<string, bigint>();
-    const perTopic = await Promise.all(
-      options.topics.map((topic) => admin.endOffsets(topic, "read_committed")),
-    );
-    perTopic.forEach((offsets, i) => {
-      offsets.forEach((offset, partition) => {
-        ends.set(`${options.topics[i]}/${partition}`, offset);
-      });
-    });
-    return ends;
-  };
+  const follower = createFollower({
+    name: `${options.name} view`,
+    admin,
+    fetcher: () => options.source.fetcher(`vobe-api-view-${options.name}`),
+    topics: options.topics,
+    from: "earliest",
+    // Only the types a reducer is registered for are decoded.
+    decode: { value: decode, wanted: (record) => reducers.has(typeOf(record) ?? "") },
+    onBatch: ({ records }) => {
+      for (const record of records) apply(record);
+    },
+    onError: (error) => {
+      log?.warn({ err: error }, `${options.name} view fetch failed; retrying`);
+      return 1_000;
+    },
+  });
 
   // Every command catches up first: under load the end-offset lookups are shared.
-  const endOffsets = coalesced(lookUpEnds);
-
-  const follow = async () => {
-    while (running) {
-      try {
-        await fetchOnce(500);
-      } catch (error) {
-        if (!running) return;
-        log?.warn({ err: error }, `${options.name} view fetch failed; retrying`);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-    }
-  };
+  const endOffsets = coalesced(() => follower.ends());
 
   const view: TopicView<S> = {
     name: options.name,
@@ -145,44 +114,21 @@ export function createTopicView<S>(options: TopicViewOptions<S>): TopicView<S> {
       return view;
     },
     async start() {
-      for (const topic of options.topics) {
-        const count = await admin.partitionCount(topic);
-        for (let partition = 0; partition < count; partition++) {
-          positions.push({ topic, partition, offset: 0n });
-        }
-      }
+      await follower.open();
       const ends = await endOffsets();
-      while (!reached(ends)) await fetchOnce(100);
-      running = true;
-      loop = follow();
+      while (!follower.reached(ends)) await follower.poll(100);
+      follower.run();
     },
     async catchUp({ past = [], timeoutMs = 10_000 } = {}) {
-      const ends = await endOffsets();
+      const ends = new Map(await endOffsets());
       for (const p of past) {
-        const slot = `${p.topic}/${p.partition}`;
+        const slot = slotOf(p.topic, p.partition);
         if (p.offset + 1n > (ends.get(slot) ?? 0n)) ends.set(slot, p.offset + 1n);
       }
-      if (reached(ends)) return;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(unavailable("view_behind", `the ${options.name} view is behind the log; retry`));
-        }, timeoutMs);
-        const check = () => {
-          if (!reached(ends)) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-        check();
-      });
+      if (await follower.catchUp(ends, timeoutMs)) return;
+      throw unavailable("view_behind", `the ${options.name} view is behind the log; retry`);
     },
-    async close() {
-      running = false;
-      await loop;
-      await fetcher.close();
-    },
+    close: () => follower.close(),
   };
   return view;
 }

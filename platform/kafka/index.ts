@@ -17,6 +17,14 @@ export {
   type FetchPosition,
 } from "./fetcher.ts";
 export {
+  createFollower,
+  type FollowedBatch,
+  type FollowedRecord,
+  type Follower,
+  type FollowerOptions,
+  slotOf,
+} from "./follower.ts";
+export {
   type Assignor,
   createGroupMember,
   type Generation,
