@@ -3,6 +3,7 @@ import type { KafkaConsumer } from "./consumer.ts";
 import { rawConsumer, rawMessage } from "./consumer.ts";
 import {
   BrokerUnavailableError,
+  brokerErrorNames,
   isBrokerUnreachable,
   isFenced,
   mayHaveReachedBroker,
@@ -37,6 +38,23 @@ export interface ProducerOptions {
 
 /** The pause between two attempts of a bounded send. */
 const retryDelayMs = 250;
+
+/**
+ * A transaction begun right after the previous one committed is refused with
+ * CONCURRENT_TRANSACTIONS until the coordinator has written the markers, which takes
+ * milliseconds. The client waits its usual delay (1 s) before asking again, which capped
+ * transactions at a few per second (bench/end-to-end/transaction-retries.ts); Kafka's Java
+ * producer retries this one error after 20 ms.
+ */
+export function retryDelayFor(usual: number) {
+  return (
+    _client: unknown,
+    _operation: string,
+    _attempt: number,
+    _retries: number,
+    error: unknown,
+  ) => (brokerErrorNames(error).includes("CONCURRENT_TRANSACTIONS") ? 20 : usual);
+}
 
 export interface KafkaProducer {
   /** Writes the records (idempotent, acks=all) and resolves with where each one landed. */
@@ -140,8 +158,8 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
         : {
             // More than 1, or the client replaces it with "for ever" for idempotent producers.
             retries: Math.max(2, Math.ceil(options.deliveryTimeoutMs / retryDelayMs)),
-            retryDelay: retryDelayMs,
           }),
+      retryDelay: retryDelayFor(options.deliveryTimeoutMs === undefined ? 1_000 : retryDelayMs),
       ...(options.transactionalId
         ? {
             transactionalId: options.transactionalId,
