@@ -12,8 +12,9 @@
  * adds it to its new one; a tombstone subtracts it), written as +1/−1 per post because
  * the engine's KTable.groupBy sends every update as a subtract and an add, two records:
  * an edit (a new snapshot, same post) would write a transient n−1 to the output before
- * n (Kafka Streams avoids both since KIP-557, which drops a table update that does not
- * change the grouped value, and KIP-904). `counted` remembers the post each existing
+ * n. Kafka Streams sends both halves as one record when the group does not change
+ * (KIP-904), and a table of the projected postId would drop the edit as a no-op
+ * (KIP-557); the engine does neither yet. `counted` remembers the post each existing
  * comment is counted under, so a snapshot that does not change it (an edit, a repeated
  * snapshot) changes no count and writes nothing.
  */

@@ -84,6 +84,20 @@ describe("comments per post", () => {
     ]);
   });
 
+  it("counts a comment under the post its snapshot names, known post or not, moved or not", () => {
+    const { add, counts } = start();
+    const [c1] = [randomUUID()];
+    const unknown = randomUUID(); // no post was published: the count is the post's anyway
+    add(c1, unknown);
+    // A second CommentAdded moves the comment in its snapshot: the count follows it.
+    add(c1, p2);
+    expect(counts()).toEqual([
+      [unknown, 1],
+      [unknown, 0],
+      [p2, 1],
+    ]);
+  });
+
   it("does not count edits, not even transiently", () => {
     const { add, edit, counts, driver } = start();
     const [c1, c2] = [randomUUID(), randomUUID()];

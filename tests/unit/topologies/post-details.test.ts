@@ -150,6 +150,15 @@ describe("post details", () => {
     ]);
   });
 
+  it("keeps a count that arrives before its post, and shows it when the post does", () => {
+    const { post, comments, read } = start();
+    const p1 = randomUUID();
+    comments(p1, 2);
+    expect(read()).toEqual([]);
+    post(PostPublished, p1, { artistId: null, title: "Late", body: "x" });
+    expect(read()).toEqual([[p1, "Late|-|2"]]);
+  });
+
   it("turns a deleted post into a tombstone and ignores its later events", () => {
     const { post, comments, read } = start();
     const p1 = randomUUID();
