@@ -6,10 +6,14 @@ export interface TopicPartition {
   partition: number;
 }
 
-/** Decides who reads what: member ids (sorted) and partition counts in, partitions per member out. */
+/**
+ * Decides who reads what: member ids (sorted), partition counts and what each member
+ * owned before the rebalance (as it reported it) in, partitions per member out.
+ */
 export type Assignor = (
   members: readonly string[],
   partitionCounts: ReadonlyMap<string, number>,
+  previous: ReadonlyMap<string, readonly TopicPartition[]>,
 ) => Map<string, TopicPartition[]>;
 
 export interface Generation {
@@ -57,6 +61,12 @@ export function createGroupMember(options: {
   assignor: Assignor;
   sessionTimeoutMs?: number;
   rebalanceTimeoutMs?: number;
+  /**
+   * Static membership (KIP-345): a member that rejoins with the same instance id (a
+   * restart, a replacement after a crash) takes its old place and assignment at once,
+   * instead of waiting out the dead member's session and rebalancing everyone.
+   */
+  groupInstanceId?: string;
 }): GroupMember {
   const consumer = new Consumer({
     clientId: options.clientId,
@@ -66,6 +76,7 @@ export function createGroupMember(options: {
     sessionTimeout: options.sessionTimeoutMs ?? 10_000,
     rebalanceTimeout: options.rebalanceTimeoutMs ?? 30_000,
     heartbeatInterval: 1_000,
+    ...(options.groupInstanceId === undefined ? {} : { groupInstanceId: options.groupInstanceId }),
   });
   const admin = new Admin({
     clientId: `${options.clientId}-admin`,
@@ -78,12 +89,27 @@ export function createGroupMember(options: {
     (consumer.assignments ?? []).flatMap((a) =>
       a.partitions.map((partition) => ({ topic: a.topic, partition })),
     );
+  // What this member owned after its last completed rebalance: sent with every join so
+  // the leader's assignor can leave partitions where they are (sticky).
+  let owned: TopicPartition[] = [];
+  const ownedMetadata = (): Buffer =>
+    Buffer.from(JSON.stringify({ owned: owned.map((tp) => [tp.topic, tp.partition]) }));
+  const reportedOwned = (metadata: unknown): TopicPartition[] => {
+    if (!Buffer.isBuffer(metadata) || metadata.length === 0) return [];
+    try {
+      const parsed = JSON.parse(metadata.toString()) as { owned?: Array<[string, number]> };
+      return (parsed.owned ?? []).map(([topic, partition]) => ({ topic, partition }));
+    } catch {
+      return [];
+    }
+  };
   const generation = (): Generation => ({
     generationId: consumer.generationId ?? -1,
     memberId: consumer.memberId ?? "",
   });
 
   consumer.on("consumer:group:join", () => {
+    owned = current();
     for (const listener of assignedListeners) listener(current(), generation());
   });
   consumer.on("consumer:group:rebalance", () => {
@@ -92,14 +118,15 @@ export function createGroupMember(options: {
 
   const partitionAssigner = (
     _current: string,
-    members: Map<string, unknown>,
+    members: Map<string, { metadata?: unknown }>,
     topics: Set<string>,
     metadata: { topics: Map<string, { partitionsCount: number }> },
   ): GroupPartitionsAssignments[] => {
     const counts = new Map<string, number>();
     for (const topic of topics) counts.set(topic, metadata.topics.get(topic)?.partitionsCount ?? 0);
     const ids = [...members.keys()].sort();
-    const decided = options.assignor(ids, counts);
+    const previous = new Map(ids.map((id) => [id, reportedOwned(members.get(id)?.metadata)]));
+    const decided = options.assignor(ids, counts, previous);
     return ids.map((memberId) => {
       const assignments = new Map<string, { topic: string; partitions: number[] }>();
       for (const tp of decided.get(memberId) ?? []) {
@@ -115,7 +142,11 @@ export function createGroupMember(options: {
     groupId: options.groupId,
     async join() {
       for (const topic of options.topics) consumer.topics.track(topic);
-      await consumer.joinGroup({ partitionAssigner: partitionAssigner as never });
+      await consumer.joinGroup({
+        partitionAssigner: partitionAssigner as never,
+        protocolsMetadata: ownedMetadata,
+      });
+      owned = current();
       for (const listener of assignedListeners) listener(current(), generation());
     },
     assignment: current,

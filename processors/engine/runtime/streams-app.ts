@@ -186,6 +186,9 @@ export class StreamsApp {
       topics: sources,
       assignor: taskAssignor(this.layout),
       sessionTimeoutMs: this.config.sessionTimeoutMs,
+      // The instance id is already stable across restarts (the transactional id): as the
+      // static member id, a replacement after a crash takes over without a rebalance.
+      groupInstanceId: this.config.instanceId,
     });
     this.member.onAssignment((partitions) => {
       this.pendingAssignment = partitions;
