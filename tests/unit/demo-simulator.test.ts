@@ -44,21 +44,28 @@ describe("the listener simulator's plays", () => {
   it("only play the catalog's tracks, by its listeners, from the simulator", () => {
     const tracks = new Map(listening.tracks.map((t) => [t.trackId, t.durationMs]));
     const users = new Set(listening.userIds);
-    for (const play of sample) {
-      expect(tracks.get(play.trackId)).toBe(play.trackDurationMs);
-      expect(users.has(play.userId)).toBe(true);
-      expect(play.source).toBe("simulator");
-    }
+    const strangers = sample.filter(
+      (play) =>
+        tracks.get(play.trackId) !== play.trackDurationMs ||
+        !users.has(play.userId) ||
+        play.source !== "simulator",
+    );
+    expect(strangers.slice(0, 3)).toEqual([]);
     expect(new Set(sample.map((p) => p.playId)).size).toBe(sample.length);
   });
 
   it("skip plausibly: listened time within the track, completed exactly when played to the end", () => {
     let early = 0;
     let completed = 0;
+    // One assertion over all 50,000 plays: an expect per play cost seconds on a loaded machine.
+    const implausible = sample.filter(
+      (play) =>
+        play.listenedMs <= 0 ||
+        play.listenedMs > play.trackDurationMs ||
+        play.completed !== (play.listenedMs === play.trackDurationMs),
+    );
+    expect(implausible.slice(0, 3)).toEqual([]);
     for (const play of sample) {
-      expect(play.listenedMs).toBeGreaterThan(0);
-      expect(play.listenedMs).toBeLessThanOrEqual(play.trackDurationMs);
-      expect(play.completed).toBe(play.listenedMs === play.trackDurationMs);
       if (play.listenedMs <= 30_000) early++;
       if (play.completed) completed++;
     }
