@@ -1,7 +1,8 @@
 /**
  * The sink runtime: reads every partition of a view's topics from positions it keeps in
- * Postgres (not in a consumer group), decodes the records, and applies each fetched
- * batch to the view version in ONE transaction together with the new positions. A crash
+ * Postgres (not in a consumer group) with the shared follower (platform/kafka/follower.ts),
+ * and applies each fetched batch to the view version in ONE transaction together with the
+ * new positions. A crash
  * before the commit leaves rows and positions as they were; after it, both moved. So a
  * restart neither loses nor applies a record twice (docs/adr/010-sinks.md).
  *
@@ -11,12 +12,15 @@
  * restarting, Kafka unreachable) rolls back, waits with back-off, re-reads the positions
  * from Postgres and fetches again.
  */
-import type {
-  Fetcher,
-  FetchPosition,
-  InRecord,
-  KafkaAdmin,
-  KafkaProducer,
+import {
+  createFollower,
+  type Fetcher,
+  type FollowedBatch,
+  type FollowedRecord,
+  type InRecord,
+  type KafkaAdmin,
+  type KafkaProducer,
+  slotOf,
 } from "../../platform/kafka/index.ts";
 import type { Pool, PoolClient } from "../../platform/postgres/pool.ts";
 import { eventHeaders } from "../../producers/index.ts";
@@ -85,7 +89,7 @@ export interface Sink {
   start(): Promise<void>;
   /** Resolves once every record committed to the topics before the call is applied. */
   catchUp(timeoutMs?: number): Promise<void>;
-  /** The positions committed last (topic/partition → next offset). */
+  /** The positions committed last (`<topic>:<partition>` → next offset). */
   positions(): Map<string, bigint>;
   stats(): SinkStats;
   health(): SinkHealth;
@@ -113,16 +117,9 @@ export function createSink(options: SinkOptions): Sink {
   const log = options.log ?? silent;
   const name = `${view.name} v${options.version}`;
   const stats: SinkStats = { batches: 0, applied: 0, deadLettered: 0, retries: 0 };
-  let positions: FetchPosition[] = [];
   let scope: BatchScope | undefined;
-  let fetcher: Fetcher | undefined;
-  let running = false;
-  let loop: Promise<void> | undefined;
-  const waiters = new Set<() => void>();
   let failing: { since: number; lastError: string } | undefined;
   let attempts = 0;
-
-  const slot = (topic: string, partition: number) => `${topic}/${partition}`;
 
   // A checked-out client has no error listener of the pool's: a connection lost between
   // two queries would be an unhandled 'error' event. The next query fails instead.
@@ -136,45 +133,37 @@ export function createSink(options: SinkOptions): Sink {
     return client;
   };
 
-  const loadPositions = async () => {
+  /** The positions committed with the rows: where the follower starts, and restarts. */
+  const storedPositions = async () => {
     const { rows } = await pool.query<{ topic: string; partition: number; next_offset: string }>(
       `select topic, partition, next_offset from ${quote(schema)}.sink_offsets where view = $1`,
       [view.name],
     );
-    const stored = new Map(rows.map((r) => [slot(r.topic, r.partition), BigInt(r.next_offset)]));
-    const next: FetchPosition[] = [];
-    for (const topic of topics) {
-      const count = await source.admin.partitionCount(topic);
-      for (let partition = 0; partition < count; partition++) {
-        next.push({ topic, partition, offset: stored.get(slot(topic, partition)) ?? 0n });
-      }
-    }
-    positions = next;
+    return new Map(rows.map((r) => [slotOf(r.topic, r.partition), BigInt(r.next_offset)]));
   };
 
-  const decodeAll = async (records: InRecord[]) => {
+  const typeOf = (record: InRecord) => record.headers.get(eventHeaders.eventType)?.toString();
+
+  /** The records the view handles, decoded; the ones it cannot take, as poison. */
+  const sort = (records: FollowedRecord[]) => {
     const decoded: DecodedRecord[] = [];
     const poison: PoisonRecord[] = [];
-    for (const record of records) {
+    for (const followed of records) {
+      const { record } = followed;
+      const key = record.key?.toString() ?? null;
       if (record.value === null) {
         // A tombstone of a derived table the view asked for: the key's state is gone.
         const type = tombstoneTypes.get(record.topic);
-        if (type !== undefined) {
-          decoded.push({ record, type, key: record.key?.toString() ?? null, event: null });
-        }
+        if (type !== undefined) decoded.push({ record, type, key, event: null });
         continue;
       }
-      const type = record.headers.get(eventHeaders.eventType)?.toString();
+      const type = typeOf(record);
       if (type === undefined) {
         poison.push({ record, kind: "decode", error: "no event-type header" });
-        continue;
-      }
-      if (!handled.has(type)) continue;
-      try {
-        const event = await source.decode(record.value);
-        decoded.push({ record, type, key: record.key?.toString() ?? null, event });
-      } catch (error) {
-        poison.push({ record, kind: "decode", error: describeError(error) });
+      } else if (followed.status === "undecodable") {
+        poison.push({ record, kind: "decode", error: describeError(followed.error) });
+      } else if (followed.status === "decoded") {
+        decoded.push({ record, type, key, event: followed.value });
       }
     }
     return { decoded, poison };
@@ -220,19 +209,9 @@ export function createSink(options: SinkOptions): Sink {
     }
   };
 
-  const step = async () => {
-    const fetched = await (fetcher as Fetcher).fetch(positions, {
-      isolation: "read_committed",
-      maxWaitMs: options.maxWaitMs ?? 500,
-    });
-    const moved = fetched.filter((p) => {
-      const current = positions.find((q) => q.topic === p.topic && q.partition === p.partition);
-      return current !== undefined && p.nextOffset > current.offset;
-    });
-    if (moved.length === 0) return;
-    const records = moved.flatMap((p) => p.records);
-    const { decoded, poison } = await decodeAll(records);
-
+  /** One fetch: rows, positions and dead letters in one transaction. */
+  const commit = async ({ records, next }: FollowedBatch) => {
+    const { decoded, poison } = sort(records);
     const client = await connect();
     let broken: unknown;
     try {
@@ -253,19 +232,17 @@ export function createSink(options: SinkOptions): Sink {
         [view.name],
       );
       const committed = new Map(
-        stored.map((r) => [slot(r.topic, r.partition), BigInt(r.next_offset)]),
+        stored.map((r) => [slotOf(r.topic, r.partition), BigInt(r.next_offset)]),
       );
-      for (const p of positions) {
-        if ((committed.get(slot(p.topic, p.partition)) ?? 0n) !== p.offset) {
-          throw new Error(
-            `${p.topic}/${p.partition} is at ${committed.get(slot(p.topic, p.partition)) ?? 0n} in Postgres, not ${p.offset}`,
-          );
+      for (const [slot, offset] of follower.positions()) {
+        if ((committed.get(slot) ?? 0n) !== offset) {
+          throw new Error(`${slot} is at ${committed.get(slot) ?? 0n} in Postgres, not ${offset}`);
         }
       }
       await apply(client, decoded, poison);
       const params: unknown[] = [view.name];
-      const tuples = moved.map((p) => {
-        params.push(p.topic, p.partition, p.nextOffset.toString());
+      const tuples = next.map((p) => {
+        params.push(p.topic, p.partition, p.offset.toString());
         const n = params.length;
         return `($1, $${n - 2}, $${n - 1}::int, $${n}::bigint, now())`;
       });
@@ -300,60 +277,37 @@ export function createSink(options: SinkOptions): Sink {
       // A client whose connection failed is destroyed, not returned to the pool.
       client.release(broken instanceof Error ? broken : undefined);
     }
-    for (const p of moved) {
-      const current = positions.find((q) => q.topic === p.topic && q.partition === p.partition);
-      if (current) current.offset = p.nextOffset;
-    }
     stats.batches += 1;
     stats.applied += decoded.length - poison.filter((p) => p.kind === "rejected").length;
     stats.deadLettered += poison.length;
   };
 
-  const follow = async () => {
-    let attempt = 0;
-    while (running) {
-      try {
-        await step();
-        if (failing) {
-          const seconds = ((Date.now() - failing.since) / 1000).toFixed(1);
-          log.info(`${name}: recovered after ${attempt} retries (${seconds} s)`);
-          failing = undefined;
-        }
-        attempt = 0;
-        for (const wake of waiters) wake();
-      } catch (error) {
-        if (!running) return;
-        stats.retries += 1;
-        attempts = attempt + 1;
-        failing = { since: failing?.since ?? Date.now(), lastError: describeError(error) };
-        // Capped at 2 s: an outage's end is noticed within that, and a retry every 2 s
-        // costs a down server nothing.
-        const wait = backoffMs(attempt++, 200, 2_000);
-        log.warn(`${name}: ${describeError(error)}; retrying in ${wait} ms`);
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        // The commit may or may not have happened: Postgres knows where we are.
-        try {
-          await loadPositions();
-        } catch (reload) {
-          log.warn(`${name}: cannot read positions yet: ${describeError(reload)}`);
-        }
-      }
-    }
-  };
-
-  const endOffsets = async () => {
-    const ends = new Map<string, bigint>();
-    for (const topic of topics) {
-      const offsets = await source.admin.endOffsets(topic, "read_committed");
-      offsets.forEach((offset, partition) => {
-        ends.set(slot(topic, partition), offset);
-      });
-    }
-    return ends;
-  };
-
-  const reached = (ends: Map<string, bigint>) =>
-    positions.every((p) => p.offset >= (ends.get(slot(p.topic, p.partition)) ?? 0n));
+  const follower = createFollower({
+    name,
+    admin: source.admin,
+    fetcher: () => source.fetcher(`vobe-sink-${view.name}-v${options.version}`),
+    topics,
+    // Postgres knows where we are, also after a failure whose commit may have happened.
+    from: storedPositions,
+    decode: { value: source.decode, wanted: (record) => handled.has(typeOf(record) ?? "") },
+    onBatch: commit,
+    ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
+    onError(error, attempt) {
+      stats.retries += 1;
+      attempts = attempt + 1;
+      failing = { since: failing?.since ?? Date.now(), lastError: describeError(error) };
+      // Capped at 2 s: an outage's end is noticed within that, and a retry every 2 s
+      // costs a down server nothing.
+      const wait = backoffMs(attempt, 200, 2_000);
+      log.warn(`${name}: ${describeError(error)}; retrying in ${wait} ms`);
+      return wait;
+    },
+    onRecovered(retries) {
+      const seconds = ((Date.now() - (failing?.since ?? Date.now())) / 1000).toFixed(1);
+      log.info(`${name}: recovered after ${retries} retries (${seconds} s)`);
+      failing = undefined;
+    },
+  });
 
   return {
     name,
@@ -385,31 +339,15 @@ export function createSink(options: SinkOptions): Sink {
         client.release();
       }
       await view.prepare?.(scope);
-      await loadPositions();
-      fetcher = source.fetcher(`vobe-sink-${view.name}-v${options.version}`);
-      running = true;
-      loop = follow();
+      await follower.open();
+      follower.run();
       log.info(`${name}: following ${topics.join(", ")} into ${schema}`);
     },
     async catchUp(timeoutMs = 30_000) {
-      const ends = await endOffsets();
-      if (reached(ends)) return;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`${name} did not catch up within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const check = () => {
-          if (!reached(ends)) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-        check();
-      });
+      if (await follower.catchUp(await follower.ends(), timeoutMs)) return;
+      throw new Error(`${name} did not catch up within ${timeoutMs} ms`);
     },
-    positions: () => new Map(positions.map((p) => [slot(p.topic, p.partition), p.offset])),
+    positions: () => follower.positions(),
     stats: () => ({ ...stats }),
     health: () =>
       failing
@@ -421,10 +359,7 @@ export function createSink(options: SinkOptions): Sink {
           }
         : { ok: true },
     async stop() {
-      running = false;
-      await loop;
-      await fetcher?.close();
-      fetcher = undefined;
+      await follower.close();
       log.info(`${name}: stopped`);
     },
   };
