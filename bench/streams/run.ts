@@ -57,6 +57,7 @@ const scenarioNames = [
   "lmdb",
   "replay",
   "kafka-streams",
+  "restore",
 ] as const;
 
 const { values: args } = parseArgs({
@@ -645,6 +646,8 @@ interface Restore {
   overallRate: number;
   /** The pre-filled changelog (N distinct keys), not the count's own. */
   large?: boolean;
+  /** Which store restored: in-memory, LMDB in an empty state dir, or LMDB from its checkpoint. */
+  store?: string;
 }
 
 /**
@@ -656,11 +659,12 @@ async function restore(
   guarantee: Guarantee,
   config: ReturnType<typeof appConfig>,
   output: string,
+  store: { persistent: boolean; stateDir?: string } = { persistent: false },
 ): Promise<Restore> {
-  const app = new StreamsApp(countTopology(output, false), {
+  const app = new StreamsApp(countTopology(output, store.persistent), {
     ...config,
     instanceId: "restorer",
-    stateDir: mkdtempSync(join(stateRoot, "restore-")),
+    stateDir: store.stateDir ?? mkdtempSync(join(stateRoot, "restore-")),
   });
   const finished = new Map<string, { at: number; restored: number }>();
   app.onRestore((p) => {
@@ -697,7 +701,7 @@ async function restore(
  * is pre-filled (not timed) with N records of N distinct keys (8-byte counts), restored
  * the same way.
  */
-async function largeRestore(): Promise<Restore> {
+async function largeRestore(withLmdb: boolean): Promise<Restore[]> {
   const output = await newOutput("restore-large");
   const config = appConfig("restore-large", "at_least_once");
   const changelog = changelogTopicName(config.applicationId, "plays-per-track");
@@ -722,7 +726,27 @@ async function largeRestore(): Promise<Restore> {
   } finally {
     await producer.close();
   }
-  return restore("at_least_once", config, output);
+  const results = [
+    { ...(await restore("at_least_once", config, output)), large: true, store: "in-memory" },
+  ];
+  if (withLmdb) {
+    // The same changelog into LMDB: first into an empty state dir (a new machine, a lost
+    // disk), then again into the dir the first left behind (a restart: its checkpoint
+    // says how far the store already is, so only the tail is read).
+    const stateDir = mkdtempSync(join(stateRoot, "restore-lmdb-"));
+    const lmdb = { persistent: true, stateDir };
+    results.push({
+      ...(await restore("at_least_once", config, output, lmdb)),
+      large: true,
+      store: "LMDB, empty state dir",
+    });
+    results.push({
+      ...(await restore("at_least_once", config, output, lmdb)),
+      large: true,
+      store: "LMDB, from its checkpoint",
+    });
+  }
+  return results;
 }
 
 // ------------------------------------------------------------------ kafka-streams (npm)
@@ -908,14 +932,14 @@ try {
           `(tasks 2..${r.tasks}), ${fmt(r.overallRate)} records/s over the whole start() of ${r.startSeconds.toFixed(2)} s`,
       );
     }
-  if (only.has("stateful") && runGuarantees.includes("at_least_once")) {
-    const r = await largeRestore();
-    restores.push({ ...r, large: true });
-    say(
-      `  restore of a pre-filled changelog: ${fmt(r.restored)} records over ${r.tasks} tasks; ${fmt(r.steadyRate)} records/s ` +
-        `(tasks 2..${r.tasks}), ${fmt(r.overallRate)} records/s over the whole start() of ${r.startSeconds.toFixed(2)} s`,
-    );
-  }
+  if ((only.has("stateful") && runGuarantees.includes("at_least_once")) || only.has("restore"))
+    for (const r of await largeRestore(only.has("restore"))) {
+      restores.push(r);
+      say(
+        `  restore of a pre-filled changelog (${r.store}): ${fmt(r.restored)} records over ${r.tasks} tasks; ${fmt(r.steadyRate)} records/s ` +
+          `(tasks 2..${r.tasks}), ${fmt(r.overallRate)} records/s over the whole start() of ${r.startSeconds.toFixed(2)} s`,
+      );
+    }
   if (only.has("lmdb"))
     for (const g of runGuarantees)
       record(
@@ -1013,7 +1037,7 @@ try {
   }
   for (const r of restores)
     say(
-      `restore (new instance, in-memory store) ${r.large ? "of a pre-filled changelog (N distinct keys)" : `after the ${r.guarantee} count`}: ${fmt(r.restored)} changelog records, ` +
+      `restore (new instance, store: ${r.store ?? "in-memory"}) ${r.large ? "of a pre-filled changelog (N distinct keys)" : `after the ${r.guarantee} count`}: ${fmt(r.restored)} changelog records, ` +
         `${fmt(r.steadyRate)} records/s (tasks 2..${r.tasks}); ${fmt(r.overallRate)} records/s over start() (${r.startSeconds.toFixed(2)} s, join included)`,
     );
   if (ksOutcome)
