@@ -1,7 +1,7 @@
 // What the streams engine (processors/engine) costs per record, against the best a raw
 // consume→produce loop on platform/kafka does on the same broker, input and commit policy.
 //   npx tsx bench/streams/run.ts [--records 1000000] [--commit-interval 100]
-//                                [--only ceiling,stateless,stateful,lmdb,replay,kafka-streams]
+//                                [--only ceiling,stateless,stateful,lmdb,replay,kafka-streams,restore]
 //                                [--guarantee at_least_once|exactly_once] [--timeout 600]
 //                                [--replay-cache on,off]
 // N plays are pre-produced (not timed) to a fresh 6-partition topic; every scenario then

@@ -37,7 +37,7 @@ describe("a SIGKILLed instance replaced by one with the same instanceId", () => 
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it("processes again well within the session timeout (static membership), exactly once", async () => {
+  it("processes again well within the session timeout (static membership), exactly once; a third joins and leaves", async () => {
     const start = (instanceId: string) =>
       spawnTs("tests/support/fixtures/count-app.ts", [
         brokers().join(","),
@@ -67,7 +67,7 @@ describe("a SIGKILLed instance replaced by one with the same instanceId", () => 
     await feed.produce(240);
     await waitForLine(a, "running");
     const runningMs = performance.now() - killedAt;
-    const outputs = await eventually(
+    await eventually(
       async () => valuesByKey(await readAll(output), decodeLong),
       feed.counted,
       60_000,
@@ -76,11 +76,39 @@ describe("a SIGKILLed instance replaced by one with the same instanceId", () => 
     console.log(
       `takeover after SIGKILL: replacement running in ${Math.round(runningMs)} ms, all partitions counted again in ${Math.round(takeoverMs)} ms`,
     );
+    // Without static membership the broker keeps the dead member until its session times out.
+    expect(takeoverMs).toBeLessThan(sessionTimeoutMs * 0.6);
+
+    // A third instance joins (a rebalance of all), then stops gracefully (it leaves the group).
+    const joinedAt = performance.now();
+    const c = start("c");
+    await waitForLine(c, "running");
+    await feed.produce(240);
+    await eventually(
+      async () => valuesByKey(await readAll(output), decodeLong),
+      feed.counted,
+      60_000,
+    );
+    const joinMs = performance.now() - joinedAt;
+    const exited = new Promise((resolve) => c.once("exit", resolve));
+    const leftAt = performance.now();
+    c.kill("SIGTERM");
+    await exited;
+    await feed.produce(240);
+    const final = await eventually(
+      async () => valuesByKey(await readAll(output), decodeLong),
+      feed.counted,
+      60_000,
+    );
+    const leaveMs = performance.now() - leftAt;
+    console.log(
+      `a third instance joining: all counted again ${Math.round(joinMs)} ms after its start; leaving (SIGTERM): ${Math.round(leaveMs)} ms`,
+    );
     await feed.close();
     await Promise.all([killHard(a), killHard(b)]);
 
-    expectFinalCounts(outputs, feed.expected);
-    // Without static membership the broker keeps the dead member until its session times out.
-    expect(takeoverMs).toBeLessThan(sessionTimeoutMs * 0.6);
+    expectFinalCounts(final, feed.expected);
+    // A graceful stop leaves the group: the others do not wait out its session.
+    expect(leaveMs).toBeLessThan(sessionTimeoutMs * 0.6);
   });
 });
