@@ -1,5 +1,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { KafkaProducer, KafkaTransaction } from "../../platform/kafka/index.ts";
+import { unavailable } from "../http/errors.ts";
+
+/**
+ * How long a command may wait for the transactions queued before it. Each of them is
+ * bounded (the producer's delivery timeout), but without a broker a queue of N commands
+ * would answer the last one after N of those bounds.
+ */
+export const maxQueueWaitMs = 5_000;
 
 /**
  * All-or-none writes for commands that become several records (a batch of plays, a
@@ -27,7 +35,12 @@ export function createAtomicWriter(transactional: KafkaProducer): AtomicWriter {
   let queue: Promise<unknown> = Promise.resolve();
 
   const run = <T>(work: () => Promise<T>): Promise<T> => {
+    let started = false;
+    let gaveUp = false;
     const next = queue.then(async () => {
+      // Its caller has had its answer: nothing of it may be written any more.
+      if (gaveUp) throw unavailable("log_unavailable", "gave up waiting");
+      started = true;
       const tx = await transactional.transaction();
       try {
         const result = await current.run(tx, work);
@@ -39,7 +52,20 @@ export function createAtomicWriter(transactional: KafkaProducer): AtomicWriter {
       }
     });
     queue = next.catch(() => {});
-    return next;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        if (started) return;
+        gaveUp = true;
+        reject(
+          unavailable(
+            "log_unavailable",
+            `the command waited ${maxQueueWaitMs} ms behind other transactions (Kafka is slow or unreachable); nothing was written`,
+          ),
+        );
+      }, maxQueueWaitMs);
+    });
+    return Promise.race([next, waited]).finally(() => clearTimeout(timer));
   };
 
   return {

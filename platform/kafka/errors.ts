@@ -31,7 +31,7 @@ export function isFenced(error: unknown): boolean {
  * tests/integration/faults-kafka-stopped.test.ts fails if a client upgrade changes them.
  */
 const notSent =
-  /^(Connection to .* (failed|timed out)\.|Connection closed while waiting for ready\.|Cannot connect to any broker\.|Client closed while retrying)/;
+  /^(Connection to .* (failed|timed out)\.|Connection closed while waiting for ready\.|Cannot connect to any broker\.|Client closed while retrying|Client is closed\.)/;
 const maybeSent = /^(Connection closed|Request timed out)$/;
 
 function leaves(error: unknown): unknown[] {
@@ -50,13 +50,24 @@ function leaves(error: unknown): unknown[] {
 
 const messageOf = (e: unknown) => String((e as { message?: unknown }).message ?? "");
 
-/** True when the failure is only the broker being out of reach (no broker error code in it). */
+const network = (e: unknown) => notSent.test(messageOf(e)) || maybeSent.test(messageOf(e));
+/**
+ * A broker's answer that the request was not applied and may be retried elsewhere or later
+ * (NOT_COORDINATOR from a broker shutting down, COORDINATOR_LOAD_IN_PROGRESS from one
+ * starting, NOT_LEADER_OR_FOLLOWER, …).
+ */
+const retriableRefusal = (e: unknown) => {
+  const { apiId, canRetry } = e as { apiId?: unknown; canRetry?: unknown };
+  return typeof apiId === "string" && canRetry === true;
+};
+
+/**
+ * True when the failure is the broker being out of reach: connection failures, with at most
+ * retriable refusals from a broker going away or coming back, and no other broker error.
+ */
 export function isBrokerUnreachable(error: unknown): boolean {
   const found = leaves(error);
-  return (
-    found.length > 0 &&
-    found.every((e) => notSent.test(messageOf(e)) || maybeSent.test(messageOf(e)))
-  );
+  return found.some(network) && found.every((e) => network(e) || retriableRefusal(e));
 }
 
 /**

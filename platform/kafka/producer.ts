@@ -294,13 +294,46 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
       if (!options.transactionalId) {
         throw new Error("transaction() needs a producer created with a transactionalId");
       }
+      // The client this transaction runs on; replaced at most once for it.
+      const client = producer;
+      const replaceOnce = () => {
+        if (producer === client) replaceClient();
+      };
+      /**
+       * A transactional call nests a metadata lookup, with its own retries, in each of its
+       * attempts: without a broker, counted retries take minutes. Past the delivery timeout
+       * the client is closed instead (which ends its retries at once, so nothing is sent
+       * later) and replaced. Only for a producer that may replace its client.
+       */
+      const bounded = async <T>(work: () => Promise<T>): Promise<T> => {
+        const limit = options.deliveryTimeoutMs;
+        if (limit === undefined || !options.restartAfterRefusedSend) return work();
+        const timer = setTimeout(replaceOnce, limit);
+        try {
+          return await work();
+        } finally {
+          clearTimeout(timer);
+        }
+      };
       const tx = await unavailable(
         "the start of a transaction",
         () => "no",
-        () => producer.beginTransaction(),
+        () => bounded(() => producer.beginTransaction()),
       );
       const groups = new Set<string>();
       let sendFailed = false;
+      // A commit or an abort that no broker answered leaves the client's transaction open
+      // for ever ("There is already an active transaction" on every later one): after a
+      // Kafka outage the API could then write no transaction again.
+      let endFailed = false;
+      const ending = async (end: () => Promise<void>) => {
+        try {
+          await end();
+        } catch (error) {
+          if (options.restartAfterRefusedSend && !isFenced(error)) endFailed = true;
+          throw error;
+        }
+      };
       // The broker has no transaction until something is added to it, and answers an
       // EndTxn for an empty one with INVALID_TXN_STATE: an empty one just ends locally.
       let touched = false;
@@ -313,7 +346,7 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
             return await unavailable(
               "a transaction's send",
               () => "no",
-              () => sendWith(tx.send, tx, records),
+              () => bounded(() => sendWith(tx.send, tx, records)),
             );
           } catch (error) {
             // A fenced producer is a zombie: it must stop, not come back.
@@ -359,12 +392,18 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
         // The commit request may reach the coordinator and its answer be lost: then the
         // transaction may be committed.
         commit: () =>
-          unavailable("the commit", ifReached, () => (touched ? tx.commit() : tx.cancel())),
+          ending(() =>
+            unavailable("the commit", ifReached, () =>
+              bounded(() => (touched ? tx.commit() : tx.cancel())),
+            ),
+          ),
         async abort() {
           try {
-            await (touched ? tx.abort() : tx.cancel());
+            await ending(() => bounded(() => (touched ? tx.abort() : tx.cancel())));
           } finally {
-            if (sendFailed) replaceClient();
+            // The new client's InitProducerId bumps the epoch: the coordinator completes a
+            // commit it had begun, or aborts the open transaction.
+            if (sendFailed || endFailed) replaceOnce();
           }
         },
       };

@@ -10,9 +10,17 @@
  * test. The registry and Postgres are the shared ones.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { buildApp } from "../../api/app.ts";
+import { buildApp, commandDeliveryTimeoutMs } from "../../api/app.ts";
+import { type AtomicWriter, createAtomicWriter, maxQueueWaitMs } from "../../api/events/atomic.ts";
 import { createAuth } from "../../api/http/auth.ts";
+import { ApiError } from "../../api/http/errors.ts";
 import type { Endpoints } from "../../platform/config/endpoints.ts";
+import {
+  BrokerUnavailableError,
+  createAdmin,
+  createProducer,
+  type KafkaProducer,
+} from "../../platform/kafka/index.ts";
 import { registryApi } from "../../platform/registry/confluent-api.ts";
 import { createSchemaRegistry } from "../../platform/registry/schema-registry.ts";
 import { eventHeaders } from "../../producers/index.ts";
@@ -46,6 +54,11 @@ describe("the write API while Kafka is stopped and started again", () => {
   let runtime: SinkRuntime | undefined;
   let sink: Sink | undefined;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  // The API's transactional path (plays, sign-ups, erasures) as the API builds it: its
+  // commands need the check processors, so the writer is driven here directly.
+  let transactional: KafkaProducer | undefined;
+  let writer: AtomicWriter | undefined;
+  let txTopic = "";
   const sinkLog: string[] = [];
   const provided = inject("endpoints");
 
@@ -87,12 +100,24 @@ describe("the write API while Kafka is stopped and started again", () => {
       reads: { schemaPrefix: run.schemaPrefix, indexPrefix: run.indexPrefix },
       logger: process.env.VOBE_TEST_API_LOG ? { level: "error" } : false,
     });
+    txTopic = `${run.topicPrefix}faults.transactions`;
+    const admin = createAdmin({ brokers: endpoints.kafkaBrokers, clientId: "vobe-tests-faults" });
+    await admin.createTopics([{ name: txTopic, partitions: 3 }]).finally(() => admin.close());
+    transactional = createProducer({
+      brokers: endpoints.kafkaBrokers,
+      clientId: "vobe-tests-faults-tx",
+      transactionalId: `vobe-tests-faults-${run.id}`,
+      restartAfterRefusedSend: true,
+      deliveryTimeoutMs: commandDeliveryTimeoutMs,
+    });
+    writer = createAtomicWriter(transactional);
     console.log(`faults-kafka: private broker up in ${kafkaUp} ms, ready in ${Date.now() - t0} ms`);
   }, 240_000);
 
   afterAll(async () => {
     try {
       await app?.close();
+      await writer?.close().catch(() => {});
       await sink?.stop();
       await runtime?.close();
       // The topics die with the private broker; the subjects and the view's schemas are on
@@ -135,21 +160,90 @@ describe("the write API while Kafka is stopped and started again", () => {
           payload: { category: "bug", message: marker(n) },
         }),
     });
+    const txMarker = (n: number) => `tx-${n}`;
+    const atomic = writer as AtomicWriter;
+    // More commands than one transaction at a time can serve: they queue in the writer.
+    const txLoad = commandStream({
+      workers: 6,
+      send: async (n) => {
+        try {
+          const [at] = await atomic.run(() =>
+            atomic.producer.send([
+              { topic: txTopic, key: Buffer.from(String(n)), value: Buffer.from(txMarker(n)) },
+            ]),
+          );
+          const body = { partition: at?.partition, offset: String(at?.offset) };
+          return { statusCode: 202, body: JSON.stringify(body) };
+        } catch (error) {
+          const code =
+            error instanceof BrokerUnavailableError
+              ? error.written === "no"
+                ? "log_unavailable"
+                : "log_write_unknown"
+              : error instanceof ApiError
+                ? error.code
+                : "internal";
+          const body = { error: { code, message: String(error) } };
+          return { statusCode: code === "internal" ? 500 : 503, body: JSON.stringify(body) };
+        }
+      },
+    });
+    // A transaction with a record in it whose commit finds no broker: it must never be
+    // read, and the producer must write transactions again once the broker is back.
+    const probe = createProducer({
+      brokers: endpoints.kafkaBrokers,
+      clientId: "vobe-tests-faults-probe",
+      transactionalId: `vobe-tests-faults-probe-${run.id}`,
+      restartAfterRefusedSend: true,
+      deliveryTimeoutMs: commandDeliveryTimeoutMs,
+    });
+    // Where a run that times out stood (the phases and their times are printed).
+    const phase = (what: string) => console.log(`faults-kafka: ${load.now()} ms: ${what}`);
     let downAt = 0;
     let downUntil = 0;
     let upAt = 0;
     try {
       await load.until((o) => o.status === 202, 20, 30_000);
+      await txLoad.until((o) => o.status === 202, 10, 30_000);
+      phase("tx accepted before");
+      const pending = await probe.transaction();
+      await pending.send([{ topic: txTopic, key: null, value: Buffer.from("probe-pending") }]);
       await stack.down("kafka");
+      phase("broker stopped");
       downAt = load.now();
       // Answers to commands sent after the broker stopped: refusals, each in bounded time.
+      // Beside the command streams: its commit, then its abort, each find no broker.
+      const probed = (async () => {
+        const started = Date.now();
+        const error = await pending.commit().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        await pending.abort().catch(() => {});
+        return { error, ms: Date.now() - started };
+      })();
       await load.until((o) => o.startedAt >= downAt, 9, 60_000);
+      phase("refusals seen");
+      const { error: commitError, ms: probeMs } = await probed;
+      phase(`probe's commit refused (${String(commitError)}), then aborted, in ${probeMs} ms`);
+      expect(commitError).toBeInstanceOf(BrokerUnavailableError);
+      expect(probeMs, "commit and abort, each bounded").toBeLessThanOrEqual(2 * refusalBoundMs);
       downUntil = load.now();
       await stack.up("kafka");
+      phase("broker started");
       upAt = load.now();
       await load.until((o) => o.startedAt >= upAt && o.status === 202, 20, 60_000);
+      phase("commands accepted again");
+      await txLoad.until((o) => o.startedAt >= upAt && o.status === 202, 10, 60_000);
+      phase("transactions accepted again");
+      const after = await probe.transaction();
+      await after.send([{ topic: txTopic, key: null, value: Buffer.from("probe-after") }]);
+      await after.commit();
+      phase("probe committed after");
     } finally {
       await load.stop();
+      await txLoad.stop();
+      await probe.close();
     }
     const outcomes = load.outcomes;
     const during = outcomes.filter((o) => o.startedAt >= downAt && o.startedAt < downUntil);
@@ -213,6 +307,37 @@ describe("the write API while Kafka is stopped and started again", () => {
       `faults-kafka: ${accepted.length} accepted, ${refused.length} log_unavailable, ` +
         `${unknown.length} log_write_unknown (${landed.length} of them in the log)`,
     );
+
+    // The transactional path: every committed transaction once, no refused one, the
+    // probe's pending record never (read_committed, as every view reads).
+    const txWritten = tally(
+      (await readWholeTopic(endpoints.kafkaBrokers, txTopic)).map((r) => r.value?.toString()),
+    );
+    const txOutcomes = txLoad.outcomes;
+    const txDuring = txOutcomes.filter((o) => o.startedAt >= downAt && o.startedAt < downUntil);
+    console.log(
+      `faults-kafka: transactions: ${txOutcomes.length}; all: ${summary(txOutcomes)}; ` +
+        `while down: ${summary(txDuring)}; slowest refusal ${Math.max(...txDuring.map((o) => o.ms))} ms`,
+    );
+    for (const o of txOutcomes) {
+      expect(
+        o.status === 202 ||
+          (o.status === 503 && (o.code === "log_unavailable" || o.code === "log_write_unknown")),
+        JSON.stringify(o),
+      ).toBe(true);
+      if (o.status === 202) expect(txWritten.get(txMarker(o.n)), `tx #${o.n}`).toBe(1);
+      if (o.code === "log_unavailable")
+        expect(txWritten.has(txMarker(o.n)), `tx #${o.n}`).toBe(false);
+      if (o.code === "log_write_unknown")
+        expect(txWritten.get(txMarker(o.n)) ?? 0).toBeLessThanOrEqual(1);
+    }
+    // Its wait behind the transactions before it (5 s at most), then its own failing call
+    // and its abort (5 s each). Without the bounded wait the sixth in line answered after 30 s.
+    const txBoundMs = 15_000;
+    expect(maxQueueWaitMs + 2 * commandDeliveryTimeoutMs).toBeLessThanOrEqual(txBoundMs);
+    for (const o of txDuring) expect(o.ms, JSON.stringify(o)).toBeLessThanOrEqual(txBoundMs);
+    expect(txWritten.has("probe-pending")).toBe(false);
+    expect(txWritten.get("probe-after")).toBe(1);
 
     // The view: the sink rode out the outage by itself and has each accepted command once.
     const pool = await viewPool(run, feedbackView.database);

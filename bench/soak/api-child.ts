@@ -1,0 +1,32 @@
+/**
+ * The write and read API in a process of its own for the soak (so its memory is its own):
+ * the app on the soak's prefixed topics and view schemas. Logs pino JSON at warn and above
+ * on stdout, then prints "listening". Args: the config as JSON, the port.
+ */
+import { buildApp } from "../../api/app.ts";
+import type { Endpoints } from "../../platform/config/endpoints.ts";
+
+interface Config {
+  endpoints: Endpoints;
+  topicPrefix: string;
+  schemaPrefix: string;
+  jwtSecret: string;
+}
+
+const [configJson, portArg] = process.argv.slice(2);
+const config = JSON.parse(configJson as string) as Config;
+const app = await buildApp({
+  endpoints: config.endpoints,
+  topicPrefix: config.topicPrefix,
+  jwtSecret: config.jwtSecret,
+  reads: { schemaPrefix: config.schemaPrefix, indexPrefix: `${config.topicPrefix}idx-` },
+  logger: { level: "warn" },
+});
+process.once("SIGTERM", () => {
+  app.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
+await app.listen({ port: Number(portArg), host: "127.0.0.1" });
+console.log("listening");
