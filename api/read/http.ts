@@ -5,6 +5,7 @@
  */
 import { type TProperties, type TSchema, Type } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { badRequest } from "../http/errors.ts";
 import { ErrorReply, responses } from "../http/schemas.ts";
 import { formatPosition, parsePositions } from "./positions.ts";
 import type { ViewReader } from "./views.ts";
@@ -89,6 +90,27 @@ export function waitForAfter(reader: ViewReader) {
     const { after, wait } = (request.query ?? {}) as { after?: string; wait?: string };
     if (after === undefined) return;
     const positions = parsePositions(after, reader);
+    for (const p of positions) {
+      // A partition the topic does not have can never be reached: a wrong request, not a 504.
+      const count = await reader.partitionCount(p.topic, p.partition);
+      if (count !== undefined && p.partition >= count) {
+        throw badRequest(
+          "invalid_position",
+          `${p.topic} has ${count} partition(s); ${formatPosition(p)} names partition ${p.partition}`,
+          [{ path: "query.after", message: `${formatPosition(p)}: no such partition` }],
+        );
+      }
+      // Nor an offset nothing was written at yet: a command's answer always names a record
+      // that is already committed.
+      const end = await reader.endOffset(p.topic, p.partition, p.offset);
+      if (end !== undefined && p.offset >= end) {
+        throw badRequest(
+          "invalid_position",
+          `${p.topic}/${p.partition} ends at offset ${end}; nothing was written at ${p.offset}`,
+          [{ path: "query.after", message: `${formatPosition(p)}: no record there` }],
+        );
+      }
+    }
     const timeoutMs = wait === undefined ? defaultWaitMs : Number(wait);
     const unreached = await reader.waitFor(positions, timeoutMs);
     if (unreached.length === 0) return;

@@ -39,6 +39,16 @@ export interface ViewReader {
   query<R>(sql: string, params?: unknown[]): Promise<R[]>;
   /** What is still not reached after waiting up to `timeoutMs` (empty: everything is). */
   waitFor(positions: readonly ReadPosition[], timeoutMs: number): Promise<Unreached[]>;
+  /**
+   * How many partitions `topic` has (asked again when the known count is not above
+   * `atLeast`); undefined when Kafka cannot be asked.
+   */
+  partitionCount(topic: string, atLeast?: number): Promise<number | undefined>;
+  /**
+   * The end offset of a partition (the next offset to be written), asked again when the
+   * known one is not above `atLeast`; undefined when Kafka cannot be asked.
+   */
+  endOffset(topic: string, partition: number, atLeast?: bigint): Promise<bigint | undefined>;
 }
 
 /** Postgres failures that mean "the view cannot be read now", not "the request is wrong". */
@@ -77,6 +87,40 @@ export function createReadViews(
     return pool;
   };
   const readers = new Map<ViewName, ViewReader>();
+  // Ends only grow: a known end above the offset asked about answers without Kafka.
+  const ends = new Map<string, bigint>();
+  const endOffset = async (
+    topic: string,
+    partition: number,
+    atLeast = -1n,
+  ): Promise<bigint | undefined> => {
+    const key = `${topic}:${partition}`;
+    const known = ends.get(key);
+    if (known !== undefined && known > atLeast) return known;
+    try {
+      admin ??= createAdmin({ brokers: endpoints.kafkaBrokers, clientId: "vobe-api-reads" });
+      const all = await admin.endOffsets(topic, "read_committed");
+      for (const [p, end] of all.entries()) ends.set(`${topic}:${p}`, end);
+      return all[partition];
+    } catch {
+      return known;
+    }
+  };
+  // Partitions are only ever added: a known count is kept, and asked again only when a
+  // position names a partition beyond it.
+  const partitionCounts = new Map<string, number>();
+  const partitionCount = async (topic: string, atLeast = 0): Promise<number | undefined> => {
+    const known = partitionCounts.get(topic);
+    if (known !== undefined && known > atLeast) return known;
+    try {
+      admin ??= createAdmin({ brokers: endpoints.kafkaBrokers, clientId: "vobe-api-reads" });
+      const count = await admin.partitionCount(topic);
+      partitionCounts.set(topic, count);
+      return count;
+    } catch {
+      return known;
+    }
+  };
 
   const reader = (name: ViewName): ViewReader => {
     const known = readers.get(name);
@@ -116,6 +160,8 @@ export function createReadViews(
     const made: ViewReader = {
       name,
       topics,
+      partitionCount,
+      endOffset,
       table: (table) => `${schema}.${quote(table)}`,
       query,
       async waitFor(positions, timeoutMs) {

@@ -497,6 +497,8 @@ describe("the read API over the Postgres views", () => {
       [`/api/comment/posts/${postId}/comments?cursor=${feedCursor}`, "invalid_cursor"],
       ["/api/content/posts?after=nonsense", "invalid_position"],
       ["/api/content/posts?after=a:b:c", "invalid_position"],
+      // A partition the topic does not have: it could never be reached (not a 504).
+      [`/api/content/posts?after=${api.run.topicPrefix}content.posts:99:0`, "invalid_position"],
       // Neither read by the content view nor an input of what it reads (comments are:
       // through the comment counts and the post details).
       [
