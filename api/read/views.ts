@@ -99,7 +99,9 @@ export function createReadViews(
     if (known !== undefined && known > atLeast) return known;
     try {
       admin ??= createAdmin({ brokers: endpoints.kafkaBrokers, clientId: "vobe-api-reads" });
-      const all = await admin.endOffsets(topic, "read_committed");
+      // The high watermark, not the last stable offset: another writer's open transaction
+      // holds the latter below records that are already written and answered.
+      const all = await admin.endOffsets(topic);
       for (const [p, end] of all.entries()) ends.set(`${topic}:${p}`, end);
       return all[partition];
     } catch {
