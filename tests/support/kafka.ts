@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
 import {
   createAdmin,
-  createConsumer,
+  createFetcher,
   type InRecord,
   type IsolationLevel,
   type KafkaAdmin,
@@ -22,41 +22,45 @@ export function testAdmin(): KafkaAdmin {
 }
 
 /**
- * Reads a topic from the beginning in a fresh group until `count` records arrived,
- * then keeps listening for `settleMs` so that extra (unexpected) records are seen too.
+ * Reads a topic from the beginning (every partition, explicit positions: no group to join,
+ * which took seconds on a loaded machine) until `count` records arrived, then keeps
+ * reading for `settleMs` so that extra (unexpected) records are seen too.
  */
 export async function readTopic(
   topic: string,
   count: number,
   options: { isolation?: IsolationLevel; timeoutMs?: number; settleMs?: number } = {},
 ): Promise<InRecord[]> {
-  const consumer = createConsumer({
-    brokers: brokers(),
-    clientId: "vobe-tests-reader",
-    groupId: uniqueName("reader"),
-    isolation: options.isolation ?? "read_committed",
-    maxWaitMs: 100,
-  });
+  const admin = testAdmin();
+  const fetcher = createFetcher({ brokers: brokers(), clientId: "vobe-tests-reader" });
   const records: InRecord[] = [];
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   const settle = options.settleMs ?? 1_000;
   try {
-    const iterator = consumer.records([topic])[Symbol.asyncIterator]();
+    const partitions = await admin.partitionCount(topic);
+    const positions = Array.from({ length: partitions }, (_, partition) => ({
+      topic,
+      partition,
+      offset: 0n,
+    }));
     let settleUntil = Number.POSITIVE_INFINITY;
     while (Date.now() < Math.min(deadline, settleUntil)) {
-      const next = await Promise.race([
-        iterator.next(),
-        new Promise<"tick">((resolve) => setTimeout(resolve, 100, "tick")),
-      ]);
-      if (next === "tick") continue;
-      if (next.done) break;
-      records.push(next.value);
+      const fetched = await fetcher.fetch(positions, {
+        isolation: options.isolation ?? "read_committed",
+        maxWaitMs: 100,
+      });
+      for (const part of fetched) {
+        records.push(...part.records);
+        const position = positions[part.partition];
+        if (position && part.nextOffset > position.offset) position.offset = part.nextOffset;
+      }
       if (records.length >= count && settleUntil === Number.POSITIVE_INFINITY) {
         settleUntil = Date.now() + settle;
       }
     }
   } finally {
-    await consumer.close();
+    await fetcher.close();
+    await admin.close();
   }
   return records;
 }
