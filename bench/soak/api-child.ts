@@ -3,6 +3,8 @@
  * the app on the soak's prefixed topics and view schemas. Logs pino JSON at warn and above
  * on stdout, then prints "listening". Args: the config as JSON, the port.
  */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { buildApp } from "../../api/app.ts";
 import type { Endpoints } from "../../platform/config/endpoints.ts";
 
@@ -30,3 +32,13 @@ process.once("SIGTERM", () => {
 });
 await app.listen({ port: Number(portArg), host: "127.0.0.1" });
 console.log("listening");
+
+// The live heap every 10 s: after a full collection, so growth is what is kept, not garbage
+// not collected yet (RSS alone cannot tell the two apart).
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+setInterval(() => {
+  gc();
+  const { rss, heapUsed, external } = process.memoryUsage();
+  console.log(JSON.stringify({ level: 30, msg: "memory", rss, heapUsed, external }));
+}, 10_000).unref();

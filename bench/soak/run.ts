@@ -49,6 +49,8 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "100" },
     "api-rate": { type: "string", default: "15" },
     keep: { type: "boolean", default: false },
+    // After an interrupted run: remove that run's topics, subjects and view schemas.
+    cleanup: { type: "string" },
   },
 });
 const minutes = Number(args.minutes);
@@ -59,7 +61,7 @@ const jwtSecret = "soak-secret-0123456789-0123456789-0123";
 const topologies = [...checkTopologies, "plays-per-track", "track-like-counts"];
 
 const endpoints = endpointsFromEnv();
-const id = randomUUID().slice(0, 8);
+const id = args.cleanup ?? randomUUID().slice(0, 8);
 const topicPrefix = `bench.soak.${id}.`;
 const schemaPrefix = `b_${id}_`;
 const stateDir = mkdtempSync(join(tmpdir(), "vobe-soak-"));
@@ -485,6 +487,7 @@ async function main(): Promise<number> {
   }
 
   printMemory(samples, roles);
+  printApiHeap(api);
   console.log(`\nkills (${kills.length}):\n${kills.map((k) => `  ${k}`).join("\n")}`);
   printErrors(roles);
   console.log(
@@ -570,6 +573,20 @@ function printMemory(
   }
 }
 
+/** The API's live heap (after a full GC, reported by the child) per minute. */
+function printApiHeap(api: Role) {
+  const reports = (api.past[0]?.lines ?? []).filter((l) => l.msg === "memory");
+  if (reports.length === 0) return;
+  // The child reports every 10 s: every sixth report is one a minute.
+  const perMinute = 6;
+  const mib = (n: unknown) => (Number(n) / 2 ** 20).toFixed(1);
+  const row = reports
+    .filter((_, i) => i % perMinute === perMinute - 1)
+    .map((l) => `${mib(l.heapUsed)}`)
+    .join(" ");
+  console.log(`\napi live heap after a full GC (MiB), one a minute: ${row}`);
+}
+
 /** Every error-level line (pino level ≥ 50) and stderr text, grouped by message. */
 function printErrors(roles: Role[]) {
   console.log(`\nwarnings and errors logged, grouped (pino level ≥ 40, and stderr):`);
@@ -589,7 +606,10 @@ function printErrors(roles: Role[]) {
       }
     }
     const groups = [...tally(lines)].sort((a, b) => b[1] - a[1]);
-    console.log(`  ${r.name} (${r.past.length} incarnations): ${lines.length} lines`);
+    const logged = r.past.reduce((n, p) => n + p.lines.length, 0);
+    console.log(
+      `  ${r.name} (${r.past.length} incarnations): ${lines.length} of ${logged} lines logged`,
+    );
     for (const [text, n] of groups.slice(0, 15))
       console.log(`    ${String(n).padStart(5)} × ${text}`);
   }
@@ -626,7 +646,10 @@ async function cleanup() {
 
 let code = 1;
 try {
-  code = await main();
+  if (args.cleanup) {
+    code = 0;
+    console.log(`removing the soak run ${id}`);
+  } else code = await main();
 } catch (error) {
   console.error(error);
 } finally {

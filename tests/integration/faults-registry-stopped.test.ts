@@ -3,7 +3,10 @@
  * that already know their schemas keep working from their caches: the write API (it looks
  * every schema id up at start) still accepts commands, and a sink keeps decoding and
  * applying the new records. What needs the registry fails and says so: registering a new
- * schema (`vobe topics apply`'s path) names the registry and that it is unreachable.
+ * schema (`vobe topics apply`'s path) names the registry and that it is unreachable, and so
+ * does a producer that has not looked its schema up yet (it writes nothing). Once the
+ * registry is started again it registers, and knows every schema from before (its storage
+ * is a Kafka topic).
  *
  * The registry keeps its schemas in Kafka (kafkasql storage), so this test runs a private
  * broker and a private registry on it (their own home and ports): the shared ones serve
@@ -12,9 +15,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../api/app.ts";
 import type { Endpoints } from "../../platform/config/endpoints.ts";
+import { createAdmin, createProducer } from "../../platform/kafka/index.ts";
 import { registryApi } from "../../platform/registry/confluent-api.ts";
+import { createEventProducer } from "../../producers/index.ts";
 import { applyCatalog } from "../../schemas/apply.ts";
 import { catalog, prefixedCatalog } from "../../schemas/catalog.ts";
+import { subjectOf } from "../../schemas/event-type.ts";
+import { FeedbackSubmitted } from "../../schemas/generated/feedback.ts";
 import { dropAll, type Sink } from "../../sinks/engine/index.ts";
 import { feedbackView } from "../../sinks/postgres/feedback/view.ts";
 import {
@@ -147,11 +154,56 @@ describe("producers and consumers while the schema registry is stopped", () => {
         `${run.topicPrefix}vobemusic.faults.Brand`,
         schema,
       );
-      await expect(registering).rejects.toThrow(
-        new RegExp(`schema registry at ${stack.registryUrl} is unreachable`),
-      );
+      const unreachable = new RegExp(`schema registry at ${stack.registryUrl} is unreachable`);
+      await expect(registering).rejects.toThrow(unreachable);
+
+      // A producer with an empty cache (a new process) cannot encode, says why, writes nothing.
+      const topic = `${run.topicPrefix}${FeedbackSubmitted.topic}`;
+      const admin = createAdmin({ brokers: endpoints.kafkaBrokers, clientId: "vobe-tests-faults" });
+      const producer = createProducer({
+        brokers: endpoints.kafkaBrokers,
+        clientId: "vobe-tests-cold",
+      });
+      try {
+        const ends = await admin.endOffsets(topic);
+        const cold = createEventProducer({ producer, registry: registryApi(stack.registryUrl) });
+        const type = { ...FeedbackSubmitted, topic };
+        const payload = {
+          feedbackId: crypto.randomUUID(),
+          userId: null,
+          category: "idea" as const,
+          message: "cold",
+          page: null,
+        };
+        await expect(
+          cold.publish(type, payload.feedbackId, payload, {
+            actor: { userId: null, role: "system" },
+          }),
+        ).rejects.toThrow(unreachable);
+        expect(await admin.endOffsets(topic)).toEqual(ends);
+
+        // Back: a new schema registers, the old ones are still known (kept in Kafka).
+        const t0 = Date.now();
+        await stack.up("registry");
+        console.log(`faults-registry: registry started again in ${Date.now() - t0} ms`);
+        const api = registryApi(stack.registryUrl);
+        expect(
+          await api.register(`${run.topicPrefix}vobemusic.faults.Brand`, schema),
+        ).toBeGreaterThan(0);
+        expect(
+          await api.lookup(subjectOf(type), JSON.stringify(FeedbackSubmitted.schema)),
+        ).toBeGreaterThan(0);
+        await cold.publish(type, payload.feedbackId, payload, {
+          actor: { userId: null, role: "system" },
+        });
+        await eventually(messages, (m) => m.includes("cold"), 30_000);
+        expect(await messages()).toContain("cold");
+      } finally {
+        await producer.close();
+        await admin.close();
+      }
     } finally {
       await pool.end();
     }
-  }, 120_000);
+  }, 180_000);
 });
