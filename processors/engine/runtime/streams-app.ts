@@ -650,8 +650,14 @@ export class StreamsApp {
   /** Positions after what the task has processed of each fetched batch. */
   private advancePositions(task: StreamTask, cursors: readonly Cursor[]): void {
     for (const { batch, next } of cursors) {
-      if (next === 0) continue;
       const tp = { topic: batch.topic, partition: batch.partition };
+      if (next === 0) {
+        // A fetch of only a transaction marker (or aborted records) has no records but
+        // moves the position past them: without this the committed offset stayed on the
+        // marker, and anything waiting for the application to pass it waited for ever.
+        if (batch.records.length === 0) task.setPosition(tp, batch.nextOffset, false);
+        continue;
+      }
       const done = next >= batch.records.length;
       const last = batch.records[next - 1] as InRecord;
       task.setPosition(tp, done ? batch.nextOffset : last.offset + 1n, false);
