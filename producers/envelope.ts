@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Actor } from "../schemas/generated/common.ts";
+import { eventHeaders } from "../schemas/header-names.ts";
 
 export type { Actor, Role } from "../schemas/generated/common.ts";
 
@@ -34,13 +35,7 @@ export function envelope(context: EventContext): Envelope {
 }
 
 /** Header names, shared by producers and every consumer that reads them. */
-export const eventHeaders = {
-  eventType: "event-type",
-  eventId: "event-id",
-  correlationId: "correlation-id",
-  causationId: "causation-id",
-  traceparent: "traceparent",
-} as const;
+export { eventHeaders };
 
 const typeNames = new Map<string, Buffer>();
 

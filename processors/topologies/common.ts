@@ -6,6 +6,7 @@
 
 import type { EventType } from "../../schemas/event-type.ts";
 import type { Actor } from "../../schemas/generated/index.ts";
+import { eventHeaders } from "../../schemas/header-names.ts";
 import {
   type KeyValueStore,
   KStream,
@@ -33,14 +34,8 @@ const system: Actor = { userId: null, role: "system" };
 /** Every derived record's actor: a processor computed it, no user caused it. */
 export const systemActor: Readonly<Actor> = system;
 
-/** Header names, as the producer layer writes them (producers/envelope.ts `eventHeaders`). */
-const header = {
-  eventType: "event-type",
-  eventId: "event-id",
-  correlationId: "correlation-id",
-  causationId: "causation-id",
-  traceparent: "traceparent",
-} as const;
+/** Header names, as the producer layer writes them. */
+const header = eventHeaders;
 
 const typeNames = new Map<string, Buffer>();
 const typeHeader = (name: string): Buffer => {
