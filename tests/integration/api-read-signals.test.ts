@@ -34,7 +34,6 @@ describe("waiting for a position, woken by the sinks' notifications", () => {
       reads += 1;
       return new Map([["comment.comments:0", next]]);
     };
-    const began = performance.now();
     // The fallback re-read comes after 1 s: everything below happens well within that.
     const waiting = waitForPositions([position], read, 5_000, signal);
     await sleep(100);
@@ -51,8 +50,8 @@ describe("waiting for a position, woken by the sinks' notifications", () => {
     await notify(view);
     expect(await waiting).toEqual([]);
     expect(reads).toBe(3);
-    // Polling (10 ms, doubling to 200 ms) would have read ~6 times in these ~400 ms.
-    expect(performance.now() - began).toBeLessThan(2_000);
+    // Polling (10 ms, doubling to 200 ms) would have read ~6 times in these ~400 ms: the
+    // counts above are the proof, not the clock.
   });
 
   it("still answers by polling when no notification comes (every second), and times out", async () => {
