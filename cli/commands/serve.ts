@@ -18,4 +18,15 @@ export function registerServeCommand(program: Command): void {
       const { runServer } = await import("../../api/server.ts");
       await runServer(endpoints);
     });
+
+  serve
+    .command("guide")
+    .description(
+      "the AI guide's reply worker (guide/); OPENAI_BASE_URL, OPENAI_API_KEY, VOBE_CHAT_MODEL; /health and /metrics on VOBE_GUIDE_PORT (9466)",
+    )
+    .action(async () => {
+      const { endpoints } = await provideEndpoints(say);
+      const { runGuide } = await import("../../guide/serve.ts");
+      await runGuide(endpoints);
+    });
 }

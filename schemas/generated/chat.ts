@@ -20,6 +20,52 @@ export interface ChatMessageSent {
   text: string;
 }
 
+/** A piece of a reply while the AI guide writes it, for the web app's live view. Ephemeral (kept an hour): the record of a reply is ChatReplyGenerated on chat.messages. */
+export interface ChatReplyDelta {
+  /** Unique id of this event; consumers use it to drop duplicates. */
+  eventId: string;
+  /** When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka. */
+  occurredAt: Date;
+  /** Who caused the event. */
+  actor: Actor;
+  /** The conversation (the key of chat.reply-stream). */
+  conversationId: string;
+  /** The user who asked: only they may watch it. */
+  userId: string;
+  /** The user message being answered. */
+  inReplyTo: string;
+  /** One model call of the worker: a new attempt (a retry, a restarted worker) starts the text over. */
+  attempt: string;
+  /** Order within the attempt, from 0. */
+  seq: number;
+  /** start (an attempt begins: drop earlier partial text), delta (text to append), tool (the guide is calling the tool named in text). */
+  kind: string;
+  /** The text to append (delta), the tool's name (tool), or empty (start). */
+  text: string;
+}
+
+export interface ChatToolCall {
+  /** The model's id of the call. */
+  callId: string;
+  /** The tool (search_catalog, get_track, get_artist, trending_now, my_history, my_likes). */
+  name: string;
+  /** The call's arguments as the model sent them (JSON text). */
+  arguments: string;
+  /** What the tool answered (JSON text), as given to the model. */
+  result: string;
+}
+
+export interface ChatReference {
+  /** track, album or artist. */
+  kind: string;
+  /** Its id. */
+  id: string;
+  /** Its title or name, as the tool result gave it. */
+  name: string;
+  /** Its page in the web app (e.g. /tracks/<id>). */
+  path: string;
+}
+
 /** The AI guide answered a user's message. */
 export interface ChatReplyGenerated {
   /** Unique id of this event; consumers use it to drop duplicates. */
@@ -42,6 +88,50 @@ export interface ChatReplyGenerated {
   promptTokens: number;
   /** Tokens the model produced. */
   completionTokens: number;
+  /** The user who asked (the author of inReplyTo); null in replies written before it was recorded. */
+  userId: string | null;
+  /** How the guide answered: "answered" (the model's reply), "error" (the model failed after retries; text says so), "limited" (the user's rate or token budget was spent; the model was not asked). */
+  outcome: string;
+  /** For outcome error or limited: why (e.g. "model_timeout", "model_unavailable", "rate_limited", "token_budget"). */
+  error: string | null;
+  /** The read-only tools the model called for this reply, in order, with what they answered (catalog data, given to the model as data). */
+  toolCalls: ChatToolCall[];
+  /** The tracks, albums and artists the reply names that came from a tool result, each linked in the text to its page. */
+  references: ChatReference[];
+  /** Names the reply gave as tracks, albums or artists that no tool result contained: marked in the text as not found in the catalog. */
+  unverifiedNames: string[];
+  /** From the start of the (last) model call to the final text, in milliseconds. */
+  latencyMs: number;
+  /** Model calls made for this reply (retries and restarts of the worker included, as far as it knows). */
+  attempts: number;
+}
+
+/** What one reply of the AI guide cost: tokens and time, per user (for analysts and the per-user budgets). Written in the same transaction as the reply. */
+export interface ChatUsageRecorded {
+  /** Unique id of this event; consumers use it to drop duplicates. */
+  eventId: string;
+  /** When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka. */
+  occurredAt: Date;
+  /** Who caused the event. */
+  actor: Actor;
+  /** The user who asked (the key of chat.usage). */
+  userId: string;
+  /** The conversation. */
+  conversationId: string;
+  /** The user message answered. */
+  inReplyTo: string;
+  /** The model that answered (empty when none was asked). */
+  model: string;
+  /** Tokens sent to the model, over every call of the reply. */
+  promptTokens: number;
+  /** Tokens the model produced, over every call of the reply. */
+  completionTokens: number;
+  /** From the start of the model call to the final text, in milliseconds. */
+  latencyMs: number;
+  /** From the start of the model call to its first text, in milliseconds; null if there was none. */
+  firstTokenMs: number | null;
+  /** answered, error or limited (as in ChatReplyGenerated). */
+  outcome: string;
 }
 
 /** Who a chat conversation belongs to: the user who sent its first message. Derived from chat.messages by vobe-service-snapshots; written once per conversation. The write API refuses a message into another user's conversation against it. */
@@ -148,6 +238,117 @@ export const ChatMessageSent: EventType<ChatMessageSent> = {
           type: "string",
         },
         doc: "The message's text. May contain personal data.",
+      },
+    ],
+  },
+};
+
+export const ChatReplyDelta: EventType<ChatReplyDelta> = {
+  name: "vobemusic.chat.ChatReplyDelta",
+  topic: "chat.reply-stream",
+  schema: {
+    type: "record",
+    name: "ChatReplyDelta",
+    namespace: "vobemusic.chat",
+    doc: "A piece of a reply while the AI guide writes it, for the web app's live view. Ephemeral (kept an hour): the record of a reply is ChatReplyGenerated on chat.messages.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Unique id of this event; consumers use it to drop duplicates.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Who caused the event.",
+      },
+      {
+        name: "conversationId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The conversation (the key of chat.reply-stream).",
+      },
+      {
+        name: "userId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The user who asked: only they may watch it.",
+      },
+      {
+        name: "inReplyTo",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The user message being answered.",
+      },
+      {
+        name: "attempt",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "One model call of the worker: a new attempt (a retry, a restarted worker) starts the text over.",
+      },
+      {
+        name: "seq",
+        type: "int",
+        doc: "Order within the attempt, from 0.",
+      },
+      {
+        name: "kind",
+        type: "string",
+        doc: "start (an attempt begins: drop earlier partial text), delta (text to append), tool (the guide is calling the tool named in text).",
+      },
+      {
+        name: "text",
+        type: "string",
+        doc: "The text to append (delta), the tool's name (tool), or empty (start).",
       },
     ],
   },
@@ -264,6 +465,243 @@ export const ChatReplyGenerated: EventType<ChatReplyGenerated> = {
           type: "int",
         },
         doc: "Tokens the model produced.",
+      },
+      {
+        name: "userId",
+        type: [
+          "null",
+          {
+            type: "string",
+            logicalType: "uuid",
+          },
+        ],
+        default: null,
+        doc: "The user who asked (the author of inReplyTo); null in replies written before it was recorded.",
+      },
+      {
+        name: "outcome",
+        type: "string",
+        default: "answered",
+        doc: 'How the guide answered: "answered" (the model\'s reply), "error" (the model failed after retries; text says so), "limited" (the user\'s rate or token budget was spent; the model was not asked).',
+      },
+      {
+        name: "error",
+        type: ["null", "string"],
+        default: null,
+        doc: 'For outcome error or limited: why (e.g. "model_timeout", "model_unavailable", "rate_limited", "token_budget").',
+      },
+      {
+        name: "toolCalls",
+        default: [],
+        doc: "The read-only tools the model called for this reply, in order, with what they answered (catalog data, given to the model as data).",
+        type: {
+          type: "array",
+          items: {
+            type: "record",
+            name: "ChatToolCall",
+            namespace: "vobemusic.chat",
+            fields: [
+              {
+                name: "callId",
+                type: "string",
+                doc: "The model's id of the call.",
+              },
+              {
+                name: "name",
+                type: "string",
+                doc: "The tool (search_catalog, get_track, get_artist, trending_now, my_history, my_likes).",
+              },
+              {
+                name: "arguments",
+                type: "string",
+                doc: "The call's arguments as the model sent them (JSON text).",
+              },
+              {
+                name: "result",
+                type: "string",
+                doc: "What the tool answered (JSON text), as given to the model.",
+              },
+            ],
+          },
+        },
+      },
+      {
+        name: "references",
+        default: [],
+        doc: "The tracks, albums and artists the reply names that came from a tool result, each linked in the text to its page.",
+        type: {
+          type: "array",
+          items: {
+            type: "record",
+            name: "ChatReference",
+            namespace: "vobemusic.chat",
+            fields: [
+              {
+                name: "kind",
+                type: "string",
+                doc: "track, album or artist.",
+              },
+              {
+                name: "id",
+                type: {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+                doc: "Its id.",
+              },
+              {
+                name: "name",
+                type: "string",
+                doc: "Its title or name, as the tool result gave it.",
+              },
+              {
+                name: "path",
+                type: "string",
+                doc: "Its page in the web app (e.g. /tracks/<id>).",
+              },
+            ],
+          },
+        },
+      },
+      {
+        name: "unverifiedNames",
+        default: [],
+        type: {
+          type: "array",
+          items: "string",
+        },
+        doc: "Names the reply gave as tracks, albums or artists that no tool result contained: marked in the text as not found in the catalog.",
+      },
+      {
+        name: "latencyMs",
+        type: "long",
+        default: 0,
+        doc: "From the start of the (last) model call to the final text, in milliseconds.",
+      },
+      {
+        name: "attempts",
+        type: "int",
+        default: 1,
+        doc: "Model calls made for this reply (retries and restarts of the worker included, as far as it knows).",
+      },
+    ],
+  },
+};
+
+export const ChatUsageRecorded: EventType<ChatUsageRecorded> = {
+  name: "vobemusic.chat.ChatUsageRecorded",
+  topic: "chat.usage",
+  schema: {
+    type: "record",
+    name: "ChatUsageRecorded",
+    namespace: "vobemusic.chat",
+    doc: "What one reply of the AI guide cost: tokens and time, per user (for analysts and the per-user budgets). Written in the same transaction as the reply.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Unique id of this event; consumers use it to drop duplicates.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Who caused the event.",
+      },
+      {
+        name: "userId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The user who asked (the key of chat.usage).",
+      },
+      {
+        name: "conversationId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The conversation.",
+      },
+      {
+        name: "inReplyTo",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The user message answered.",
+      },
+      {
+        name: "model",
+        type: "string",
+        doc: "The model that answered (empty when none was asked).",
+      },
+      {
+        name: "promptTokens",
+        type: "int",
+        doc: "Tokens sent to the model, over every call of the reply.",
+      },
+      {
+        name: "completionTokens",
+        type: "int",
+        doc: "Tokens the model produced, over every call of the reply.",
+      },
+      {
+        name: "latencyMs",
+        type: "long",
+        doc: "From the start of the model call to the final text, in milliseconds.",
+      },
+      {
+        name: "firstTokenMs",
+        type: ["null", "long"],
+        default: null,
+        doc: "From the start of the model call to its first text, in milliseconds; null if there was none.",
+      },
+      {
+        name: "outcome",
+        type: "string",
+        doc: "answered, error or limited (as in ChatReplyGenerated).",
       },
     ],
   },

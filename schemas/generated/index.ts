@@ -26,7 +26,13 @@ import {
   UserErased,
   UserRegistered,
 } from "./auth.ts";
-import { ChatMessageSent, ChatReplyGenerated, ConversationOwner } from "./chat.ts";
+import {
+  ChatMessageSent,
+  ChatReplyDelta,
+  ChatReplyGenerated,
+  ChatUsageRecorded,
+  ConversationOwner,
+} from "./chat.ts";
 import {
   CommentAdded,
   CommentDeleted,
@@ -87,7 +93,9 @@ export const allEventTypes = [
   UserErased,
   UserRegistered,
   ChatMessageSent,
+  ChatReplyDelta,
   ChatReplyGenerated,
+  ChatUsageRecorded,
   ConversationOwner,
   CommentAdded,
   CommentDeleted,

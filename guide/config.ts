@@ -1,0 +1,47 @@
+/** The guide's settings from the environment; every limit has a default that suits a demo. */
+import type { LimitSettings } from "./limits.ts";
+import type { ModelSettings } from "./model.ts";
+
+export interface GuideConfig {
+  model: ModelSettings;
+  limits: LimitSettings;
+  historyTokens: number;
+  concurrency: number;
+  /** Where the tools read: the API's read routes. */
+  apiUrl: string;
+  port: number;
+}
+
+const int = (env: NodeJS.ProcessEnv, name: string, fallback: number) => {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}=${raw}: expected a whole number`);
+  return n;
+};
+
+export function guideConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GuideConfig {
+  return {
+    model: {
+      // Nothing configured: the local endpoint `vobe serve model` would answer on.
+      baseURL: env.OPENAI_BASE_URL || "http://127.0.0.1:8089/v1",
+      apiKey: env.OPENAI_API_KEY || "not-needed-locally",
+      model: env.VOBE_CHAT_MODEL || "gpt-4o-mini",
+      maxAttempts: int(env, "VOBE_GUIDE_MAX_ATTEMPTS", 3),
+      backoffMs: int(env, "VOBE_GUIDE_BACKOFF_MS", 500),
+      callTimeoutMs: int(env, "VOBE_GUIDE_CALL_TIMEOUT_MS", 60_000),
+      idleTimeoutMs: int(env, "VOBE_GUIDE_IDLE_TIMEOUT_MS", 20_000),
+      maxReplyTokens: int(env, "VOBE_GUIDE_MAX_REPLY_TOKENS", 600),
+      maxReplyChars: int(env, "VOBE_GUIDE_MAX_REPLY_CHARS", 4_000),
+      maxToolRounds: int(env, "VOBE_GUIDE_MAX_TOOL_ROUNDS", 4),
+    },
+    limits: {
+      repliesPerMinute: int(env, "VOBE_GUIDE_REPLIES_PER_MINUTE", 10),
+      tokensPerDay: int(env, "VOBE_GUIDE_TOKENS_PER_DAY", 200_000),
+    },
+    historyTokens: int(env, "VOBE_GUIDE_HISTORY_TOKENS", 1_500),
+    concurrency: int(env, "VOBE_GUIDE_CONCURRENCY", 4),
+    apiUrl: env.VOBE_GUIDE_API_URL || `http://127.0.0.1:${env.VOBE_API_PORT || 8080}`,
+    port: int(env, "VOBE_GUIDE_PORT", 9466),
+  };
+}
