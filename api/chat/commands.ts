@@ -5,7 +5,7 @@ import type { PublishedEvent } from "../../producers/index.ts";
 import type { ConversationsState } from "../chat/state.ts";
 import type { ApiContext } from "../context.ts";
 import type { AuthUser } from "../http/auth.ts";
-import { forbidden } from "../http/errors.ts";
+import { notFound } from "../http/errors.ts";
 import { eventContext } from "../http/request-context.ts";
 import type { TopicView } from "../state/topic-view.ts";
 
@@ -17,11 +17,12 @@ export async function send(
   conversationId: string,
   text: string,
 ): Promise<PublishedEvent> {
-  // A conversation belongs to whoever started it: nobody writes into another's.
+  // A conversation belongs to whoever started it: nobody writes into another's. Not found,
+  // as the reads answer: a 403 would tell that the id exists.
   await conversations.catchUp();
   const owner = conversations.state.get(conversationId)?.userId;
   if (owner !== undefined && owner !== user.userId) {
-    throw forbidden("not_owner", "this conversation belongs to another account");
+    throw notFound("conversation", conversationId, "params.conversationId");
   }
   return ctx.events.publish(
     ctx.types.ChatMessageSent,

@@ -9,6 +9,7 @@ import { caller } from "../http/request-context.ts";
 import * as commands from "./commands.ts";
 import chatReads from "./reads.ts";
 import * as schemas from "./schemas.ts";
+import { chatStream } from "./stream.ts";
 
 const chatPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx, reads }) => {
   const conversations = await ctx.views.conversations();
@@ -30,6 +31,7 @@ const chatPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx, 
   );
 
   await app.register(chatReads, { reads });
+  await app.register(chatStream, { ctx, conversations });
 };
 
 export default chatPlugin;
