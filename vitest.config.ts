@@ -1,3 +1,4 @@
+import vue from "@vitejs/plugin-vue";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -18,6 +19,28 @@ export default defineConfig({
           globalSetup: ["tests/setup/services.ts"],
           pool: "forks",
           testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // The web app's components and stores (ui/), in happy-dom.
+        plugins: [vue()],
+        test: {
+          name: "ui",
+          include: ["ui/tests/**/*.test.ts"],
+          environment: "happy-dom",
+        },
+      },
+      {
+        // The web app's journeys in Debian's Chromium against the running platform
+        // (`./vobe start`; VOBE_WEB_URL, default http://127.0.0.1:8080). One file at a time.
+        test: {
+          name: "browser",
+          include: ["tests/browser/**/*.test.ts"],
+          globalSetup: ["tests/setup/services.ts"],
+          pool: "forks",
+          fileParallelism: false,
+          testTimeout: 90_000,
           hookTimeout: 120_000,
         },
       },

@@ -7,6 +7,8 @@
  *   buildApp({ endpoints, gateway: { only: ["comment"] } })   // one service, behind a gateway
  */
 
+import { fileURLToPath } from "node:url";
+
 /** Every `/api/<service>` prefix. search has reads only. */
 export const services = [
   "auth",
@@ -60,7 +62,12 @@ export interface GatewayOptions {
   rateLimit?: Partial<RateLimitOptions> | false;
   /** How long a proxied request may take to answer its headers (ms). Default 15 s. */
   proxyTimeoutMs?: number;
+  /** The built web app served at `/` (api/gateway/web.ts); absent or false: none. */
+  web?: { root: string } | false;
 }
+
+/** Where `./vobe start` builds the web app (ui/scripts/build.ts). */
+export const defaultWebRoot = fileURLToPath(new URL("../../ui/dist", import.meta.url));
 
 export const defaultBreaker: BreakerOptions = {
   timeoutMs: 1_500,
@@ -84,7 +91,7 @@ export const defaultCorsOrigins = [
  * VOBE_SERVICE_URL_<SERVICE> (e.g. VOBE_SERVICE_URL_COMMENT=http://127.0.0.1:8091),
  * VOBE_API_ONLY=comment[,…], VOBE_CORS_ORIGINS=a,b, VOBE_RATE_LIMIT_MAX,
  * VOBE_RATE_LIMIT_AUTH_MAX, VOBE_RATE_LIMIT_WINDOW_MS (VOBE_RATE_LIMIT_MAX=0: off),
- * VOBE_GATEWAY_TIMEOUT_MS.
+ * VOBE_GATEWAY_TIMEOUT_MS, VOBE_WEB_ROOT (the built web app; default ui/dist; "off": none).
  */
 export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv): GatewayOptions {
   const remote: Partial<Record<Service, string>> = {};
@@ -117,6 +124,7 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv): GatewayOptions {
             timeWindowMs: number("VOBE_RATE_LIMIT_WINDOW_MS", defaultRateLimit.timeWindowMs),
           },
     breaker: { timeoutMs: number("VOBE_GATEWAY_TIMEOUT_MS", defaultBreaker.timeoutMs) },
+    web: env.VOBE_WEB_ROOT === "off" ? false : { root: env.VOBE_WEB_ROOT || defaultWebRoot },
   };
 }
 

@@ -21,6 +21,7 @@ import {
 } from "./config.ts";
 import detailRoutes from "./detail.ts";
 import proxyRoutes from "./proxy.ts";
+import webRoutes from "./web.ts";
 
 export type { GatewayOptions, Service } from "./config.ts";
 export { gatewayOptionsFromEnv, servesLocally } from "./config.ts";
@@ -95,6 +96,7 @@ export async function registerGateway(
     });
   }
   await app.register(detailRoutes, { clients });
+  if (options.web) await app.register(webRoutes, options.web);
 }
 
 const pathOf = (url: string) => {

@@ -1,0 +1,106 @@
+/**
+ * The app's pages. Each view is its own chunk (the home page loads only what it shows); after
+ * each navigation the title follows the page and focus moves to the main region, so a screen
+ * reader or keyboard user starts at the new content.
+ */
+import { nextTick } from "vue";
+import { createRouter, createWebHistory } from "vue-router";
+import { i18n } from "./i18n/index.ts";
+
+export const router = createRouter({
+  history: createWebHistory(),
+  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+  routes: [
+    {
+      path: "/",
+      name: "home",
+      component: () => import("./views/HomeView.vue"),
+      meta: { title: "home.title" },
+    },
+    {
+      path: "/artists",
+      name: "artists",
+      component: () => import("./views/ArtistsView.vue"),
+      meta: { title: "artists.title" },
+    },
+    {
+      path: "/artists/:id",
+      name: "artist",
+      component: () => import("./views/ArtistView.vue"),
+      props: true,
+    },
+    {
+      path: "/albums/:id",
+      name: "album",
+      component: () => import("./views/AlbumView.vue"),
+      props: true,
+    },
+    {
+      path: "/tracks/:id",
+      name: "track",
+      component: () => import("./views/TrackView.vue"),
+      props: true,
+    },
+    {
+      path: "/search",
+      name: "search",
+      component: () => import("./views/SearchView.vue"),
+      meta: { title: "search.title" },
+    },
+    {
+      path: "/posts",
+      name: "feed",
+      component: () => import("./views/FeedView.vue"),
+      meta: { title: "feed.title" },
+    },
+    {
+      path: "/posts/:id",
+      name: "post",
+      component: () => import("./views/PostView.vue"),
+      props: true,
+    },
+    {
+      path: "/login",
+      name: "login",
+      component: () => import("./views/LoginView.vue"),
+      meta: { title: "account.loginTitle" },
+    },
+    {
+      path: "/signup",
+      name: "signup",
+      component: () => import("./views/SignupView.vue"),
+      meta: { title: "account.signupTitle" },
+    },
+    {
+      path: "/feedback",
+      name: "feedback",
+      component: () => import("./views/FeedbackView.vue"),
+      meta: { title: "feedback.title" },
+    },
+    {
+      path: "/admin/feedback",
+      name: "admin-feedback",
+      component: () => import("./views/AdminFeedbackView.vue"),
+      meta: { title: "admin.title" },
+    },
+    {
+      path: "/:rest(.*)*",
+      name: "not-found",
+      component: () => import("./views/NotFoundView.vue"),
+      meta: { title: "notFound.title" },
+    },
+  ],
+});
+
+/** Pages with a data-driven title call this once they know it. */
+export function setPageTitle(title: string | undefined): void {
+  const app = i18n.global.t("app.name");
+  document.title = title ? `${title} · ${app}` : app;
+}
+
+router.afterEach((to, from) => {
+  const key = to.meta.title as string | undefined;
+  setPageTitle(key ? i18n.global.t(key) : undefined);
+  if (from.matched.length === 0) return; // the first page: the browser starts at the top
+  void nextTick().then(() => document.getElementById("main")?.focus({ preventScroll: true }));
+});
