@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { StackError } from "../stack/errors.ts";
 import { registerDemoCommands } from "./commands/demo.ts";
+import { registerLagCommand } from "./commands/lag.ts";
 import {
   registerProcessorsAdminCommand,
   registerProcessorsCommand,
@@ -27,12 +28,14 @@ registerServeCommand(program);
 registerSinksCommands(program);
 registerProcessorsCommand(program);
 registerProcessorsAdminCommand(program);
+registerLagCommand(program);
 
 try {
   await program.parseAsync();
 } catch (error) {
-  if (error instanceof StackError) {
-    console.error(`vobe: ${error.message}`);
+  // An operator reads a message, not a stack trace; VOBE_DEBUG=1 shows where it came from.
+  if (error instanceof StackError || process.env.VOBE_DEBUG !== "1") {
+    console.error(`vobe: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
   } else {
     throw error;
