@@ -53,13 +53,17 @@ export function entitiesIn(json: string): Entity[] {
 }
 
 const norm = (s: string) => s.normalize("NFKC").trim().toLowerCase().replace(/\s+/g, " ");
-/** A catalog name inside a markdown link label: brackets would end it early. */
-const label = (s: string) => s.replace(/[[\]\\]/g, (c) => `\\${c}`);
+/**
+ * A catalog name inside a markdown link label: brackets would end it early, and a URL in a
+ * title would still be turned into a link by renderers that autolink.
+ */
+const label = (s: string) =>
+  s.replace(/https?:\/\/[^\s)\]]+/g, "link removed").replace(/[[\]()\\]/g, (c) => `\\${c}`);
 const link = (e: Entity) => `[${label(e.name)}](${pathOf(e)})`;
 
 // A markdown link, a bare URL, or a name set off by quotes or bold/italics.
 const spans =
-  /\[([^\]\n]{1,200})\]\(([^)\s]{0,500})\)|https?:\/\/[^\s)>\]]+|\*\*([^*\n]{1,120})\*\*|"([^"\n]{1,120})"|“([^”\n]{1,120})”|«([^»\n]{1,120})»/g;
+  /\[([^\]\n]{1,200})\]\(([^)\s]{0,500})\)|https?:\/\/[^\s)>\]]*[^\s)>\].,;:!?]|\*\*([^*\n]{1,120})\*\*|"([^"\n]{1,120})"|“([^”\n]{1,120})”|«([^»\n]{1,120})»/g;
 
 export interface Grounded {
   text: string;

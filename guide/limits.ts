@@ -13,10 +13,14 @@ const day = 86_400_000;
 
 export class UserLimits {
   private readonly usage = new Map<string, Array<{ at: number; tokens: number }>>();
+  /** The worker records a reply's usage when it writes it and again when it reads it back. */
+  private readonly counted = new Set<string>();
 
   constructor(private readonly settings: LimitSettings) {}
 
-  record(userId: string, at: number, tokens: number) {
+  record(userId: string, inReplyTo: string, at: number, tokens: number) {
+    if (this.counted.has(inReplyTo)) return;
+    this.counted.add(inReplyTo);
     const list = this.usage.get(userId) ?? [];
     list.push({ at, tokens });
     // Older than a day counts for nothing.

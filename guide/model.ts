@@ -56,6 +56,8 @@ export type ModelErrorCode =
   | "model_refused";
 
 export class ModelError extends Error {
+  /** Calls made before giving up. */
+  attempts = 0;
   constructor(
     readonly code: ModelErrorCode,
     readonly retryable: boolean,
@@ -78,8 +80,9 @@ const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 
 /** What went wrong, as a code and whether another try may help. */
 export function classify(error: unknown, timedOut: boolean): ModelError {
-  if (error instanceof ModelError) return error;
+  // First: a call cut off by our timer may end as an early end of stream, or an abort.
   if (timedOut) return new ModelError("model_timeout", true, "the model did not answer in time");
+  if (error instanceof ModelError) return error;
   if (error instanceof APIUserAbortError)
     return new ModelError("model_timeout", true, "the call was cut off");
   if (error instanceof APIError && error.status !== undefined) {
@@ -203,7 +206,9 @@ export function createModel(settings: ModelSettings) {
       hooks: ReplyHooks,
     ): Promise<ModelReply> {
       let last: ModelError | undefined;
+      let tried = 0;
       for (let n = 1; n <= settings.maxAttempts; n++) {
+        tried = n;
         hooks.onAttempt(n);
         const started = Date.now();
         const controller = new AbortController();
@@ -243,7 +248,9 @@ export function createModel(settings: ModelSettings) {
           await new Promise((resolve) => setTimeout(resolve, wait));
         }
       }
-      throw last ?? new ModelError("model_unavailable", false, "no attempt was made");
+      const failure = last ?? new ModelError("model_unavailable", false, "no attempt was made");
+      failure.attempts = Math.min(tried, settings.maxAttempts);
+      throw failure;
     },
   };
 }

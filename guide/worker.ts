@@ -172,7 +172,7 @@ export function createGuideWorker(options: GuideWorkerOptions) {
         } else if (type === types.usage.name) {
           const u = r.value as chat.ChatUsageRecorded;
           const at = new Date(u.occurredAt as unknown as number | Date).getTime();
-          limits.record(u.userId, at, u.promptTokens + u.completionTokens);
+          limits.record(u.userId, u.inReplyTo, at, u.promptTokens + u.completionTokens);
         }
       }
     },
@@ -287,6 +287,7 @@ export function createGuideWorker(options: GuideWorkerOptions) {
     const refusal = limits.refusal(m.userId, started);
     let reply: ModelReply | undefined;
     let failure: string | null = refusal;
+    let attempts = 0;
     const deltas = deltaStream(m);
     if (!refusal) {
       const history = conversations.before(m.conversationId, m.messageId, options.historyTokens);
@@ -302,6 +303,7 @@ export function createGuideWorker(options: GuideWorkerOptions) {
         });
       } catch (error) {
         failure = error instanceof ModelError ? error.code : "model_unavailable";
+        attempts = error instanceof ModelError ? error.attempts : 0;
         log({ err: String(error), messageId: m.messageId }, "guide model failed");
       }
     }
@@ -338,7 +340,7 @@ export function createGuideWorker(options: GuideWorkerOptions) {
           references: grounded?.references ?? [],
           unverifiedNames: grounded?.unverified ?? [],
           latencyMs,
-          attempts: reply?.attempts ?? (refusal ? 0 : 1),
+          attempts: reply?.attempts ?? attempts,
         },
       },
       {
@@ -364,7 +366,7 @@ export function createGuideWorker(options: GuideWorkerOptions) {
       role: "assistant",
       text,
     });
-    limits.record(m.userId, Date.now(), tokens.prompt + tokens.completion);
+    limits.record(m.userId, m.messageId, Date.now(), tokens.prompt + tokens.completion);
     stats.answered += 1;
     const metrics = options.metrics;
     if (metrics) {
