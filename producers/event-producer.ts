@@ -14,6 +14,8 @@ import { eventIds } from "./event-ids.ts";
 /** What a command's answer carries: the event's id and where it landed. */
 export interface PublishedEvent extends RecordPosition {
   eventId: string;
+  /** The record's key: the id of the entity the event is about (a command's resource). */
+  key: string;
 }
 
 /** An event to publish: its type, its entity key, and the fields beyond the envelope. */
@@ -115,7 +117,8 @@ export function createEventProducer(options: {
     const published = new Array<PublishedEvent>(n);
     for (let i = 0; i < n; i++) {
       const { topic, partition, offset } = positions[i] as RecordPosition;
-      published[i] = { topic, partition, offset, eventId: ids[i] as string };
+      const key = (events[i] as PendingEvent<Envelope>).key;
+      published[i] = { topic, partition, offset, eventId: ids[i] as string, key };
     }
     return published;
   };

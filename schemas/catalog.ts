@@ -47,6 +47,7 @@ import {
   PostPublished,
   PostSnapshot,
   ProfileUpdated,
+  TrackAudioUploaded,
   TrackCreated,
   TrackDeleted,
   TrackDocument,
@@ -61,6 +62,7 @@ import {
   TrendingTracks,
   UserErased,
   UserRegistered,
+  UserTrackLike,
 } from "./generated/index.ts";
 
 export type Service =
@@ -226,7 +228,7 @@ export const catalog: readonly TopicEntry[] = [
     doc: "Tracks in the catalog.",
     partitions: 3,
     key: uuidKey("track"),
-    events: [TrackCreated, TrackUpdated, TrackDeleted],
+    events: [TrackCreated, TrackUpdated, TrackDeleted, TrackAudioUploaded],
     readers: ["artist", "listening", "search", "analysts"],
   },
   {
@@ -337,6 +339,20 @@ export const catalog: readonly TopicEntry[] = [
     partitions: 6,
     key: uuidKey("track"),
     events: [TrackLikeCount],
+    readers: ["listening", "analysts"],
+    derivedFrom: { topology: "track-like-counts", inputs: ["listening.likes"] },
+  },
+  {
+    ...derived,
+    name: "listening.user-likes",
+    owner: "listening",
+    doc: "Who likes which track now, and since when (the first like of the current run: a second like changes nothing); a withdrawn like is a tombstone. Derived from listening.likes by vobe-track-like-counts.",
+    partitions: 6,
+    key: {
+      format: "string",
+      doc: '"<trackId>/<userId>": one key per listener and track; the latest record (or tombstone) is whether the listener likes the track now.',
+    },
+    events: [UserTrackLike],
     readers: ["listening", "analysts"],
     derivedFrom: { topology: "track-like-counts", inputs: ["listening.likes"] },
   },

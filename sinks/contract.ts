@@ -18,6 +18,7 @@ import {
   ArtistCreated,
   ArtistDeleted,
   ArtistUpdated,
+  TrackAudioUploaded,
   TrackCreated,
   TrackDeleted,
   TrackUpdated,
@@ -39,6 +40,7 @@ import {
   TrackPlaysHourly,
   TrackUnliked,
   TrendingTracks,
+  UserTrackLike,
 } from "../schemas/generated/listening.ts";
 import { searchEvents } from "./search/contract.ts";
 
@@ -63,6 +65,7 @@ export const viewContracts = {
       TrackCreated,
       TrackUpdated,
       TrackDeleted,
+      TrackAudioUploaded,
     ],
   },
   // Each post with its artist's name and comment count, as the post-details topology has it.
@@ -83,6 +86,7 @@ export const viewContracts = {
       TrackLikeCount,
       TrackPlaysHourly,
       TrendingTracks,
+      UserTrackLike,
     ],
   },
   chat: { database: "chat", events: [ChatMessageSent, ChatReplyGenerated] },

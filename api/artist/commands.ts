@@ -40,7 +40,7 @@ async function ownAlbum(c: Caller, albumId: string, path?: string): Promise<Albu
   return album;
 }
 
-async function ownTrack(c: Caller, trackId: string): Promise<TrackRow> {
+export async function ownTrack(c: Caller, trackId: string): Promise<TrackRow> {
   await c.catalog.catchUp();
   const track = c.catalog.state.tracks.get(trackId);
   if (!track) throw notFound("track", trackId);

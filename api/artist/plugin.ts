@@ -4,9 +4,11 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
+import { mediaStoreFromEnv } from "../../platform/media/index.ts";
 import type { PluginOptions } from "../context.ts";
 import { accepted } from "../http/accepted.ts";
 import { caller } from "../http/request-context.ts";
+import audioRoutes, { audioLimitsFromEnv } from "./audio.ts";
 import * as commands from "./commands.ts";
 import artistReads from "./reads.ts";
 import * as schemas from "./schemas.ts";
@@ -51,6 +53,13 @@ const artistPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx
     accepted(reply, await commands.deleteTrack(as(req), req.params.id)),
   );
 
+  // Audio: the upload command and the bytes (audio.ts); its own content-type parsers.
+  await app.register(audioRoutes, {
+    ctx,
+    catalog,
+    store: mediaStoreFromEnv(),
+    limits: audioLimitsFromEnv(),
+  });
   await app.register(artistReads, { reads });
 };
 

@@ -17,6 +17,7 @@ import {
   Timestamp,
   waitForAfter,
 } from "../read/http.ts";
+import { audioUrl } from "./audio.ts";
 
 const Artist = Type.Object(
   {
@@ -46,6 +47,18 @@ const Album = Type.Object(
   { additionalProperties: false },
 );
 
+const TrackAudio = Type.Object(
+  {
+    contentHash: Type.String(),
+    codec: Type.String(),
+    mimeType: Type.String(),
+    durationMs: Type.Integer(),
+    sizeBytes: Type.Integer(),
+    url: Type.String({ description: "GET it to play (range requests, cached for ever)" }),
+  },
+  { additionalProperties: false },
+);
+
 const Track = Type.Object(
   {
     trackId: Type.String(),
@@ -56,6 +69,10 @@ const Track = Type.Object(
     trackNumber: Type.Integer(),
     genre: Type.String(),
     explicit: Type.Boolean(),
+    hasAudio: Type.Boolean(),
+    audio: Type.Union([TrackAudio, Type.Null()], {
+      description: "The uploaded audio (TrackAudioUploaded); null while the track has none",
+    }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -95,6 +112,18 @@ const track = (r: Row) => ({
   trackNumber: r.track_number as number,
   genre: r.genre as string,
   explicit: r.explicit as boolean,
+  hasAudio: r.audio_hash !== null && r.audio_hash !== undefined,
+  audio:
+    r.audio_hash === null || r.audio_hash === undefined
+      ? null
+      : {
+          contentHash: r.audio_hash as string,
+          codec: r.audio_codec as string,
+          mimeType: r.audio_mime_type as string,
+          durationMs: r.audio_duration_ms as number,
+          sizeBytes: Number(r.audio_size_bytes),
+          url: audioUrl(r.audio_hash as string),
+        },
   createdAt: iso(r.created_at as Date) as string,
   updatedAt: iso(r.updated_at as Date) as string,
 });

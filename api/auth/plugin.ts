@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { PluginOptions } from "../context.ts";
-import { accepted } from "../http/accepted.ts";
+import { accepted, position } from "../http/accepted.ts";
 import { caller } from "../http/request-context.ts";
 import * as commands from "./commands.ts";
 import authReads from "./reads.ts";
@@ -26,7 +26,7 @@ const authPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx, 
     const result = await commands.signup(ctx, views, request, request.body);
     return reply.status(201).send({
       userId: result.userId,
-      events: result.events.map((e) => ({ ...e, offset: e.offset.toString() })),
+      events: result.events.map((e) => ({ ...position(e), type: e.type })),
     });
   });
 

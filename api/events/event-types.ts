@@ -24,6 +24,7 @@ const types = {
   TrackCreated: generated.TrackCreated,
   TrackUpdated: generated.TrackUpdated,
   TrackDeleted: generated.TrackDeleted,
+  TrackAudioUploaded: generated.TrackAudioUploaded,
   PostPublished: generated.PostPublished,
   PostEdited: generated.PostEdited,
   PostDeleted: generated.PostDeleted,

@@ -1,13 +1,19 @@
 import type { FastifyReply } from "fastify";
 import type { PublishedEvent } from "../../producers/index.ts";
+import { formatPosition } from "../read/positions.ts";
 
-/** The 202 body: the event's id and where it landed, so a reader can wait for it. */
+/**
+ * The 202 body: the resource's id (the event's key), the event's id and where it landed,
+ * also as one token a reader passes to `after=` as it is, to see its own write.
+ */
 export function position(published: PublishedEvent) {
   return {
+    id: published.key,
     eventId: published.eventId,
     topic: published.topic,
     partition: published.partition,
     offset: published.offset.toString(),
+    position: formatPosition(published),
   };
 }
 

@@ -41,10 +41,16 @@ export const ErrorReply = Type.Object({
 /** Where an accepted command's event landed; offset is a string (it is a 64-bit number). */
 export const Accepted = Type.Object(
   {
+    id: Type.String({
+      description: "The id of the resource the command created or changed (the event's key)",
+    }),
     eventId: Uuid,
     topic: Type.String(),
     partition: Type.Integer(),
     offset: Type.String({ pattern: "^[0-9]+$" }),
+    position: Type.String({
+      description: "topic:partition:offset, to pass as it is to a read's after= (read your writes)",
+    }),
   },
   { additionalProperties: false },
 );

@@ -69,7 +69,10 @@ export async function reportPlays(c: Caller, plays: PlayInput[]): Promise<Publis
       context,
     } as unknown as PendingEvent<Envelope>;
   });
-  return c.ctx.atomic.writer.run(() => c.ctx.atomic.events.publishAll(events));
+  const published = await c.ctx.atomic.writer.run(() => c.ctx.atomic.events.publishAll(events));
+  // A play's resource is the play, not the track its record is keyed by: its id is the play id.
+  const playIds = events.map((e) => (e.payload as unknown as { playId: string }).playId);
+  return published.map((p, i) => ({ ...p, key: playIds[i] as string }));
 }
 
 export async function setLike(c: Caller, trackId: string, liked: boolean): Promise<PublishedEvent> {

@@ -1,12 +1,15 @@
 /**
  * GET /api/listening/tracks/:trackId/plays (a track's play and like counts),
  * /tracks/:trackId/hourly (its plays per closed hour), /trending (the most played tracks
- * of the last closed hour), /me/history (the caller's plays).
+ * of the last closed hour), /me/history (the caller's plays), /me/likes (the caller's
+ * library), /me/liked (whether the caller likes tracks), /stats/tracks (several tracks'
+ * counts and trending places, for an artist's dashboard).
  *
  * The counts and lists are the processors' (vobe-plays-per-track, vobe-track-like-counts,
  * vobe-trending-tracks), as the listening view stored them: nothing is counted here.
  */
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
+import { badRequest } from "../http/errors.ts";
 import { caller } from "../http/request-context.ts";
 import { Uuid } from "../http/schemas.ts";
 import type { ReadPluginOptions } from "../read/context.ts";
@@ -80,6 +83,49 @@ interface PlayRow {
   played_at: Date;
   k: string;
 }
+
+const LikedTrack = Type.Object(
+  { trackId: Type.String(), likedAt: Timestamp },
+  { additionalProperties: false },
+);
+
+const LikeState = Type.Object(
+  {
+    trackId: Type.String(),
+    liked: Type.Boolean(),
+    likedAt: Type.Union([Timestamp, Type.Null()], {
+      description: "Since when (the first like of the current run); null when not liked",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const TrackStats = Type.Object(
+  {
+    ...Counters.properties,
+    trendingRank: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+      description: "Its place in the last closed hour's trending list; null when not on it",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** Up to 100 track ids, comma-separated: an album's or an artist's tracks in one call. */
+const TrackIds = Type.String({
+  pattern: "^[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36}){0,99}$",
+  description: "Track ids (UUIDs), comma-separated, 1..100",
+});
+const uuidText = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const trackIdsOf = (text: string) => {
+  const ids = [...new Set(text.split(",").map((id) => id.toLowerCase()))];
+  const bad = ids.find((id) => !uuidText.test(id));
+  if (bad !== undefined) {
+    throw badRequest("invalid_request", `${bad} is not a track id`, [
+      { path: "query.trackIds", message: "must be UUIDs, comma-separated" },
+    ]);
+  }
+  return ids;
+};
 
 /** The key of listening.trending's one list (processors/topologies/trending-tracks.ts). */
 const trendingList = "last-hour";
@@ -248,6 +294,140 @@ const listeningReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app,
           playedAt: iso(r.played_at) as string,
         }),
       );
+    },
+  );
+
+  app.get(
+    "/me/likes",
+    {
+      schema: {
+        tags,
+        summary:
+          "My library: the tracks I like, most recently liked first (keyset pages; a second like does not move a track)",
+        security: [{ bearer: [] }],
+        querystring: Query(pagination),
+        response: readResponses({ 200: Page(LikedTrack) }),
+      },
+      onRequest: reads.ctx.auth.require(),
+      preHandler,
+    },
+    async (req) => {
+      const me = caller(req);
+      const limit = limitOf(req.query.limit);
+      const after = decodeCursor("library", "timestamp", req.query.cursor);
+      const rows = await view.query<{ track_id: string; liked_at: Date; k: string }>(
+        `select track_id, liked_at, to_json(liked_at) #>> '{}' as k
+           from ${view.table("user_likes")}
+          where user_id = $1 and liked
+            and ($2::timestamptz is null or (liked_at, track_id) < ($2::timestamptz, $3::uuid))
+          order by liked_at desc, track_id desc limit $4`,
+        [me.userId, after?.key ?? null, after?.id ?? null, limit + 1],
+      );
+      return page(
+        "library",
+        rows,
+        limit,
+        (r) => ({ key: r.k, id: r.track_id }),
+        (r) => ({ trackId: r.track_id, likedAt: iso(r.liked_at) as string }),
+      );
+    },
+  );
+
+  app.get(
+    "/me/liked",
+    {
+      schema: {
+        tags,
+        summary: "Whether I like each of these tracks (in the order asked)",
+        security: [{ bearer: [] }],
+        querystring: Query({ trackIds: TrackIds }),
+        response: readResponses({
+          200: Type.Object({ items: Type.Array(LikeState) }, { additionalProperties: false }),
+        }),
+      },
+      onRequest: reads.ctx.auth.require(),
+      preHandler,
+    },
+    async (req) => {
+      const me = caller(req);
+      const ids = trackIdsOf(req.query.trackIds);
+      const rows = await view.query<{ track_id: string; liked_at: Date }>(
+        `select track_id, liked_at from ${view.table("user_likes")}
+          where user_id = $1 and liked and track_id = any($2::uuid[])`,
+        [me.userId, ids],
+      );
+      const liked = new Map(rows.map((r) => [r.track_id, r.liked_at]));
+      return {
+        items: ids.map((trackId) => ({
+          trackId,
+          liked: liked.has(trackId),
+          likedAt: iso(liked.get(trackId) ?? null),
+        })),
+      };
+    },
+  );
+
+  app.get(
+    "/stats/tracks",
+    {
+      schema: {
+        tags,
+        summary:
+          "Plays, likes and trending place of several tracks (an artist's dashboard), as the processors counted them",
+        querystring: Query({ trackIds: TrackIds }),
+        response: readResponses({
+          200: Type.Object(
+            {
+              trendingWindowEnd: Type.Union([Timestamp, Type.Null()], {
+                description: "End of the hour the trending places are of; null before any",
+              }),
+              items: Type.Array(TrackStats),
+            },
+            { additionalProperties: false },
+          ),
+        }),
+      },
+      preHandler,
+    },
+    async (req) => {
+      const ids = trackIdsOf(req.query.trackIds);
+      const rows = await view.query<{
+        track_id: string;
+        plays: string | null;
+        completed_plays: string | null;
+        listened_ms: string | null;
+        likes: string | null;
+        last_played_at: Date | null;
+      }>(
+        `select t.track_id, p.plays, p.completed_plays, p.listened_ms, l.likes, p.last_played_at
+           from unnest($1::uuid[]) as t(track_id)
+           left join ${view.table("track_play_counts")} p using (track_id)
+           left join ${view.table("track_like_counts")} l using (track_id)`,
+        [ids],
+      );
+      const [list] = await view.query<{
+        window_end: Date;
+        tracks: Array<{ trackId: string }>;
+      }>(`select window_end, tracks from ${view.table("trending")} where list = $1`, [
+        trendingList,
+      ]);
+      const rank = new Map((list?.tracks ?? []).map((t, i) => [t.trackId, i + 1]));
+      const byId = new Map(rows.map((r) => [r.track_id, r]));
+      return {
+        trendingWindowEnd: iso(list?.window_end ?? null),
+        items: ids.map((trackId) => {
+          const c = byId.get(trackId);
+          return {
+            trackId,
+            plays: Number(c?.plays ?? 0),
+            completedPlays: Number(c?.completed_plays ?? 0),
+            listenedMs: Number(c?.listened_ms ?? 0),
+            likes: Number(c?.likes ?? 0),
+            lastPlayedAt: iso(c?.last_played_at ?? null),
+            trendingRank: rank.get(trackId) ?? null,
+          };
+        }),
+      };
     },
   );
 };

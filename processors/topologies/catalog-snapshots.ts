@@ -6,7 +6,7 @@
  *
  *   artist.artists ─▶ entity table ─▶ artist.artist-snapshots   (deleted: tombstone)
  *   artist.albums  ─▶ entity table ─▶ artist.album-snapshots
- *   artist.tracks  ─▶ entity table ─▶ artist.track-snapshots
+ *   artist.tracks  ─▶ entity table ─▶ artist.track-snapshots   (with the latest uploaded audio)
  *
  * Each snapshot carries every field the events carry (an update merges onto it), so the
  * API can answer a PATCH with the whole entity after the change.
@@ -22,6 +22,7 @@ import {
   type ArtistSnapshot,
   ArtistSnapshot as ArtistSnapshotType,
   ArtistUpdated,
+  TrackAudioUploaded,
   TrackCreated,
   TrackDeleted,
   type TrackSnapshot,
@@ -66,7 +67,16 @@ export function applyTrack(row: TrackRow | null, event: DecodedEvent): TrackRow 
     if (isEvent(event, TrackUpdated) && !row) return null;
     const { trackId, albumId, artistId, title, durationMs, trackNumber, genre, explicit } =
       event.value;
-    return { trackId, albumId, artistId, title, durationMs, trackNumber, genre, explicit };
+    // An update carries the track's details, not its audio: the audio stays. Rows stored
+    // before audio existed have no field: null.
+    const audio = row?.audio ?? null;
+    return { trackId, albumId, artistId, title, durationMs, trackNumber, genre, explicit, audio };
+  }
+  if (isEvent(event, TrackAudioUploaded)) {
+    // Audio of a track never created (or deleted: the table ignores it) changes nothing.
+    if (!row) return null;
+    const { contentHash, codec, mimeType, durationMs, sizeBytes } = event.value;
+    return { ...row, audio: { contentHash, codec, mimeType, durationMs, sizeBytes } };
   }
   return isEvent(event, TrackDeleted) ? null : row;
 }
@@ -94,7 +104,7 @@ export function catalogSnapshotsTopology(options: TopologyOptions): Topology {
     builder,
     serdes,
     "track-snapshots",
-    [TrackCreated, TrackUpdated, TrackDeleted],
+    [TrackCreated, TrackUpdated, TrackDeleted, TrackAudioUploaded],
     applyTrack,
     TrackSnapshotType,
   );

@@ -35,6 +35,7 @@ import {
   PostPublished,
   PostSnapshot,
   ProfileUpdated,
+  TrackAudioUploaded,
   TrackCreated,
   TrackDeleted,
   TrackDocument,
@@ -49,6 +50,7 @@ import {
   TrendingTracks,
   UserErased,
   UserRegistered,
+  UserTrackLike,
 } from "../../schemas/generated/index.ts";
 import type { Topology } from "../engine/index.ts";
 import { accountSnapshotsTopology } from "./account-snapshots.ts";
@@ -86,10 +88,11 @@ export const topologies = {
     writes: [TrendingTracks],
   },
   "track-like-counts": {
-    description: "listeners who like each track now (their latest like event)",
+    description:
+      "listeners who like each track now (their latest like event), and who likes what since when",
     build: trackLikeCountsTopology,
     reads: [TrackLiked, TrackUnliked],
-    writes: [TrackLikeCount],
+    writes: [TrackLikeCount, UserTrackLike],
   },
   "post-comment-counts": {
     description: "comments per post: comments that exist now (their snapshots), per post",
@@ -135,6 +138,7 @@ export const topologies = {
       TrackCreated,
       TrackUpdated,
       TrackDeleted,
+      TrackAudioUploaded,
     ],
     writes: [ArtistSnapshot, AlbumSnapshot, TrackSnapshot],
   },

@@ -1,18 +1,23 @@
 /**
- * Likes per track: how many listeners' latest like event for the track is a like, from
- * listening.likes (keyed by track, so a track's likes are in one partition, in order, and
- * nothing is repartitioned).
+ * Likes per track and who likes what: from listening.likes (keyed by track, so a track's
+ * likes are in one partition, in order, and nothing is repartitioned), the latest like
+ * state per (track, user), and from its changes both facts:
  *
- *   listening.likes ─▶ latest state per (track, user) ─▶ count per track, when it changes ─▶ listening.track-like-counts
+ *   listening.likes ─▶ latest state per (track, user) ─┬▶ count per track ─▶ listening.track-like-counts
+ *                                                      └▶ (track, user) likes since ─▶ listening.user-likes
  *
  * A like of a track already liked, or an unlike of a track not liked, changes nothing and
- * writes nothing; a track that was never liked has no record (zero).
+ * writes nothing: a second like neither counts twice nor moves the first like's time (a
+ * library ordered by it keeps its order). A track that was never liked has no record
+ * (zero); a withdrawn like is a tombstone of its (track, user) key.
  */
 import {
   type TrackLikeCount,
   TrackLikeCount as TrackLikeCountType,
   TrackLiked,
   TrackUnliked,
+  type UserTrackLike,
+  UserTrackLike as UserTrackLikeType,
 } from "../../schemas/generated/index.ts";
 import {
   type KeyValueStore,
@@ -32,6 +37,19 @@ export const trackLikeStores = {
   counts: "track-like-counts",
 } as const;
 
+/** A change of one listener's like of a track, with the track's count after it. */
+interface LikeChange {
+  trackId: string;
+  userId: string;
+  liked: boolean;
+  likes: number;
+  /** Event time of the change (a like's: when the listener started liking the track). */
+  at: number;
+}
+
+/** The key of listening.user-likes: one per track and listener. */
+export const userLikeKey = (trackId: string, userId: string) => `${trackId}/${userId}`;
+
 export function trackLikeCountsTopology(options: TopologyOptions): Topology {
   const { serdes } = options;
   const builder = new StreamsBuilder();
@@ -48,17 +66,17 @@ export function trackLikeCountsTopology(options: TopologyOptions): Topology {
       valueSerde: Serdes.long(),
     }),
   );
-  const counts = builder
+  const changes = builder
     .stream<string, DecodedEvent>(serdes.topic(TrackLiked), {
       keySerde: Serdes.string(),
       valueSerde: serdes.events([TrackLiked, TrackUnliked]),
       name: "likes-source",
     })
-    .process<string, number>(
+    .process<string, LikeChange>(
       () => {
         let likers: KeyValueStore<string, number>;
         let counts: KeyValueStore<string, number>;
-        let forward: (record: StreamRecord<string, number>) => void;
+        let forward: (record: StreamRecord<string, LikeChange>) => void;
         return {
           init(context) {
             likers = context.getStateStore(trackLikeStores.likers);
@@ -78,13 +96,24 @@ export function trackLikeCountsTopology(options: TopologyOptions): Topology {
             else likers.delete(liker);
             const likes = (counts.get(trackId) ?? 0) + (like ? 1 : -1);
             counts.put(trackId, likes);
-            forward({ ...record, key: trackId, value: likes });
+            forward({
+              ...record,
+              key: trackId,
+              value: {
+                trackId,
+                userId: event.userId,
+                liked: like !== null,
+                likes,
+                at: record.timestamp,
+              },
+            });
           },
         };
       },
       [trackLikeStores.likers, trackLikeStores.counts],
       { name: "likes-per-track" },
     );
+  const counts = changes.mapValues((change) => change.likes, { name: "like-counts" });
   toDerived<string, number, TrackLikeCount>(
     counts,
     TrackLikeCountType,
@@ -94,6 +123,28 @@ export function trackLikeCountsTopology(options: TopologyOptions): Topology {
     keySerde: Serdes.string(),
     valueSerde: serdes.derived(TrackLikeCountType),
     name: "track-like-counts-sink",
+  });
+  // A withdrawn like is a null value: toDerived writes it as the key's tombstone.
+  const likers = changes.map<string, LikeChange>(
+    (trackId, change) => [
+      userLikeKey(trackId, change.userId),
+      (change.liked ? change : null) as LikeChange,
+    ],
+    { name: "user-like-changes" },
+  );
+  toDerived<string, LikeChange, UserTrackLike>(
+    likers,
+    UserTrackLikeType,
+    (_key, change) => ({
+      trackId: change.trackId,
+      userId: change.userId,
+      likedAt: new Date(change.at),
+    }),
+    "user-likes-records",
+  ).to(serdes.topic(UserTrackLikeType), {
+    keySerde: Serdes.string(),
+    valueSerde: serdes.derived(UserTrackLikeType),
+    name: "user-likes-sink",
   });
   return builder.build();
 }

@@ -158,6 +158,32 @@ export interface ArtistUpdated {
   bio: string | null;
 }
 
+/** The artist uploaded the recording of a track. The bytes live in the media store (content-addressed: the SHA-256 of the bytes names them), not in the log; this event is the fact that the track's audio is those bytes, so a rebuilt view needs no re-upload. A later upload replaces the track's audio. */
+export interface TrackAudioUploaded {
+  /** Unique id of this event; consumers use it to drop duplicates. */
+  eventId: string;
+  /** When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka. */
+  occurredAt: Date;
+  /** Who caused the event. */
+  actor: Actor;
+  /** The track (the key of artist.tracks). */
+  trackId: string;
+  /** The album it is on. */
+  albumId: string;
+  /** The artist who performs it. */
+  artistId: string;
+  /** SHA-256 of the audio bytes, 64 lower-case hex digits: the name of the bytes in the media store. */
+  contentHash: string;
+  /** The audio codec as probed (e.g. vorbis, opus, mp3, pcm_s16le). */
+  codec: string;
+  /** The media type the bytes are served with (audio/ogg, audio/mpeg, audio/wav), decided from the bytes, not from what the client said. */
+  mimeType: string;
+  /** Length of the audio in milliseconds, as probed. */
+  durationMs: number;
+  /** Size of the audio bytes. */
+  sizeBytes: number;
+}
+
 /** A track was added to an album. */
 export interface TrackCreated {
   /** Unique id of this event; consumers use it to drop duplicates. */
@@ -200,7 +226,21 @@ export interface TrackDeleted {
   artistId: string;
 }
 
-/** The latest state of a track that exists: its TrackCreated with every later TrackUpdated applied; a deleted track is a tombstone. Derived from artist.tracks by vobe-catalog-snapshots; the latest record per key is the current value. The write API checks that a played or liked track exists against it. */
+/** The track's recording in the media store, as its latest TrackAudioUploaded described it. */
+export interface TrackAudio {
+  /** SHA-256 of the audio bytes (64 lower-case hex digits): their name in the media store. */
+  contentHash: string;
+  /** The audio codec as probed. */
+  codec: string;
+  /** The media type the bytes are served with. */
+  mimeType: string;
+  /** Length of the audio in milliseconds. */
+  durationMs: number;
+  /** Size of the audio bytes. */
+  sizeBytes: number;
+}
+
+/** The latest state of a track that exists: its TrackCreated with every later TrackUpdated and TrackAudioUploaded applied; a deleted track is a tombstone. Derived from artist.tracks by vobe-catalog-snapshots; the latest record per key is the current value. The write API checks that a played or liked track exists against it. */
 export interface TrackSnapshot {
   /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
   eventId: string;
@@ -224,6 +264,8 @@ export interface TrackSnapshot {
   genre: string;
   /** True when the lyrics are marked explicit. */
   explicit: boolean;
+  /** The track's audio; null while none was uploaded. */
+  audio: TrackAudio | null;
 }
 
 /** A track's details changed. Carries every field after the change, not a diff. */
@@ -1086,6 +1128,119 @@ export const ArtistUpdated: EventType<ArtistUpdated> = {
   },
 };
 
+export const TrackAudioUploaded: EventType<TrackAudioUploaded> = {
+  name: "vobemusic.artist.TrackAudioUploaded",
+  topic: "artist.tracks",
+  schema: {
+    type: "record",
+    name: "TrackAudioUploaded",
+    namespace: "vobemusic.artist",
+    doc: "The artist uploaded the recording of a track. The bytes live in the media store (content-addressed: the SHA-256 of the bytes names them), not in the log; this event is the fact that the track's audio is those bytes, so a rebuilt view needs no re-upload. A later upload replaces the track's audio.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Unique id of this event; consumers use it to drop duplicates.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Who caused the event.",
+      },
+      {
+        name: "trackId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The track (the key of artist.tracks).",
+      },
+      {
+        name: "albumId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The album it is on.",
+      },
+      {
+        name: "artistId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The artist who performs it.",
+      },
+      {
+        name: "contentHash",
+        type: "string",
+        doc: "SHA-256 of the audio bytes, 64 lower-case hex digits: the name of the bytes in the media store.",
+      },
+      {
+        name: "codec",
+        type: "string",
+        doc: "The audio codec as probed (e.g. vorbis, opus, mp3, pcm_s16le).",
+      },
+      {
+        name: "mimeType",
+        type: "string",
+        doc: "The media type the bytes are served with (audio/ogg, audio/mpeg, audio/wav), decided from the bytes, not from what the client said.",
+      },
+      {
+        name: "durationMs",
+        type: "int",
+        doc: "Length of the audio in milliseconds, as probed.",
+      },
+      {
+        name: "sizeBytes",
+        type: "long",
+        doc: "Size of the audio bytes.",
+      },
+    ],
+  },
+};
+
 export const TrackCreated: EventType<TrackCreated> = {
   name: "vobemusic.artist.TrackCreated",
   topic: "artist.tracks",
@@ -1304,7 +1459,7 @@ export const TrackSnapshot: EventType<TrackSnapshot> = {
     type: "record",
     name: "TrackSnapshot",
     namespace: "vobemusic.artist",
-    doc: "The latest state of a track that exists: its TrackCreated with every later TrackUpdated applied; a deleted track is a tombstone. Derived from artist.tracks by vobe-catalog-snapshots; the latest record per key is the current value. The write API checks that a played or liked track exists against it.",
+    doc: "The latest state of a track that exists: its TrackCreated with every later TrackUpdated and TrackAudioUploaded applied; a deleted track is a tombstone. Derived from artist.tracks by vobe-catalog-snapshots; the latest record per key is the current value. The write API checks that a played or liked track exists against it.",
     fields: [
       {
         name: "eventId",
@@ -1415,6 +1570,47 @@ export const TrackSnapshot: EventType<TrackSnapshot> = {
           type: "boolean",
         },
         doc: "True when the lyrics are marked explicit.",
+      },
+      {
+        name: "audio",
+        type: [
+          "null",
+          {
+            type: "record",
+            name: "TrackAudio",
+            namespace: "vobemusic.artist",
+            doc: "The track's recording in the media store, as its latest TrackAudioUploaded described it.",
+            fields: [
+              {
+                name: "contentHash",
+                type: "string",
+                doc: "SHA-256 of the audio bytes (64 lower-case hex digits): their name in the media store.",
+              },
+              {
+                name: "codec",
+                type: "string",
+                doc: "The audio codec as probed.",
+              },
+              {
+                name: "mimeType",
+                type: "string",
+                doc: "The media type the bytes are served with.",
+              },
+              {
+                name: "durationMs",
+                type: "int",
+                doc: "Length of the audio in milliseconds.",
+              },
+              {
+                name: "sizeBytes",
+                type: "long",
+                doc: "Size of the audio bytes.",
+              },
+            ],
+          },
+        ],
+        default: null,
+        doc: "The track's audio; null while none was uploaded.",
       },
     ],
   },

@@ -9,6 +9,7 @@ import {
   ArtistDeleted,
   ArtistSnapshot,
   ArtistUpdated,
+  TrackAudioUploaded,
   TrackCreated,
   TrackDeleted,
   TrackSnapshot,
@@ -55,6 +56,7 @@ import {
   TrackPlaysHourly,
   TrackUnliked,
   TrendingTracks,
+  UserTrackLike,
 } from "./listening.ts";
 import { AlbumDocument, TrackDocument } from "./search.ts";
 
@@ -78,6 +80,7 @@ export const allEventTypes = [
   ArtistDeleted,
   ArtistSnapshot,
   ArtistUpdated,
+  TrackAudioUploaded,
   TrackCreated,
   TrackDeleted,
   TrackSnapshot,
@@ -118,6 +121,7 @@ export const allEventTypes = [
   TrackPlaysHourly,
   TrackUnliked,
   TrendingTracks,
+  UserTrackLike,
   AlbumDocument,
   TrackDocument,
 ] as const satisfies readonly EventType<unknown>[];

@@ -133,6 +133,22 @@ export interface TrendingTracks {
   tracks: TrendingTrack[];
 }
 
+/** A listener likes a track now, since likedAt: the first like of the current run of likes (a second like changes nothing). Keyed "<trackId>/<userId>"; a tombstone when the listener withdrew the like. Derived from listening.likes by vobe-track-like-counts. */
+export interface UserTrackLike {
+  /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
+  eventId: string;
+  /** Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it. */
+  occurredAt: Date;
+  /** Always the system (userId null, role system): derived state is computed by a processor, not caused by a user. */
+  actor: Actor;
+  /** The liked track. */
+  trackId: string;
+  /** The listener who likes it. */
+  userId: string;
+  /** When the like that started the current run of likes happened (its event time). */
+  likedAt: Date;
+}
+
 export const TrackLikeCount: EventType<TrackLikeCount> = {
   name: "vobemusic.listening.TrackLikeCount",
   topic: "listening.track-like-counts",
@@ -799,6 +815,94 @@ export const TrendingTracks: EventType<TrendingTracks> = {
           },
         },
         doc: "The most played tracks, most plays first (ties by track id); at most 10.",
+      },
+    ],
+  },
+};
+
+export const UserTrackLike: EventType<UserTrackLike> = {
+  name: "vobemusic.listening.UserTrackLike",
+  topic: "listening.user-likes",
+  schema: {
+    type: "record",
+    name: "UserTrackLike",
+    namespace: "vobemusic.listening",
+    doc: 'A listener likes a track now, since likedAt: the first like of the current run of likes (a second like changes nothing). Keyed "<trackId>/<userId>"; a tombstone when the listener withdrew the like. Derived from listening.likes by vobe-track-like-counts.',
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "Event time of the change: the time of the input event that last changed this state (for a window's final result, of the last event counted in it, in arrival order); not the time the processor computed it.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Always the system (userId null, role system): derived state is computed by a processor, not caused by a user.",
+      },
+      {
+        name: "trackId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The liked track.",
+      },
+      {
+        name: "userId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The listener who likes it.",
+      },
+      {
+        name: "likedAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "When the like that started the current run of likes happened (its event time).",
       },
     ],
   },

@@ -40,6 +40,10 @@ export const readJwtSecret = "test-secret-for-the-read-api-0123456789";
 export type Body = Record<string, any>;
 
 export interface Accepted {
+  /** The resource's id (the event's key; a play's play id). */
+  id: string;
+  /** topic:partition:offset, passed as it is to after=. */
+  position: string;
   eventId: string;
   topic: string;
   partition: number;

@@ -6,6 +6,7 @@ import {
   ArtistCreated,
   ArtistDeleted,
   ArtistUpdated,
+  TrackAudioUploaded,
   TrackCreated,
   TrackDeleted,
   TrackUpdated,
@@ -121,6 +122,19 @@ export const artistView = defineView<RowWriter>({
         ...written(r),
       });
     }),
+    // The audio fact replaces the track's audio columns; its bytes stay in the media store.
+    on(TrackAudioUploaded, (e, rows, r) =>
+      rows.patch("tracks", track, {
+        track_id: e.trackId,
+        audio_hash: e.contentHash,
+        audio_codec: e.codec,
+        audio_mime_type: e.mimeType,
+        audio_duration_ms: e.durationMs,
+        audio_size_bytes: e.sizeBytes,
+        updated_at: e.occurredAt,
+        ...written(r),
+      }),
+    ),
     on(TrackDeleted, (e, rows, r) =>
       rows.patch("tracks", track, {
         track_id: e.trackId,

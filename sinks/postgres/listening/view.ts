@@ -8,12 +8,14 @@ import {
   TrackPlaysHourly,
   TrackUnliked,
   TrendingTracks,
+  UserTrackLike,
 } from "../../../schemas/generated/listening.ts";
 import { viewContracts } from "../../contract.ts";
 import {
   type BatchScope,
   defineView,
   on,
+  onState,
   quote,
   RejectedRecord,
   RowWriter,
@@ -163,6 +165,18 @@ export const listeningView = defineView<ListeningBatch>({
         window_start: e.windowStart,
         window_end: e.windowEnd,
         plays: e.plays,
+        ...written(r),
+      });
+    }),
+    // "<trackId>/<userId>" → likes since likedAt; a tombstone: no longer liked.
+    onState(UserTrackLike, (state, batch, r) => {
+      const [trackId, userId] = String(r.key).split("/");
+      if (!trackId || !userId) throw new RejectedRecord(`a user like keyed ${String(r.key)}`);
+      batch.rows.upsert("user_likes", ["user_id", "track_id"], {
+        user_id: userId,
+        track_id: trackId,
+        liked: state !== null,
+        liked_at: state?.likedAt ?? null,
         ...written(r),
       });
     }),

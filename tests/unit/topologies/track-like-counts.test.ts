@@ -6,7 +6,12 @@ import {
   trackLikeCountsTopology,
   trackLikeStores,
 } from "../../../processors/topologies/track-like-counts.ts";
-import { TrackLikeCount, TrackLiked, TrackUnliked } from "../../../schemas/generated/index.ts";
+import {
+  TrackLikeCount,
+  TrackLiked,
+  TrackUnliked,
+  UserTrackLike,
+} from "../../../schemas/generated/index.ts";
 
 const [t1, t2] = [randomUUID(), randomUUID()];
 const [ana, bob] = [randomUUID(), randomUUID()];
@@ -15,7 +20,7 @@ const BASE = Date.UTC(2026, 0, 5, 10);
 let serdes: AvroSerdes;
 let driver: TopologyTestDriver | undefined;
 beforeAll(async () => {
-  serdes = await AvroSerdes.inMemory([TrackLiked, TrackUnliked, TrackLikeCount]);
+  serdes = await AvroSerdes.inMemory([TrackLiked, TrackUnliked, TrackLikeCount, UserTrackLike]);
 });
 afterEach(() => driver?.close());
 
@@ -30,6 +35,11 @@ function start() {
     "listening.track-like-counts",
     Serdes.string(),
     serdes.derived(TrackLikeCount),
+  );
+  const userLikes = driver.createOutputTopic(
+    "listening.user-likes",
+    Serdes.string(),
+    serdes.derived(UserTrackLike),
   );
   let clock = BASE;
   const send = (liked: boolean, trackId: string, userId: string) => {
@@ -52,6 +62,7 @@ function start() {
   return {
     driver,
     counts,
+    userLikes,
     like: (trackId: string, userId: string) => send(true, trackId, userId),
     unlike: (trackId: string, userId: string) => send(false, trackId, userId),
   };
@@ -95,5 +106,37 @@ describe("likes per track", () => {
       occurredAt: new Date(BASE + 1_000),
     });
     expect(record.timestamp).toBe(BASE + 1_000);
+  });
+});
+
+describe("who likes what (listening.user-likes)", () => {
+  it("keeps the first like's time: a second like writes nothing, an unlike is a tombstone", () => {
+    const { like, unlike, userLikes } = start();
+    like(t1, ana);
+    like(t1, ana);
+    like(t2, ana);
+    unlike(t1, ana);
+    unlike(t1, ana);
+    like(t1, ana);
+    expect(
+      userLikes.readKeyValuesToList().map(([k, v]) => [k, v && v.likedAt.getTime() - BASE]),
+    ).toEqual([
+      [`${t1}/${ana}`, 1_000],
+      [`${t2}/${ana}`, 3_000],
+      [`${t1}/${ana}`, null],
+      [`${t1}/${ana}`, 6_000],
+    ]);
+  });
+
+  it("names the track and the listener, the system as actor", () => {
+    const { like, userLikes } = start();
+    like(t1, bob);
+    expect(userLikes.readRecord().value).toMatchObject({
+      trackId: t1,
+      userId: bob,
+      actor: { userId: null, role: "system" },
+      likedAt: new Date(BASE + 1_000),
+      occurredAt: new Date(BASE + 1_000),
+    });
   });
 });
