@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { provideEndpoints } from "../../stack/provide.ts";
 import { say } from "../output.ts";
+import { jwtSecret } from "../platform/processes.ts";
 
 export function registerServeCommand(program: Command): void {
   const serve = program
@@ -14,6 +15,8 @@ export function registerServeCommand(program: Command): void {
     )
     .action(async () => {
       const { endpoints } = await provideEndpoints(say);
+      // The stack's own random secret, never the development default in the source.
+      process.env.VOBE_JWT_SECRET = jwtSecret();
       // Imported here: the other commands need not load Fastify.
       const { runServer } = await import("../../api/server.ts");
       await runServer(endpoints);

@@ -1,13 +1,22 @@
 import type { Endpoints } from "../../platform/config/endpoints.ts";
 import { stackConfig, stackPaths } from "../../stack/config.ts";
 import { StackError } from "../../stack/errors.ts";
+import { apiPrincipal, processorsPrincipal, sinksPrincipal } from "../../stack/kafka-acls.ts";
 import { isAlive, readPid, spawnDetached, stopProcess, waitUntil } from "../../stack/process.ts";
+import { ensureStackSecrets } from "../../stack/secrets.ts";
+
+/** VOBE_JWT_SECRET when set, otherwise the stack's own (made at random on its first start). */
+export function jwtSecret(env: NodeJS.ProcessEnv = process.env): string {
+  return env.VOBE_JWT_SECRET || ensureStackSecrets().jwtSecret;
+}
 
 /** One of the platform's own long-running processes, started by `vobe start`. */
 interface PlatformProcess {
   name: string;
   /** The `vobe` command that runs it in the foreground. */
   command: string[];
+  /** Who it is to Kafka and Postgres (docs/adr/020-access-control.md). */
+  env: NodeJS.ProcessEnv;
   /** Where a person reaches it, printed by `vobe start`. */
   endpoint: string;
   healthy(): Promise<boolean>;
@@ -23,6 +32,8 @@ export const platformProcesses: readonly PlatformProcess[] = [
   {
     name: "api",
     command: ["serve", "api"],
+    // The API only reads views: each database through its own role.
+    env: { KAFKA_SASL_PRINCIPAL: apiPrincipal, VOBE_POSTGRES_SERVICE_ROLES: "1" },
     endpoint: `http://127.0.0.1:${apiPort}/api/docs`,
     healthy: () => answers(`http://127.0.0.1:${apiPort}/api/openapi.json`),
     startupTimeoutMs: 120_000,
@@ -30,6 +41,7 @@ export const platformProcesses: readonly PlatformProcess[] = [
   {
     name: "processors",
     command: ["serve", "processors"],
+    env: { KAFKA_SASL_PRINCIPAL: processorsPrincipal },
     endpoint: `http://127.0.0.1:${processorsPort}/metrics`,
     healthy: () => answers(`http://127.0.0.1:${processorsPort}/health`),
     startupTimeoutMs: 180_000,
@@ -37,13 +49,18 @@ export const platformProcesses: readonly PlatformProcess[] = [
   {
     name: "sinks",
     command: ["serve", "sinks"],
+    // The sinks own the views' tables (migrations, swaps): they stay the owner role.
+    env: { KAFKA_SASL_PRINCIPAL: sinksPrincipal },
     endpoint: `http://127.0.0.1:${sinksPort}/health`,
     healthy: () => answers(`http://127.0.0.1:${sinksPort}/health`),
     startupTimeoutMs: 180_000,
   },
 ];
 
-/** The variables that make a child use these endpoints and start no stack of its own. */
+/**
+ * The variables that make a child use these endpoints and start no stack of its own, and
+ * sign tokens with the stack's own random secret unless VOBE_JWT_SECRET says otherwise.
+ */
 function endpointEnv(endpoints: Endpoints): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -51,6 +68,7 @@ function endpointEnv(endpoints: Endpoints): NodeJS.ProcessEnv {
     SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
     DATABASE_URL: endpoints.databaseUrl,
     SEARCH_URL: endpoints.searchUrl,
+    VOBE_JWT_SECRET: jwtSecret(),
   };
 }
 
@@ -68,7 +86,7 @@ export async function startPlatform(
         command: process.execPath,
         args: ["--import", "tsx", "cli/main.ts", ...p.command],
         cwd: stackConfig.projectRoot,
-        env: endpointEnv(endpoints),
+        env: { ...endpointEnv(endpoints), ...p.env },
         logFile: stackPaths.log(p.name),
         pidFile: stackPaths.pid(p.name),
       });

@@ -5,6 +5,7 @@ import {
   IncrementalAlterConfigOperationTypes,
   ListOffsetTimestamps,
 } from "@platformatic/kafka";
+import { connectionOptions } from "./connection.ts";
 import { brokerErrorNames } from "./errors.ts";
 import type { TopicPartition } from "./group-member.ts";
 import type { IsolationLevel, TopicSpec } from "./types.ts";
@@ -48,7 +49,11 @@ export interface KafkaAdmin {
 }
 
 export function createAdmin(options: { brokers: string[]; clientId: string }): KafkaAdmin {
-  const admin = new Admin({ clientId: options.clientId, bootstrapBrokers: options.brokers });
+  const admin = new Admin({
+    clientId: options.clientId,
+    bootstrapBrokers: options.brokers,
+    ...connectionOptions(options.brokers),
+  });
 
   const partitionCount = async (topic: string) => {
     const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });

@@ -4,6 +4,7 @@ import {
   type Message,
   type MessagesStream,
 } from "@platformatic/kafka";
+import { connectionOptions } from "./connection.ts";
 import { decodeHeaders } from "./headers.ts";
 import { lastPerPartition } from "./positions.ts";
 import type { InRecord, IsolationLevel, StartFrom } from "./types.ts";
@@ -47,6 +48,7 @@ export function createConsumer(options: ConsumerOptions): KafkaConsumer {
     clientId: options.clientId,
     groupId: options.groupId,
     bootstrapBrokers: options.brokers,
+    ...connectionOptions(options.brokers),
     autocommit: false,
     sessionTimeout: options.sessionTimeoutMs ?? 10_000,
     heartbeatInterval: 1_000,

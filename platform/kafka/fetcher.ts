@@ -1,4 +1,5 @@
 import { Consumer, FetchIsolationLevels, IS_CONTROL, IS_TRANSACTIONAL } from "@platformatic/kafka";
+import { connectionOptions } from "./connection.ts";
 import type { InRecord, IsolationLevel } from "./types.ts";
 
 export interface FetchPosition {
@@ -41,6 +42,7 @@ export function createFetcher(options: { brokers: string[]; clientId: string }):
     clientId: options.clientId,
     groupId: `${options.clientId}-fetcher-unused`,
     bootstrapBrokers: options.brokers,
+    ...connectionOptions(options.brokers),
     autocommit: false,
   });
 

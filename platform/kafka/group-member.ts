@@ -1,4 +1,5 @@
 import { Admin, Consumer, type GroupPartitionsAssignments } from "@platformatic/kafka";
+import { connectionOptions } from "./connection.ts";
 import { brokerErrorNames } from "./errors.ts";
 
 export interface TopicPartition {
@@ -72,6 +73,7 @@ export function createGroupMember(options: {
     clientId: options.clientId,
     groupId: options.groupId,
     bootstrapBrokers: options.brokers,
+    ...connectionOptions(options.brokers),
     autocommit: false,
     sessionTimeout: options.sessionTimeoutMs ?? 10_000,
     rebalanceTimeout: options.rebalanceTimeoutMs ?? 30_000,
@@ -81,6 +83,7 @@ export function createGroupMember(options: {
   const admin = new Admin({
     clientId: `${options.clientId}-admin`,
     bootstrapBrokers: options.brokers,
+    ...connectionOptions(options.brokers),
   });
   const assignedListeners: Array<(p: TopicPartition[], g: Generation) => void> = [];
   const startedListeners: Array<() => void> = [];

@@ -1,4 +1,5 @@
 import { ProduceAcks, Producer } from "@platformatic/kafka";
+import { connectionOptions } from "./connection.ts";
 import type { KafkaConsumer } from "./consumer.ts";
 import { rawConsumer, rawMessage } from "./consumer.ts";
 import {
@@ -149,6 +150,7 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
     new Producer({
       clientId: options.clientId,
       bootstrapBrokers: options.brokers,
+      ...connectionOptions(options.brokers),
       idempotent: true,
       acks: ProduceAcks.ALL,
       autocreateTopics: false,

@@ -1,29 +1,39 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { mavenClasspath } from "../artifacts.ts";
 import { stackConfig, stackPaths } from "../config.ts";
 import { findJava } from "../host.ts";
+import { kafkaAcls, kafkaPrincipals, superUser } from "../kafka-acls.ts";
 import { run, spawnDetached } from "../process.ts";
+import { ensureStackSecrets, markKafkaSasl, readStackSecrets } from "../secrets.ts";
 import type { NativeService } from "../service.ts";
 import { versions } from "../versions.ts";
+import { saslServerProperties, syncAcls, upsertScramUsers } from "./kafka-security.ts";
 
 const NAME = "kafka";
 const { kafka: port, kafkaController: controllerPort } = stackConfig.ports;
 
-/** Single-node KRaft broker+controller, sized so transactions work with one replica. */
-export function serverProperties(dataDir: string): string {
-  return `# Written by vobe stack; edits are overwritten on the next start.
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:${controllerPort}
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
+/**
+ * Single-node KRaft broker+controller, sized so transactions work with one replica. With
+ * `access` (what `vobe stack up` runs), clients authenticate with SASL/SCRAM and ACLs
+ * decide what each may do (stack/services/kafka-security.ts, docs/adr/020).
+ */
+export function serverProperties(dataDir: string, access?: { adminPassword: string }): string {
+  const listeners = access
+    ? saslServerProperties({ port, controllerPort, adminPassword: access.adminPassword })
+    : `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
 advertised.listeners=PLAINTEXT://127.0.0.1:${port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=${dataDir}
+`;
+  return `# Written by vobe stack; edits are overwritten on the next start.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${controllerPort}
+${listeners}log.dirs=${dataDir}
 num.partitions=3
 default.replication.factor=1
 min.insync.replicas=1
@@ -91,7 +101,14 @@ export const kafkaService: NativeService = {
     const confDir = stackPaths.conf(NAME);
     mkdirSync(dataDir, { recursive: true });
     mkdirSync(confDir, { recursive: true });
-    writeFileSync(join(confDir, "server.properties"), serverProperties(dataDir));
+    const secrets = ensureStackSecrets({ kafka: kafkaPrincipals });
+    // The file holds the super user's password: readable by this user only.
+    writeFileSync(
+      join(confDir, "server.properties"),
+      serverProperties(dataDir, { adminPassword: secrets.kafka[superUser] as string }),
+      { mode: 0o600 },
+    );
+    chmodSync(join(confDir, "server.properties"), 0o600);
     writeFileSync(join(confDir, "log4j2.properties"), log4j2);
     if (!existsSync(join(dataDir, "meta.properties"))) {
       log("formatting Kafka storage (KRaft)…");
@@ -128,9 +145,25 @@ export const kafkaService: NativeService = {
       logFile: stackPaths.log(NAME),
       pidFile: stackPaths.pid(NAME),
     });
+    // From now on this stack's clients authenticate (platform/config/kafka-credentials.ts).
+    markKafkaSasl(`127.0.0.1:${port}`);
   },
 
+  // ApiVersions is answered before authentication, so this works with SASL too.
   healthy: () => answersApiVersions(port),
+
+  async provision() {
+    const secrets = readStackSecrets();
+    // A broker started before access control (PLAINTEXT) is left alone until its restart.
+    if (secrets?.kafkaSaslListener !== `127.0.0.1:${port}`) return;
+    const adminPassword = secrets.kafka[superUser] as string;
+    const users = Object.fromEntries(kafkaPrincipals.map((p) => [p, secrets.kafka[p] as string]));
+    await upsertScramUsers(port, adminPassword, users);
+    // Imported here: only a provisioning run needs the catalog (and its generated schemas).
+    const { catalog } = await import("../../schemas/catalog.ts");
+    const rules = kafkaAcls(catalog, [...stackConfig.serviceDatabases, "search"]);
+    await syncAcls(port, adminPassword, kafkaPrincipals, rules);
+  },
 };
 
 /**

@@ -4,7 +4,9 @@ import pg from "pg";
 import { stackConfig, stackPaths } from "../config.ts";
 import { StackError } from "../errors.ts";
 import { ensureDebianPackages, isRoot } from "../host.ts";
+import { postgresRoles, provisionPostgresRoles } from "../postgres-roles.ts";
 import { run, spawnDetached } from "../process.ts";
+import { ensureStackSecrets } from "../secrets.ts";
 import type { NativeService } from "../service.ts";
 import { versions } from "../versions.ts";
 
@@ -142,5 +144,12 @@ export const postgresService: NativeService = {
     } finally {
       await client.end();
     }
+    const roles = postgresRoles(stackConfig.serviceDatabases);
+    await provisionPostgresRoles({
+      adminUrl: postgresService.endpoint,
+      owner: user,
+      databases: stackConfig.serviceDatabases,
+      passwords: ensureStackSecrets({ postgres: roles }).postgres,
+    });
   },
 };

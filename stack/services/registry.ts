@@ -1,8 +1,11 @@
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { mavenDistribution } from "../artifacts.ts";
 import { stackConfig, stackPaths } from "../config.ts";
 import { findJava } from "../host.ts";
+import { registryPrincipal } from "../kafka-acls.ts";
 import { spawnDetached } from "../process.ts";
+import { readStackSecrets } from "../secrets.ts";
 import type { NativeService } from "../service.ts";
 import { versions } from "../versions.ts";
 
@@ -14,6 +17,28 @@ export const registryCcompatPath = "/apis/ccompat/v7";
 
 let java = "";
 let home = "";
+
+/**
+ * The registry's Kafka clients log in as the `registry` principal when the stack's broker
+ * runs with SASL: their settings go in a properties file of their own (mode 0600, not on
+ * the command line where `ps` shows it), which Quarkus reads through QUARKUS_CONFIG_LOCATIONS.
+ */
+function kafkaClientConfig(): NodeJS.ProcessEnv {
+  const secrets = readStackSecrets();
+  if (secrets?.kafkaSaslListener !== `127.0.0.1:${kafkaPort}`) return {};
+  const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${registryPrincipal}" password="${secrets.kafka[registryPrincipal]}";`;
+  const lines: string[] = [];
+  // Apicurio passes every key under these prefixes to its producer, consumer and admin.
+  for (const client of ["producer", "consumer", "admin"]) {
+    lines.push(`apicurio.kafkasql.${client}.security.protocol=SASL_PLAINTEXT`);
+    lines.push(`apicurio.kafkasql.${client}.sasl.mechanism=SCRAM-SHA-256`);
+    lines.push(`apicurio.kafkasql.${client}.sasl.jaas.config=${jaas}`);
+  }
+  const file = join(stackPaths.conf(NAME), "kafka-client.properties");
+  mkdirSync(stackPaths.conf(NAME), { recursive: true });
+  writeFileSync(file, `${lines.join("\n")}\n`, { mode: 0o600 });
+  return { QUARKUS_CONFIG_LOCATIONS: file };
+}
 
 /**
  * Apicurio Registry 3 with `kafkasql` storage: the registry's own state is a Kafka
@@ -52,6 +77,7 @@ export const registryService: NativeService = {
     };
     spawnDetached({
       command: java,
+      env: { ...process.env, ...kafkaClientConfig() },
       args: [
         "-Xms128m",
         `-Xmx${stackConfig.heap.registry}`,

@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { addStackHome, removeStackHome } from "../../platform/config/kafka-credentials.ts";
 import { stackConfig, stackPaths } from "../../stack/config.ts";
 import { registryCcompatPath } from "../../stack/services/registry.ts";
 
@@ -119,6 +120,8 @@ export async function privateStack(
   }
   const home = mkdtempSync(join(tmpdir(), "vobe-private-stack-"));
   live.add(home);
+  // This process's clients find the private broker's SASL credentials in its home.
+  addStackHome(home);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     VOBE_STACK_HOME: home,
@@ -183,6 +186,7 @@ export async function privateStack(
         killFromPidFiles(home);
       }
       live.delete(home);
+      removeStackHome(home);
       rmSync(home, { recursive: true, force: true });
     },
   };

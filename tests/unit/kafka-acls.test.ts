@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { catalog } from "../../schemas/catalog.ts";
+import { stackConfig } from "../../stack/config.ts";
+import {
+  type AclRule,
+  analystPrincipal,
+  apiPrincipal,
+  apiServicePrincipal,
+  kafkaAcls,
+  processorsPrincipal,
+  sinksPrincipal,
+} from "../../stack/kafka-acls.ts";
+
+const rules = kafkaAcls(catalog, [...stackConfig.serviceDatabases, "search"]);
+const may = (principal: string, operation: AclRule["operation"], topic: string) =>
+  rules.some(
+    (r) =>
+      r.principal === principal &&
+      r.resource === "topic" &&
+      (r.operation === operation || r.operation === "ALL") &&
+      (r.pattern === "literal" ? r.name === topic : topic.startsWith(r.name)),
+  );
+
+describe("Kafka ACLs derived from the topic catalog", () => {
+  it("never lets the analyst read a restricted topic, and lets it read every topic it is listed on", () => {
+    const restricted = catalog.filter((e) => e.restricted);
+    expect(restricted.map((e) => e.name)).toContain("auth.credentials");
+    for (const entry of restricted) expect(may(analystPrincipal, "READ", entry.name)).toBe(false);
+    for (const entry of catalog.filter((e) => e.readers.includes("analysts"))) {
+      expect(may(analystPrincipal, "READ", entry.name), entry.name).toBe(!entry.restricted);
+    }
+    expect(rules.some((r) => r.principal === analystPrincipal && r.operation === "WRITE")).toBe(
+      false,
+    );
+  });
+
+  it("lets a service write only the system-of-record topics it owns", () => {
+    for (const entry of catalog) {
+      for (const service of ["auth", "listening", "chat"] as const) {
+        expect(
+          may(apiServicePrincipal(service), "WRITE", entry.name),
+          `${service} → ${entry.name}`,
+        ).toBe(entry.owner === service && !entry.derived);
+      }
+    }
+    expect(may(apiServicePrincipal("listening"), "READ", "auth.credentials")).toBe(false);
+    expect(may(apiServicePrincipal("auth"), "READ", "auth.credentials")).toBe(true);
+  });
+
+  it("gives the one-process API the union of its services", () => {
+    for (const entry of catalog) {
+      expect(may(apiPrincipal, "WRITE", entry.name), entry.name).toBe(!entry.derived);
+    }
+  });
+
+  it("lets the processors write only derived topics and their own internal ones", () => {
+    for (const entry of catalog) {
+      expect(may(processorsPrincipal, "WRITE", entry.name), entry.name).toBe(
+        entry.derivedFrom !== undefined,
+      );
+    }
+    expect(may(processorsPrincipal, "WRITE", "vobe-plays-per-track-counts-changelog")).toBe(true);
+    expect(may(processorsPrincipal, "READ", "auth.credentials")).toBe(false);
+  });
+
+  it("lets the sinks read no restricted topic and write only their dead letters", () => {
+    for (const entry of catalog) {
+      expect(may(sinksPrincipal, "READ", entry.name), entry.name).toBe(!entry.restricted);
+      expect(may(sinksPrincipal, "WRITE", entry.name), entry.name).toBe(false);
+    }
+    expect(may(sinksPrincipal, "WRITE", "listening-dlq")).toBe(true);
+  });
+});
