@@ -158,14 +158,29 @@ export function sinkFor(
 export async function buildVersion(
   runtime: SinkRuntime,
   view: ViewDefinition,
-  options: ViewPlacement & { version: number; swap: boolean; timeoutMs?: number },
+  options: ViewPlacement & {
+    version: number;
+    swap: boolean;
+    timeoutMs?: number;
+    /** Called once the sink has loaded its positions (a resumed build starts from them). */
+    started?: (sink: Sink) => void;
+    /** Stops the build: the sink finishes its batch, its positions stay for a resume. */
+    signal?: AbortSignal;
+  },
 ): Promise<Sink> {
   const pool = await runtime.pool(view.database);
   const base = baseOf(view, options);
   const sink = sinkFor(runtime, view, pool, options.version, options);
   await sink.start();
+  options.started?.(sink);
   try {
-    await sink.catchUp(options.timeoutMs ?? 10 * 60_000);
+    const caughtUp = sink.catchUp(options.timeoutMs ?? 10 * 60_000);
+    if (options.signal) {
+      caughtUp.catch(() => {});
+      await Promise.race([caughtUp, aborted(options.signal)]);
+    } else {
+      await caughtUp;
+    }
     if (options.swap) {
       await swapTo(pool, {
         base,
@@ -177,6 +192,22 @@ export async function buildVersion(
     await sink.stop();
   }
   return sink;
+}
+
+/** Rejects when the signal aborts (at once if it has). */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = () => reject(new BuildCancelled());
+    if (signal.aborted) fail();
+    else signal.addEventListener("abort", fail, { once: true });
+  });
+}
+
+export class BuildCancelled extends Error {
+  constructor() {
+    super("cancelled");
+    this.name = "BuildCancelled";
+  }
 }
 
 export interface ServedSinks {

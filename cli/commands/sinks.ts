@@ -1,11 +1,14 @@
 import type { Command } from "commander";
 import { provideEndpoints } from "../../stack/provide.ts";
 import { say } from "../output.ts";
+import { progressBar } from "../progress.ts";
 
 /**
- * `vobe serve sinks [--only view…] [--prefix …]` runs the views; `vobe sinks status | rebuild | swap |
- * drop` manage their versions (docs/adr/010-sinks.md). The sinks' modules are imported in
- * the actions so other commands do not load them.
+ * `vobe serve sinks [--only view…] [--prefix …]` runs the views; `vobe sinks status |
+ * rebuild | swap | rollback | drop` manage their versions (docs/adr/010-sinks.md). The
+ * admin commands use the endpoints as configured and never start the stack: an operator's
+ * command that finds nothing running says so. The sinks' modules are imported in the
+ * actions so other commands do not load them.
  */
 export function registerSinksCommands(program: Command): void {
   const serve =
@@ -43,51 +46,135 @@ export function registerSinksCommands(program: Command): void {
       },
     );
 
-  const sinks = program.command("sinks").description("the views' versions: status, rebuild, swap");
+  const sinks = program
+    .command("sinks")
+    .description("the views' versions: status, rebuild, swap, rollback, drop");
 
-  sinks
-    .command("status")
+  // Every admin command can address a prefixed platform (tests, a second platform on one stack).
+  const placed = (command: Command) =>
+    command
+      .option("--prefix <prefix>", "topic prefix (a prefixed catalog)", "")
+      .option("--schema-prefix <prefix>", "the views' Postgres schema prefix", "")
+      .option("--index-prefix <prefix>", "the search indices' prefix", "");
+  const catchingUp = (command: Command) =>
+    placed(command)
+      .option(
+        "--timeout <minutes>",
+        "give up a catch-up after this long (its progress is kept)",
+        "30",
+      )
+      .option("--no-progress", "no progress bar (one is drawn on a terminal)");
+
+  placed(sinks.command("status"))
     .description("each view's versions, which one is live, and how far each is behind its topics")
-    .action(async () => {
-      const { endpoints } = await provideEndpoints(say);
-      const { sinksStatus } = await import("../../sinks/admin.ts");
-      for (const line of await sinksStatus(endpoints)) say(line);
+    .option("--json", "print JSON")
+    .action(async (options: Placed & { json?: boolean }) => {
+      const { viewsStatus } = await import("../sinks-status.ts");
+      say(await viewsStatus(options, options.json === true));
     });
 
-  sinks
-    .command("rebuild <view>")
+  catchingUp(sinks.command("rebuild <view>"))
     .description(
-      "build a new version of a view from offset 0 beside the live one; swap it in once it has caught up",
+      "build a new version of a view from its topics beside the live one, then swap it in; Ctrl-C stops it, run again with --version to resume",
     )
-    .option("--version <n>", "the version to build (default: the highest + 1)")
+    .option("--version <n>", "the version to build or resume (default: the highest + 1)")
     .option("--no-swap", "leave the new version built but not live")
-    .action(async (view: string, options: { version?: string; swap: boolean }) => {
-      const { endpoints } = await provideEndpoints(say);
+    .action(async (view: string, options: CatchingUp & { version?: string; swap: boolean }) => {
       const { rebuildView } = await import("../../sinks/admin.ts");
-      await rebuildView(endpoints, view, {
-        swap: options.swap,
-        ...(options.version ? { version: Number(options.version) } : {}),
-        log: say,
-      });
+      const { BuildCancelled } = await import("../../sinks/runtime.ts");
+      const stop = new AbortController();
+      const onSigint = () => stop.abort();
+      process.once("SIGINT", onSigint);
+      const bar = options.progress ? progressBar(`${view} rebuild`) : undefined;
+      try {
+        const built = await rebuildView(await endpoints(), view, {
+          ...admin(options, bar),
+          swap: options.swap,
+          signal: stop.signal,
+          ...(options.version ? { version: positive(options.version, "--version") } : {}),
+        });
+        bar?.stop();
+        say(`${view}: v${built.version} ${options.swap ? "is live" : "is built (not live)"}`);
+      } catch (error) {
+        bar?.stop();
+        if (!(error instanceof BuildCancelled)) throw error;
+        say(
+          `${view}: stopped; its positions are kept: vobe sinks rebuild ${view} --version <n> resumes`,
+        );
+        process.exitCode = 130;
+      } finally {
+        process.off("SIGINT", onSigint);
+      }
     });
 
-  sinks
-    .command("swap <view> <version>")
-    .description("make a built version of a view the live one, atomically")
-    .action(async (view: string, version: string) => {
-      const { endpoints } = await provideEndpoints(say);
+  catchingUp(sinks.command("swap <view> <version>"))
+    .description(
+      "catch a version of a view up to its topics' ends, then make it the live one, atomically",
+    )
+    .action(async (view: string, version: string, options: CatchingUp) => {
       const { swapView } = await import("../../sinks/admin.ts");
-      await swapView(endpoints, view, Number(version));
-      say(`${view}: v${version} is live`);
+      const bar = options.progress ? progressBar(`${view} catch-up`) : undefined;
+      try {
+        await swapView(await endpoints(), view, positive(version, "version"), admin(options, bar));
+      } finally {
+        bar?.stop();
+      }
     });
 
-  sinks
-    .command("drop <view> <version>")
-    .description("drop a version of a view that is not live")
-    .action(async (view: string, version: string) => {
-      const { endpoints } = await provideEndpoints(say);
-      const { dropViewVersion } = await import("../../sinks/admin.ts");
-      await dropViewVersion(endpoints, view, Number(version));
-      say(`${view}: v${version} dropped`);
+  catchingUp(sinks.command("rollback <view>"))
+    .description("swap back to the newest retired version of a view (caught up first)")
+    .action(async (view: string, options: CatchingUp) => {
+      const { rollbackView } = await import("../../sinks/admin.ts");
+      const bar = options.progress ? progressBar(`${view} catch-up`) : undefined;
+      try {
+        await rollbackView(await endpoints(), view, admin(options, bar));
+      } finally {
+        bar?.stop();
+      }
     });
+
+  placed(sinks.command("drop <view> <version>"))
+    .description("drop a version of a view that is not live")
+    .action(async (view: string, version: string, options: Placed) => {
+      const { dropViewVersion } = await import("../../sinks/admin.ts");
+      await dropViewVersion(await endpoints(), view, positive(version, "version"), admin(options));
+    });
+}
+
+interface Placed {
+  prefix: string;
+  schemaPrefix: string;
+  indexPrefix: string;
+}
+
+interface CatchingUp extends Placed {
+  timeout: string;
+  progress: boolean;
+}
+
+async function endpoints() {
+  const { endpointsFromEnv } = await import("../../platform/config/endpoints.ts");
+  return endpointsFromEnv();
+}
+
+function positive(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${name} must be a whole number ≥ 1, not "${value}"`);
+  return n;
+}
+
+function admin(options: Placed & { timeout?: string }, bar?: ReturnType<typeof progressBar>) {
+  const minutes = options.timeout === undefined ? undefined : Number(options.timeout);
+  if (minutes !== undefined && !(minutes > 0)) throw new Error(`--timeout must be > 0 minutes`);
+  return {
+    placement: {
+      ...(options.prefix ? { topicPrefix: options.prefix } : {}),
+      ...(options.schemaPrefix ? { schemaPrefix: options.schemaPrefix } : {}),
+      ...(options.indexPrefix ? { indexPrefix: options.indexPrefix } : {}),
+    },
+    ...(minutes ? { timeoutMs: minutes * 60_000 } : {}),
+    log: (line: string) => (bar ? bar.log(line) : say(line)),
+    ...(bar ? { progress: bar.update } : {}),
+  };
 }

@@ -29,15 +29,18 @@ async function versionsOf(pool: Pool, base: string) {
 
 export async function platformConsumers(
   endpoints: Endpoints,
-  options: { prefix?: string; schemaPrefix?: string; retired?: boolean },
+  options: { prefix?: string; schemaPrefix?: string; retired?: boolean; applications?: boolean },
 ): Promise<PlatformConsumers> {
   const prefix = options.prefix ?? "";
-  const applications: Consumer[] = Object.entries(topologies).map(([name, definition]) => ({
-    kind: "application",
-    name,
-    groupId: applicationIdOf(name, prefix),
-    inputs: [...new Set(definition.reads.map((t) => `${prefix}${t.topic}`))],
-  }));
+  const applications: Consumer[] =
+    options.applications === false
+      ? []
+      : Object.entries(topologies).map(([name, definition]) => ({
+          kind: "application",
+          name,
+          groupId: applicationIdOf(name, prefix),
+          inputs: [...new Set(definition.reads.map((t) => `${prefix}${t.topic}`))],
+        }));
 
   const { views, engine } = await selectViews(endpoints, {});
   const pools = new Map<string, Pool>();
