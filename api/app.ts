@@ -40,6 +40,7 @@ import {
 import { remoteDocs } from "./gateway/openapi.ts";
 import { createAuth, jwtSecretFromEnv } from "./http/auth.ts";
 import { frameworkErrors, installErrorHandler } from "./http/error-handler.ts";
+import { clientErrorHandler, installUrlLimit, maxHeaderBytes } from "./http/limits.ts";
 import { requestId } from "./http/request-context.ts";
 import { installTextChecks, textKeyword } from "./http/text.ts";
 import listeningPlugin from "./listening/plugin.ts";
@@ -91,6 +92,9 @@ export async function buildApp(options: AppOptions) {
     genReqId: requestId,
     requestIdHeader: false,
     frameworkErrors,
+    // 414 and 431 in the usual error shape (api/http/limits.ts), not Node's bare status line.
+    http: { maxHeaderSize: maxHeaderBytes },
+    clientErrorHandler,
     ajv: {
       // Unknown fields are refused, not silently dropped; types are not coerced; every
       // problem of a body is reported at once.
@@ -106,6 +110,7 @@ export async function buildApp(options: AppOptions) {
     reply.header("x-request-id", request.id);
   });
   installErrorHandler(app);
+  installUrlLimit(app);
   installTextChecks(app);
   const gateway = options.gateway ?? {};
   const clients = await registerEdge(app, gateway);

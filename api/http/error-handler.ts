@@ -67,12 +67,13 @@ function describe(error: FastifyError): {
   }
   if (error.validation) {
     const where = error.validationContext ?? "body";
+    const fields = (error.validation as AjvIssue[]).map((issue) => fieldOf(where, issue));
     return {
       status: 400,
       body: {
-        code: "invalid_request",
+        code: ownCode(fields) ?? "invalid_request",
         message: `the request's ${where} does not match the route's schema`,
-        fields: (error.validation as AjvIssue[]).map((issue) => fieldOf(where, issue)),
+        fields,
       },
     };
   }
@@ -135,6 +136,22 @@ function describe(error: FastifyError): {
     return { status: 429, body: { code: "rate_limited", message: error.message } };
   }
   return { status: 500, body: { code: "internal", message: "the request failed; see the logs" } };
+}
+
+/**
+ * Positions and cursors have their own codes (api/read/): a value their declared pattern
+ * refuses gets the same code as one their parser refuses, so a client sees one code for
+ * one mistake, whichever check found it first.
+ */
+const fieldCodes: Record<string, string> = {
+  "querystring.after": "invalid_position",
+  "querystring.cursor": "invalid_cursor",
+};
+
+function ownCode(fields: FieldProblem[]): string | undefined {
+  const codes = new Set(fields.map((f) => fieldCodes[f.path]));
+  const [only] = codes;
+  return codes.size === 1 ? only : undefined;
 }
 
 function fieldOf(where: string, issue: AjvIssue): FieldProblem {

@@ -55,7 +55,8 @@ export const Accepted = Type.Object(
   { additionalProperties: false },
 );
 
-// 415: a body that is not JSON (api/app.ts) is refused before any route sees it.
+// 415: a body that is not JSON (api/app.ts) is refused before any route sees it. 414 and
+// 431 (limits.ts) are added to every route's answers there.
 const errorStatuses = [400, 401, 403, 404, 409, 413, 415, 503] as const;
 
 /** A route's response schemas: its success answer plus the shared error shape. */

@@ -27,6 +27,14 @@ export interface PlayInput {
 const completedShare = 0.95;
 /** Clocks differ; a play "in the future" by more than this is refused. */
 const clockSkewMs = 60_000;
+/**
+ * A play reported later than this after it happened is refused (issue 12: a play in 1900
+ * was accepted). Players that listen offline report when they are back online, and offline
+ * listening is commonly bounded by 30 days without going online; older event times only
+ * make late records that no window counts, and are more likely a broken clock than a play.
+ */
+export const maxPlayAgeDays = 30;
+const maxPlayAgeMs = maxPlayAgeDays * 86_400_000;
 
 /** Every play is checked before anything is written; then all are written in one transaction. */
 export async function reportPlays(c: Caller, plays: PlayInput[]): Promise<PublishedEvent[]> {
@@ -44,6 +52,9 @@ export async function reportPlays(c: Caller, plays: PlayInput[]): Promise<Publis
     }
     if (play.playedAt !== undefined && Date.parse(play.playedAt) > now + clockSkewMs) {
       problems.push({ path: `${at}.playedAt`, message: "in the future" });
+    }
+    if (play.playedAt !== undefined && Date.parse(play.playedAt) < now - maxPlayAgeMs) {
+      problems.push({ path: `${at}.playedAt`, message: `more than ${maxPlayAgeDays} days ago` });
     }
   });
   if (problems.length > 0) throw badRequest("invalid_play", "some plays are invalid", problems);

@@ -18,7 +18,13 @@ export const plays = {
             trackId: Uuid,
             listenedMs: Type.Integer({ minimum: 0, maximum: day }),
             trackDurationMs: Type.Integer({ minimum: 1, maximum: day }),
-            playedAt: Type.Optional(Type.String({ format: "date-time" })),
+            playedAt: Type.Optional(
+              Type.String({
+                format: "date-time",
+                description:
+                  "When the play started (default: now); at most 30 days ago and 60 s ahead, else 400 invalid_play naming the field",
+              }),
+            ),
           },
           { additionalProperties: false },
         ),

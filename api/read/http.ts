@@ -7,11 +7,14 @@ import { type TProperties, type TSchema, Type } from "@fastify/type-provider-typ
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { badRequest } from "../http/errors.ts";
 import { ErrorReply, responses } from "../http/schemas.ts";
-import { formatPosition, parsePositions } from "./positions.ts";
+import { formatPosition, maxPositions, parsePositions } from "./positions.ts";
 import type { ViewReader } from "./views.ts";
 
 export const defaultWaitMs = 2_000;
 export const maxWaitMs = 10_000;
+
+/** One position, as a command's 202 names it (positions.ts); Kafka topic names have no ':'. */
+const position = "[A-Za-z0-9._-]{1,249}:[0-9]{1,9}:[0-9]{1,19}";
 
 /** Read-your-writes: accepted by every read route. */
 export const consistency = {
@@ -19,8 +22,9 @@ export const consistency = {
     Type.String({
       minLength: 1,
       maxLength: 6_000,
-      description:
-        "Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them",
+      // Declared, so that a client built from the OpenAPI document can make a valid value.
+      pattern: `^${position}(?:,${position}){0,${maxPositions - 1}}$`,
+      description: `Positions a command answered, \`<topic>:<partition>:<offset>\` (from its 202: \`topic\`, \`partition\`, \`offset\`), 1 to ${maxPositions} comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view`,
     }),
   ),
   wait: Type.Optional(
@@ -33,7 +37,15 @@ export const consistency = {
 
 /** Keyset pagination: `cursor` from the previous page's nextCursor, `limit` 1..100 (default 20). */
 export const pagination = {
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 2_000 })),
+  cursor: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 2_000,
+      pattern: "^[A-Za-z0-9_-]+$",
+      description:
+        "Opaque (base64url): the `nextCursor` of the previous page of the same list, as it was; any other value is 400 invalid_cursor",
+    }),
+  ),
   limit: Type.Optional(
     Type.String({ pattern: "^(?:[1-9][0-9]?|100)$", description: "1..100, default 20" }),
   ),

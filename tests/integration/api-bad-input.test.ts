@@ -484,6 +484,28 @@ describe("the write API refuses bad input and writes nothing", () => {
       fields: ["body.plays.0.playedAt"],
     },
     {
+      name: "play in 1900",
+      method: "POST",
+      url: "/api/listening/plays",
+      token: t("listener"),
+      payload: { plays: [play(), play({ playedAt: "1900-01-01T00:00:00Z" })] },
+      status: 400,
+      code: "invalid_play",
+      fields: ["body.plays.1.playedAt"],
+    },
+    {
+      name: "play reported more than 30 days late",
+      method: "POST",
+      url: "/api/listening/plays",
+      token: t("listener"),
+      payload: {
+        plays: [play({ playedAt: new Date(Date.now() - 31 * 86_400_000).toISOString() })],
+      },
+      status: 400,
+      code: "invalid_play",
+      fields: ["body.plays.0.playedAt"],
+    },
+    {
       name: "reply to a comment of another post",
       method: "POST",
       url: () => `/api/comment/posts/${ids.post}/comments`,
