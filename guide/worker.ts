@@ -2,7 +2,7 @@
  * The guide's reply worker (docs/adr/024-guide-replies.md): user message in, one reply
  * event out, on chat.messages.
  *
- *   start: InitProducerId for the transactional id `vobe-guide` (an older incarnation is
+ *   start: InitProducerId for the transactional id `vobe-api-chat-guide` (an older one is
  *          fenced and its open transaction aborted, so it can publish nothing more)
  *       → read chat.messages to its end (read_committed): a user message without a
  *         ChatReplyGenerated naming it (inReplyTo) is pending; read chat.usage for the
@@ -103,7 +103,9 @@ export function createGuideWorker(options: GuideWorkerOptions) {
   const txProducer = createProducer({
     brokers: options.brokers,
     clientId: "vobe-guide",
-    transactionalId: `${prefix}vobe-guide`,
+    // Under the API's transactional prefix: the guide acts as the chat service (principal
+    // api-chat, stack/kafka-acls.ts), whose topics it writes.
+    transactionalId: `${prefix}vobe-api-chat-guide`,
   });
   const deltaProducer = createProducer({ brokers: options.brokers, clientId: "vobe-guide-deltas" });
   let tx: KafkaTransaction | undefined;

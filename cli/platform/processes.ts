@@ -1,7 +1,12 @@
 import type { Endpoints } from "../../platform/config/endpoints.ts";
 import { stackConfig, stackPaths } from "../../stack/config.ts";
 import { StackError } from "../../stack/errors.ts";
-import { apiPrincipal, processorsPrincipal, sinksPrincipal } from "../../stack/kafka-acls.ts";
+import {
+  apiPrincipal,
+  apiServicePrincipal,
+  processorsPrincipal,
+  sinksPrincipal,
+} from "../../stack/kafka-acls.ts";
 import { isAlive, readPid, spawnDetached, stopProcess, waitUntil } from "../../stack/process.ts";
 import { ensureStackSecrets } from "../../stack/secrets.ts";
 
@@ -26,6 +31,7 @@ interface PlatformProcess {
 const apiPort = Number(process.env.VOBE_API_PORT ?? 8080);
 const processorsPort = Number(process.env.VOBE_PROCESSORS_PORT ?? 9464);
 const sinksPort = Number(process.env.VOBE_SINKS_PORT ?? 9465);
+const guidePort = Number(process.env.VOBE_GUIDE_PORT ?? 9466);
 const answers = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
 
 export const platformProcesses: readonly PlatformProcess[] = [
@@ -54,6 +60,15 @@ export const platformProcesses: readonly PlatformProcess[] = [
     endpoint: `http://127.0.0.1:${sinksPort}/health`,
     healthy: () => answers(`http://127.0.0.1:${sinksPort}/health`),
     startupTimeoutMs: 180_000,
+  },
+  {
+    name: "guide",
+    command: ["serve", "guide"],
+    // The AI guide's reply worker is the chat service's: it writes the chat topics.
+    env: { KAFKA_SASL_PRINCIPAL: apiServicePrincipal("chat") },
+    endpoint: `http://127.0.0.1:${guidePort}/metrics`,
+    healthy: () => answers(`http://127.0.0.1:${guidePort}/health`),
+    startupTimeoutMs: 120_000,
   },
 ];
 
