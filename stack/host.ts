@@ -69,6 +69,15 @@ export async function findMaven(): Promise<string> {
   return installed;
 }
 
+/** Debian's Chromium for the web app's browser tests (VOBE_CHROMIUM: another binary). */
+export async function findChromium(): Promise<string> {
+  const wanted = process.env.VOBE_CHROMIUM ?? "/usr/bin/chromium";
+  if (existsSync(wanted)) return wanted;
+  await ensureDebianPackages(["chromium"], "Chromium (the web app's browser tests)");
+  if (!existsSync(wanted)) throw new StackError(`Chromium is still missing at ${wanted}`);
+  return wanted;
+}
+
 /** Fails early with a clear message instead of letting a broker die on a full disk. */
 export function ensureFreeDisk(path: string, minBytes: number): void {
   mkdirSync(path, { recursive: true });

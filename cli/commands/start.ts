@@ -40,10 +40,14 @@ export function registerStartCommand(program: Command): void {
           say("the platform has data already: no demo catalog loaded");
         }
       }
+      // The gateway serves ui/dist at /: built only when the app's sources changed.
+      const { buildWebApp } = await import("../../ui/scripts/build.ts");
+      await buildWebApp(say);
       const platform = await startPlatform(endpoints, say);
       say(
         `\nVobeMusic is up in ${seconds(began)} s (started now: ${[...started, ...platform].join(", ") || "nothing, all were running"})`,
       );
+      say(`  Web app            http://127.0.0.1:${process.env.VOBE_API_PORT ?? 8080}/`);
       say(`  API and its docs   http://127.0.0.1:${process.env.VOBE_API_PORT ?? 8080}/api/docs`);
       say(`  Kafka              ${endpoints.kafkaBrokers.join(",")}`);
       say(`  Schema Registry    ${endpoints.schemaRegistryUrl}`);

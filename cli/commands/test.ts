@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
 import { stackConfig } from "../../stack/config.ts";
+import { findChromium } from "../../stack/host.ts";
 import { say } from "../output.ts";
 
 /** Runs one step with inherited output; resolves with its exit code. */
@@ -17,7 +18,7 @@ export function registerTestCommand(program: Command): void {
   program
     .command("test")
     .description(
-      "lint, type-check, then every unit and integration test against real services (started if needed)",
+      "lint, type-check, then every unit and integration test against real services (started if needed), then the web app's journeys in Chromium against the running platform",
     )
     .argument("[filters...]", "only test files matching these (vitest filters)")
     .action(async (filters: string[]) => {
@@ -27,14 +28,29 @@ export function registerTestCommand(program: Command): void {
       const steps: Array<[string, string, string[]]> = [
         ["lint and format (biome)", "biome", ["check", "."]],
         ["type-check (tsc)", "tsc", ["--noEmit"]],
-        ["unit tests (vitest)", "vitest", ["run", "--project", "unit", ...narrowed]],
+        [
+          "type-check the web app (vue-tsc)",
+          "node",
+          ["ui/scripts/typecheck.cjs", "--noEmit", "-p", "ui"],
+        ],
+        [
+          "unit tests (vitest)",
+          "vitest",
+          ["run", "--project", "unit", "--project", "ui", ...narrowed],
+        ],
         [
           "integration tests (vitest, real services)",
           "vitest",
           ["run", "--project", "integration", ...narrowed],
         ],
+        [
+          "browser tests (vitest, Debian's Chromium against the running platform)",
+          "vitest",
+          ["run", "--project", "browser", ...narrowed],
+        ],
       ];
       for (const [title, command, args] of steps) {
+        if (command === "vitest" && args.includes("browser")) await findChromium();
         const code = await step(title, command, args);
         if (code !== 0) {
           say(`\n✗ ${title} failed (exit ${code})`);

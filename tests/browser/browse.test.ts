@@ -1,0 +1,105 @@
+/**
+ * Journey 2, browse: the home page (trending now, newest posts, artists), the artists, an
+ * artist, one of its albums with its track list, and a track; each checked with axe-core and
+ * photographed for the README. Also the phone-sized viewport and the Russian interface.
+ */
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openWeb, type Web } from "./support/browser.ts";
+
+let web: Web;
+let page: Page;
+
+beforeAll(async () => {
+  web = await openWeb();
+  page = await web.page();
+});
+afterAll(async () => web?.close());
+
+describe("browse", () => {
+  it("home shows trending now, the newest posts and artists", async () => {
+    await page.goto("/");
+    await page.getByRole("heading", { name: "Welcome to VobeMusic" }).waitFor();
+    for (const name of ["Trending now", "Newest posts", "Artists"]) {
+      await page.getByRole("heading", { name, exact: true }).waitFor();
+    }
+    // Trending holds a ranking or says that nothing trends this hour: never a bare spinner.
+    await page
+      .locator("section[aria-labelledby=trending]")
+      .locator("ol li, p.empty")
+      .first()
+      .waitFor();
+    await page.locator("section[aria-labelledby=newest] article").first().waitFor();
+    expect(await page.locator("section[aria-labelledby=newest] article").count()).toBe(5);
+    await web.checkA11y(page, "home");
+    await web.screenshot(page, "home");
+  });
+
+  it("goes from the artists to an artist, an album and a track", async () => {
+    await page
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Artists" })
+      .click();
+    await page.getByRole("heading", { name: "Artists", level: 1 }).waitFor();
+    const first = page.locator("ul.grid li a").first();
+    await first.waitFor();
+    expect(await page.locator("ul.grid li").count()).toBe(48);
+    await web.checkA11y(page, "artists");
+    await web.screenshot(page, "artists");
+
+    const artistName = (await first.textContent())?.trim() ?? "";
+    await first.click();
+    await page.getByRole("heading", { name: artistName, level: 1 }).waitFor();
+    await page.getByRole("heading", { name: "Albums" }).waitFor();
+    await expect.poll(() => page.title()).toBe(`${artistName} · VobeMusic`);
+    await web.checkA11y(page, "artist");
+    await web.screenshot(page, "artist");
+
+    const album = page.locator("ul.grid li a").first();
+    const albumTitle = (await album.textContent())?.trim() ?? "";
+    await album.click();
+    await page.getByRole("heading", { name: albumTitle, level: 1 }).waitFor();
+    await page.getByRole("link", { name: artistName }).waitFor();
+    const rows = page.locator("table tbody tr");
+    await rows.first().waitFor();
+    expect(await rows.count()).toBeGreaterThan(0);
+    // Track numbers in order, lengths as m:ss.
+    const numbers = (await page.locator("table tbody td.num").allTextContents()).map(Number);
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    expect(await page.locator("table tbody td.len").first().textContent()).toMatch(/^\d+:\d{2}$/);
+    await web.checkA11y(page, "album");
+    await web.screenshot(page, "album");
+
+    const track = rows.first().locator("a");
+    const trackTitle = (await track.textContent())?.trim() ?? "";
+    await track.click();
+    await page.getByRole("heading", { name: trackTitle, level: 1 }).waitFor();
+    await page.getByText(`From ${albumTitle}`).waitFor();
+    await page.getByTestId("plays").waitFor();
+    await web.checkA11y(page, "track");
+    await web.screenshot(page, "track");
+  });
+
+  it("works on a phone-sized screen, in Russian", async () => {
+    const phone = await web.page({ viewport: { width: 390, height: 844 }, locale: "ru-RU" });
+    await phone.goto("/");
+    await phone.getByRole("heading", { name: "Добро пожаловать в VobeMusic" }).waitFor();
+    await phone.locator("section[aria-labelledby=newest] article").first().waitFor();
+    // Nothing wider than the screen.
+    const overflow = await phone.evaluate(
+      "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+    );
+    expect(overflow).toBe(0);
+    await web.checkA11y(phone, "home (phone, ru)");
+    await web.screenshot(phone, "home-phone-ru");
+    await phone.context().close();
+  });
+
+  it("answers an unknown page with the app's own not-found page", async () => {
+    await page.goto("/no/such/page");
+    await page.getByRole("heading", { name: "Page not found" }).waitFor();
+    const missing = await page.request.get("/api/no-such-route");
+    expect(missing.status()).toBe(404);
+    expect((await missing.json()).error.code).toBe("route_not_found");
+  });
+});
