@@ -106,6 +106,9 @@ function apiRules(principal: string, served: readonly Service[], catalog: readon
   rules.push(
     ...prefixed(principal, "transactional-id", apiTransactionalPrefix, "WRITE", "DESCRIBE"),
   );
+  // Read-your-writes on a derived view waits for its topology's committed offsets
+  // (api/read/, docs/adr/018): describing the processors' groups, never joining them.
+  rules.push(...prefixed(principal, "group", processorsPrefix, "DESCRIBE"));
   return rules;
 }
 
