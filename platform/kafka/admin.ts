@@ -23,6 +23,11 @@ export interface KafkaAdmin {
   endOffsets(topic: string, isolation?: IsolationLevel): Promise<bigint[]>;
   /** The first offset still in each partition (0 unless retention or DeleteRecords removed some). */
   startOffsets(topic: string): Promise<bigint[]>;
+  /**
+   * Per partition, the first offset whose timestamp is at or after `timestamp` (ms); the
+   * log end where no record is that late.
+   */
+  offsetsForTime(topic: string, timestamp: bigint): Promise<bigint[]>;
   /** Deletes a consumer group and its committed offsets; the broker refuses while it has members. */
   deleteGroup(groupId: string): Promise<void>;
   /** A consumer group's members, their client ids and the partitions each owns now. */
@@ -123,6 +128,15 @@ export function createAdmin(options: { brokers: string[]; clientId: string }): K
       listOffsets(topic, ListOffsetTimestamps.LATEST, isolation),
 
     startOffsets: (topic) => listOffsets(topic, ListOffsetTimestamps.EARLIEST, "read_uncommitted"),
+
+    async offsetsForTime(topic, timestamp) {
+      const [found, ends] = await Promise.all([
+        listOffsets(topic, timestamp, "read_uncommitted"),
+        listOffsets(topic, ListOffsetTimestamps.LATEST, "read_uncommitted"),
+      ]);
+      // The broker answers -1 for a partition with no record that late.
+      return found.map((offset, partition) => (offset < 0n ? (ends[partition] ?? 0n) : offset));
+    },
 
     async deleteGroup(groupId) {
       try {
