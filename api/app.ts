@@ -17,11 +17,15 @@ import type {
 } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import type { Endpoints } from "../platform/config/endpoints.ts";
+import { databaseUrlFor } from "../platform/config/endpoints.ts";
 import { createAdmin, createFetcher, createProducer } from "../platform/kafka/index.ts";
+import { createKeyStore } from "../platform/pii/key-store.ts";
+import { createPool } from "../platform/postgres/pool.ts";
 import { registryApi } from "../platform/registry/confluent-api.ts";
 import { createSchemaRegistry } from "../platform/registry/schema-registry.ts";
 import { createEventProducer } from "../producers/index.ts";
 import artistPlugin from "./artist/plugin.ts";
+import { createAccountLiveness } from "./auth/liveness.ts";
 import authPlugin from "./auth/plugin.ts";
 import chatPlugin from "./chat/plugin.ts";
 import commentPlugin from "./comment/plugin.ts";
@@ -120,6 +124,7 @@ export async function buildApp(options: AppOptions) {
   await ctx.events.prepare(Object.values(ctx.types));
   app.addHook("onClose", async () => {
     await ctx.views.close();
+    await ctx.auth.close();
     await ctx.atomic.writer.close();
     await ctx.closeClients();
   });
@@ -188,6 +193,8 @@ function createContext(
   });
   const writer = createAtomicWriter(transactional);
   const admin = createAdmin({ brokers, clientId: "vobe-api-admin" });
+  // The auth service's key store lives in its database, outside the views (docs/adr/019).
+  const keys = createKeyStore(createPool(databaseUrlFor(options.endpoints, "auth"), 2));
   const viewSource: ViewSource = {
     admin,
     fetcher: (clientId) => createFetcher({ brokers, clientId }),
@@ -205,10 +212,14 @@ function createContext(
     auth: createAuth({
       secret: options.jwtSecret ?? jwtSecretFromEnv(),
       ...(options.jwtTtlSeconds ? { ttlSeconds: options.jwtTtlSeconds } : {}),
+      // Every process follows auth.users: an erasure on any instance revokes here too.
+      accounts: createAccountLiveness(viewSource, types),
     }),
     views: createSharedViews(viewSource, types),
     viewSource,
+    keys,
     async closeClients() {
+      await keys.close();
       await producer.close();
       await admin.close();
     },

@@ -3,6 +3,7 @@
  * auth checks, and the views derived from the topics.
  */
 import type { KafkaProducer } from "../platform/kafka/index.ts";
+import type { KeyStore } from "../platform/pii/key-store.ts";
 import type { EventProducer } from "../producers/index.ts";
 import type { AtomicWriter } from "./events/atomic.ts";
 import type { EventTypes } from "./events/event-types.ts";
@@ -18,6 +19,8 @@ export interface ApiContext {
   /** Several records of one command, all or none (one Kafka transaction). */
   atomic: { writer: AtomicWriter; events: EventProducer; producer: KafkaProducer };
   auth: Auth;
+  /** The users' data keys (personal fields are sealed with them; erasure destroys one). */
+  keys: KeyStore;
   views: SharedViews;
   /** For plugin-private views (the auth plugin's accounts and claims). */
   viewSource: ViewSource;

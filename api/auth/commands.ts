@@ -5,6 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyRequest } from "fastify";
+import { personalFields } from "../../platform/pii/personal-fields.ts";
+import { isSealed, sealFields } from "../../platform/pii/seal.ts";
 import type { Envelope, PendingEvent, PublishedEvent } from "../../producers/index.ts";
 import { eventHeaders } from "../../producers/index.ts";
 import type { ApiContext } from "../context.ts";
@@ -21,7 +23,7 @@ import type { TopicView } from "../state/topic-view.ts";
 import { claimWindowMs, emailClaimKey, usernameClaimKey } from "./claim-keys.ts";
 import { decoyHash, hashPassword, passwordMatches } from "./passwords.ts";
 import type { IdentityOwnersState } from "./state.ts";
-import { type AccountsState, accountByLogin } from "./state.ts";
+import { type AccountsState, accountByLogin, openAccount, openPasswordHash } from "./state.ts";
 
 export interface AuthViews {
   accounts: TopicView<AccountsState>;
@@ -121,23 +123,40 @@ export async function signup(
     throw unavailable("signup_timeout", "the sign-up took too long; try again");
   }
 
-  const registered = await ctx.atomic.writer.run(() =>
-    ctx.atomic.events.publishAll([
-      pending(
-        types.UserRegistered,
-        userId,
-        {
+  // Personal fields leave this process sealed with the user's own key (docs/adr/019).
+  const key = await ctx.keys.create(userId);
+  const registered = await ctx.atomic.writer
+    .run(() =>
+      ctx.atomic.events.publishAll([
+        pending(
+          types.UserRegistered,
           userId,
-          username: input.username,
-          email: input.email,
-          displayName: input.displayName,
-          role: input.role,
-        },
-        { ...context, occurredAt: new Date(registeredAt) },
-      ),
-      pending(types.CredentialSet, userId, { userId, passwordHash }, context),
-    ]),
-  );
+          {
+            ...sealFields(
+              key,
+              userId,
+              { username: input.username, email: input.email, displayName: input.displayName },
+              personalFields.UserRegistered,
+            ),
+            userId,
+            role: input.role,
+            claimKeys: [keys.email, keys.username],
+          },
+          { ...context, occurredAt: new Date(registeredAt) },
+        ),
+        pending(
+          types.CredentialSet,
+          userId,
+          { userId, ...sealFields(key, userId, { passwordHash }, personalFields.CredentialSet) },
+          context,
+        ),
+      ]),
+    )
+    .catch(async (error) => {
+      // Nothing was written under this key: do not keep it.
+      await ctx.keys.destroy(userId).catch(() => {});
+      throw error;
+    });
   // Read-your-writes on this instance: a login right after the 201 finds the account.
   await views.accounts.catchUp({ past: registered });
   const names = [
@@ -160,8 +179,13 @@ export async function login(
   const { types } = ctx;
   await Promise.all([views.accounts.catchUp(), views.owners.catchUp()]);
   // An erased account holds no name any more: its login is an unknown user's.
-  const account = accountByLogin(views.accounts.state, views.owners.state, input.usernameOrEmail);
-  const passwordHash = account && views.accounts.state.passwordHashes.get(account.userId);
+  const found = accountByLogin(views.accounts.state, views.owners.state, input.usernameOrEmail);
+  // Without its key the account is being erased: it is an unknown user's login too.
+  const key = found && (await ctx.keys.get(found.userId));
+  const account = found && openAccount(found, key);
+  const passwordHash =
+    account &&
+    openPasswordHash(account.userId, views.accounts.state.passwordHashes.get(account.userId), key);
   const matches = await passwordMatches(passwordHash ?? (await decoyHash), input.password);
   const actor = account
     ? { userId: account.userId, role: account.role }
@@ -208,16 +232,19 @@ export async function updateProfile(
     locale?: string | null;
   },
 ): Promise<PublishedEvent> {
-  const account = await liveAccount(views, caller);
+  const { account, key } = await liveAccount(ctx, views, caller);
   // ProfileUpdated carries the whole profile after the change: merge onto the current one.
+  const profile = {
+    displayName: changes.displayName ?? account.displayName,
+    bio: changes.bio !== undefined ? changes.bio : account.bio,
+    avatarUrl: changes.avatarUrl !== undefined ? changes.avatarUrl : account.avatarUrl,
+  };
   return ctx.events.publish(
     ctx.types.ProfileUpdated,
     caller.userId,
     {
       userId: caller.userId,
-      displayName: changes.displayName ?? account.displayName,
-      bio: changes.bio !== undefined ? changes.bio : account.bio,
-      avatarUrl: changes.avatarUrl !== undefined ? changes.avatarUrl : account.avatarUrl,
+      ...sealFields(key, caller.userId, profile, personalFields.ProfileUpdated),
       locale: changes.locale !== undefined ? changes.locale : account.locale,
     },
     eventContext(request),
@@ -236,7 +263,7 @@ export async function erase(
   caller: AuthUser,
 ): Promise<PublishedEvent> {
   const { types } = ctx;
-  const account = await liveAccount(views, caller);
+  const { account } = await liveAccount(ctx, views, caller);
   const context = eventContext(request);
   const keys = [emailClaimKey(account.email), usernameClaimKey(account.username)];
   const events = [
@@ -245,7 +272,7 @@ export async function erase(
       pending(types.IdentityReleased, claimKey, { claimKey, userId: caller.userId }, context),
     ),
   ];
-  return ctx.atomic.writer.run(async () => {
+  const erased = await ctx.atomic.writer.run(async () => {
     const [erased] = await ctx.atomic.events.publishAll(events);
     await ctx.atomic.producer.send([
       {
@@ -257,13 +284,36 @@ export async function erase(
     ]);
     return erased as PublishedEvent;
   });
+  // Committed: this instance refuses the account's tokens before it answers; the others
+  // within one fetch of auth.users (api/auth/liveness.ts).
+  ctx.auth.revoke(caller.userId);
+  // Crypto-shredding: without the key no copy of the personal fields opens again. Should
+  // this fail, the auth sink destroys it when it applies the UserErased (the log holds the
+  // erasure either way).
+  await ctx.keys.destroy(caller.userId).catch((error) => {
+    request.log.warn({ err: error }, "erasure: the key store refused; the auth sink retries");
+  });
+  return erased;
 }
 
-async function liveAccount(views: AuthViews, caller: AuthUser) {
+const hasSealedFields = (
+  account: AccountsState["users"] extends Map<string, infer A> ? A : never,
+) => personalFields.AccountSnapshot.some((f) => isSealed(String(account[f] ?? "")));
+
+/** The caller's account in plain text, and its key (sealing the fields it writes). */
+async function liveAccount(ctx: ApiContext, views: AuthViews, caller: AuthUser) {
   await views.accounts.catchUp();
-  const account = views.accounts.state.users.get(caller.userId);
-  if (!account) throw notFound("user", caller.userId);
-  return account;
+  const sealed = views.accounts.state.users.get(caller.userId);
+  // An account registered before sealing gets its key now; a sealed one without its key
+  // is being erased, and must not get a new one.
+  const key =
+    sealed &&
+    (hasSealedFields(sealed)
+      ? await ctx.keys.get(caller.userId)
+      : await ctx.keys.create(caller.userId));
+  const account = sealed && openAccount(sealed, key);
+  if (!account || !key) throw notFound("user", caller.userId);
+  return { account, key };
 }
 
 function pending<T extends Envelope>(

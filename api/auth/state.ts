@@ -8,6 +8,8 @@
  *   (processors/topologies/identity-owners.ts, the only place with the rule): the API reads
  *   auth.identity-owners and never judges a claim itself. Login names resolve through it.
  */
+import { personalFields } from "../../platform/pii/personal-fields.ts";
+import { open, openFields } from "../../platform/pii/seal.ts";
 import type { AccountRole } from "../../schemas/generated/auth.ts";
 import * as generated from "../../schemas/generated/index.ts";
 import type { EventTypes } from "../events/event-types.ts";
@@ -15,6 +17,25 @@ import { applicationGroup, createDerivedView, derivedType } from "../state/deriv
 import type { TopicView, ViewSource } from "../state/topic-view.ts";
 import { emailClaimKey, usernameClaimKey } from "./claim-keys.ts";
 
+/** The account in plain text; undefined once its key is destroyed (erased). */
+export function openAccount(account: Account, key: Buffer | undefined): Account | undefined {
+  return openFields(key, account.userId, account, personalFields.AccountSnapshot);
+}
+
+/** The password hash in plain text; undefined without a key (erased) or a hash. */
+export function openPasswordHash(
+  userId: string,
+  hash: string | undefined,
+  key: Buffer | undefined,
+): string | undefined {
+  return hash === undefined ? undefined : (open(key, userId, "passwordHash", hash) ?? undefined);
+}
+
+/**
+ * An account as the snapshots carry it: its personal fields sealed with the user's key
+ * (platform/pii/), except in snapshots of accounts registered before sealing.
+ * `openAccount` gives the plain text while the key exists.
+ */
 export interface Account {
   userId: string;
   username: string;

@@ -44,18 +44,43 @@ export function jwtSecretFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return devSecret;
 }
 
+/** Whether the account a token names exists now (api/auth/liveness.ts). */
+export interface AccountCheck {
+  isLive(userId: string): Promise<boolean>;
+  markErased(userId: string): void;
+  close(): Promise<void>;
+}
+
 export interface Auth {
   issue(user: AuthUser): Promise<{ token: string; expiresAt: Date }>;
+  /** A valid signature is not enough: the account must exist and not be erased. */
   verify(token: string): Promise<AuthUser>;
+  /** An erasure this process accepted: the account's tokens are refused from now on. */
+  revoke(userId: string): void;
+  close(): Promise<void>;
   require(...allowed: Role[]): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   optional(): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
-export function createAuth(options: { secret: string; ttlSeconds?: number }): Auth {
+export function createAuth(options: {
+  secret: string;
+  ttlSeconds?: number;
+  /** Absent only where no request is verified (minting tokens in tests and benches). */
+  accounts?: AccountCheck;
+}): Auth {
   const key = new TextEncoder().encode(options.secret);
   const ttl = options.ttlSeconds ?? 3600;
 
   const verify = async (token: string): Promise<AuthUser> => {
+    const user = await verifySignature(token);
+    // Tokens live an hour; an erased (or never registered) account's must not.
+    if (options.accounts && !(await options.accounts.isLive(user.userId))) {
+      throw unauthorized("account_unknown", "the account this token names does not exist");
+    }
+    return user;
+  };
+
+  const verifySignature = async (token: string): Promise<AuthUser> => {
     try {
       // Pinning the algorithm refuses alg "none" and any other algorithm.
       const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"], issuer });
@@ -96,6 +121,8 @@ export function createAuth(options: { secret: string; ttlSeconds?: number }): Au
       return { token, expiresAt };
     },
     verify,
+    revoke: (userId) => options.accounts?.markErased(userId),
+    close: async () => options.accounts?.close(),
     require:
       (...allowed) =>
       async (request) => {

@@ -506,6 +506,7 @@ export function generateDemoCatalog(
           email: user.email,
           displayName: user.displayName,
           role: user.role,
+          claimKeys: [email, name],
         },
         context(t),
       ),

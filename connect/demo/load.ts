@@ -4,8 +4,13 @@
  * feedback), in batches. Every batch is acknowledged (acks=all) before the next is sent,
  * so a consumer never sees an album before its artist or a comment before its post.
  */
+
 import type { Endpoints } from "../../platform/config/endpoints.ts";
+import { databaseUrlFor } from "../../platform/config/endpoints.ts";
 import { createAdmin, createProducer } from "../../platform/kafka/index.ts";
+import { createKeyStore } from "../../platform/pii/key-store.ts";
+import { sealEvents } from "../../platform/pii/seal-events.ts";
+import { createPool } from "../../platform/postgres/pool.ts";
 import { registryApi } from "../../platform/registry/confluent-api.ts";
 import { createEventProducer, type Envelope, type PendingEvent } from "../../producers/index.ts";
 import type { EventType } from "../../schemas/event-type.ts";
@@ -38,7 +43,8 @@ export interface DemoProgress {
 }
 
 export interface LoadOptions {
-  endpoints: DemoEndpoints;
+  /** Postgres too: the users' data keys are made in the auth database (docs/adr/019). */
+  endpoints: DemoEndpoints & Pick<Endpoints, "databaseUrl">;
   size?: DemoSize | DemoSizing;
   seed?: number;
   /** Write to `<prefix><topic>` (tests, benches): the prefixed catalog must be applied. */
@@ -125,6 +131,8 @@ export async function loadDemoCatalog(options: LoadOptions): Promise<LoadReport>
     producer,
     registry: registryApi(options.endpoints.schemaRegistryUrl),
   });
+  // Accounts are written as the API writes them: personal fields sealed with each user's key.
+  const keys = createKeyStore(createPool(databaseUrlFor(options.endpoints, "auth"), 2));
   const types = new Map<string, EventType<unknown>>();
   const typed = (e: PendingEvent<Envelope>): PendingEvent<Envelope> => {
     if (!prefix) return e;
@@ -149,7 +157,7 @@ export async function loadDemoCatalog(options: LoadOptions): Promise<LoadReport>
     for (const phase of catalog.phases) {
       const total = phase.events.length;
       for (let i = 0; i < total; i += batchSize) {
-        const batch = phase.events.slice(i, i + batchSize).map(typed);
+        const batch = await sealEvents(keys, phase.events.slice(i, i + batchSize).map(typed));
         await events.publishAll(batch);
         written += batch.length;
         const done = Math.min(i + batchSize, total);
@@ -166,6 +174,7 @@ export async function loadDemoCatalog(options: LoadOptions): Promise<LoadReport>
     }
   } finally {
     await producer.close();
+    await keys.close();
   }
   const seconds = (performance.now() - began) / 1000;
   return {

@@ -56,7 +56,10 @@ export function allEndpointsInEnv(env: NodeJS.ProcessEnv = process.env): boolean
 }
 
 /** The same server and credentials, another database: one database per service. */
-export function databaseUrlFor(endpoints: Endpoints, database: string): string {
+export function databaseUrlFor(
+  endpoints: Pick<Endpoints, "databaseUrl">,
+  database: string,
+): string {
   const url = new URL(endpoints.databaseUrl);
   url.pathname = `/${database}`;
   return url.toString();

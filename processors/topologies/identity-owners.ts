@@ -134,7 +134,12 @@ function claimFact(event: DecodedEvent): IdentityFact | null {
 function applyAccountEvent(account: UserAccount, event: DecodedEvent): UserAccount {
   const at = occurredAtOf(event) ?? 0;
   if (isEvent(event, UserRegistered)) {
-    const keys = [emailClaimKey(event.value.email), usernameClaimKey(event.value.username)];
+    // Sealed registrations name their keys; older ones carry the plain e-mail and username.
+    const { claimKeys, email, username } = event.value;
+    const keys =
+      claimKeys && claimKeys.length > 0
+        ? [...claimKeys]
+        : [emailClaimKey(email), usernameClaimKey(username)];
     return { ...account, keys, registeredAt: account.registeredAt ?? at };
   }
   if (isEvent(event, UserErased)) return { ...account, erasedAt: account.erasedAt ?? at };

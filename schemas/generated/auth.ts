@@ -15,17 +15,17 @@ export interface AccountSnapshot {
   actor: Actor;
   /** The new account's id (the key of auth.users). */
   userId: string;
-  /** The chosen username, as typed (case kept); unique ignoring case. */
+  /** The chosen username, as typed (case kept); unique ignoring case. Sealed with the user's key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text. */
   username: string;
-  /** The e-mail address, as typed; unique ignoring case. Personal data. */
+  /** The e-mail address, as typed; unique ignoring case. Personal data. Sealed with the user's key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text. */
   email: string;
   /** The account's role at sign-up. */
   role: AccountRole;
-  /** The name shown to others. */
+  /** The name shown to others. Sealed with the user's key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text. */
   displayName: string;
-  /** A short text about the user; null when they have none. */
+  /** A short text about the user; null when they have none. Sealed with the user's key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text. */
   bio: string | null;
-  /** URL of the profile picture; null for the default picture. */
+  /** URL of the profile picture; null for the default picture. Sealed with the user's key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text. */
   avatarUrl: string | null;
   /** Preferred language as a BCP 47 tag (e.g. "en", "ru-RU"); null to follow the browser. */
   locale: string | null;
@@ -41,7 +41,7 @@ export interface CredentialSet {
   actor: Actor;
   /** The user whose password this is (the key of auth.credentials). */
   userId: string;
-  /** The password's argon2id hash as a PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash). Never the password itself. */
+  /** The password's argon2id hash as a PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash). Never the password itself. Sealed with the user's key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text. */
   passwordHash: string;
 }
 
@@ -132,11 +132,11 @@ export interface ProfileUpdated {
   actor: Actor;
   /** The user whose profile changed. */
   userId: string;
-  /** The name shown to others, after the change. */
+  /** The name shown to others, after the change. Sealed with the user's key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text. */
   displayName: string;
-  /** A short text about the user; null when they have none. */
+  /** A short text about the user; null when they have none. Sealed with the user's key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text. */
   bio: string | null;
-  /** URL of the profile picture; null for the default picture. */
+  /** URL of the profile picture; null for the default picture. Sealed with the user's key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text. */
   avatarUrl: string | null;
   /** Preferred language as a BCP 47 tag (e.g. "en", "ru-RU"); null to follow the browser. */
   locale: string | null;
@@ -166,14 +166,16 @@ export interface UserRegistered {
   actor: Actor;
   /** The new account's id (the key of auth.users). */
   userId: string;
-  /** The chosen username, as typed (case kept); unique ignoring case. */
+  /** The chosen username, as typed (case kept); unique ignoring case. Personal data: sealed with the user's key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text. */
   username: string;
-  /** The e-mail address, as typed; unique ignoring case. Personal data. */
+  /** The e-mail address, as typed; unique ignoring case. Personal data: sealed with the user's key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text. */
   email: string;
-  /** The name shown to others. */
+  /** The name shown to others. Personal data: sealed with the user's key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text. */
   displayName: string;
   /** The account's role at sign-up. */
   role: AccountRole;
+  /** The identity-claim keys this account registers (as in auth.identity-claims: the e-mail's sha256, the lower-cased username), so vobe-identity-owners needs no plain text. Empty in records written before sealing: the keys are then computed from the plain e-mail and username. */
+  claimKeys: string[];
 }
 
 export const AccountSnapshot: EventType<AccountSnapshot> = {
@@ -249,14 +251,14 @@ export const AccountSnapshot: EventType<AccountSnapshot> = {
         type: {
           type: "string",
         },
-        doc: "The chosen username, as typed (case kept); unique ignoring case.",
+        doc: 'The chosen username, as typed (case kept); unique ignoring case. Sealed with the user\'s key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text.',
       },
       {
         name: "email",
         type: {
           type: "string",
         },
-        doc: "The e-mail address, as typed; unique ignoring case. Personal data.",
+        doc: 'The e-mail address, as typed; unique ignoring case. Personal data. Sealed with the user\'s key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text.',
       },
       {
         name: "role",
@@ -274,7 +276,7 @@ export const AccountSnapshot: EventType<AccountSnapshot> = {
         type: {
           type: "string",
         },
-        doc: "The name shown to others.",
+        doc: 'The name shown to others. Sealed with the user\'s key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text.',
       },
       {
         name: "bio",
@@ -284,7 +286,7 @@ export const AccountSnapshot: EventType<AccountSnapshot> = {
             type: "string",
           },
         ],
-        doc: "A short text about the user; null when they have none.",
+        doc: 'A short text about the user; null when they have none. Sealed with the user\'s key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text.',
         default: null,
       },
       {
@@ -295,7 +297,7 @@ export const AccountSnapshot: EventType<AccountSnapshot> = {
             type: "string",
           },
         ],
-        doc: "URL of the profile picture; null for the default picture.",
+        doc: 'URL of the profile picture; null for the default picture. Sealed with the user\'s key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text.',
         default: null,
       },
       {
@@ -386,7 +388,7 @@ export const CredentialSet: EventType<CredentialSet> = {
         type: {
           type: "string",
         },
-        doc: "The password's argon2id hash as a PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash). Never the password itself.",
+        doc: "The password's argon2id hash as a PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash). Never the password itself. Sealed with the user's key (\"pii:v1:…\", docs/adr/019-erasure.md); records written before sealing hold the plain text.",
       },
     ],
   },
@@ -886,7 +888,7 @@ export const ProfileUpdated: EventType<ProfileUpdated> = {
         type: {
           type: "string",
         },
-        doc: "The name shown to others, after the change.",
+        doc: 'The name shown to others, after the change. Sealed with the user\'s key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text.',
       },
       {
         name: "bio",
@@ -896,7 +898,7 @@ export const ProfileUpdated: EventType<ProfileUpdated> = {
             type: "string",
           },
         ],
-        doc: "A short text about the user; null when they have none.",
+        doc: 'A short text about the user; null when they have none. Sealed with the user\'s key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text.',
         default: null,
       },
       {
@@ -907,7 +909,7 @@ export const ProfileUpdated: EventType<ProfileUpdated> = {
             type: "string",
           },
         ],
-        doc: "URL of the profile picture; null for the default picture.",
+        doc: 'URL of the profile picture; null for the default picture. Sealed with the user\'s key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text.',
         default: null,
       },
       {
@@ -1081,21 +1083,21 @@ export const UserRegistered: EventType<UserRegistered> = {
         type: {
           type: "string",
         },
-        doc: "The chosen username, as typed (case kept); unique ignoring case.",
+        doc: 'The chosen username, as typed (case kept); unique ignoring case. Personal data: sealed with the user\'s key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text.',
       },
       {
         name: "email",
         type: {
           type: "string",
         },
-        doc: "The e-mail address, as typed; unique ignoring case. Personal data.",
+        doc: 'The e-mail address, as typed; unique ignoring case. Personal data: sealed with the user\'s key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text.',
       },
       {
         name: "displayName",
         type: {
           type: "string",
         },
-        doc: "The name shown to others.",
+        doc: 'The name shown to others. Personal data: sealed with the user\'s key ("pii:v1:…", docs/adr/019-erasure.md); records written before sealing hold the plain text.',
       },
       {
         name: "role",
@@ -1107,6 +1109,15 @@ export const UserRegistered: EventType<UserRegistered> = {
           doc: "What an account may do: listen, publish as an artist, administer, or operate the platform.",
         },
         doc: "The account's role at sign-up.",
+      },
+      {
+        name: "claimKeys",
+        type: {
+          type: "array",
+          items: "string",
+        },
+        default: [],
+        doc: "The identity-claim keys this account registers (as in auth.identity-claims: the e-mail's sha256, the lower-cased username), so vobe-identity-owners needs no plain text. Empty in records written before sealing: the keys are then computed from the plain e-mail and username.",
       },
     ],
   },

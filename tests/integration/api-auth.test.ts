@@ -2,7 +2,12 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { claimWindowMs, emailClaimKey, usernameClaimKey } from "../../api/auth/claim-keys.ts";
 import { eventTypes } from "../../api/events/event-types.ts";
+import { databaseUrlFor } from "../../platform/config/endpoints.ts";
 import { createProducer } from "../../platform/kafka/index.ts";
+import { createKeyStore } from "../../platform/pii/key-store.ts";
+import { personalFields } from "../../platform/pii/personal-fields.ts";
+import { openFields } from "../../platform/pii/seal.ts";
+import { createPool } from "../../platform/postgres/pool.ts";
 import { registryApi } from "../../platform/registry/confluent-api.ts";
 import { createEventProducer } from "../../producers/index.ts";
 import { bearer, startTestApi, type TestApi } from "../support/api-app.ts";
@@ -22,11 +27,13 @@ const person = () => {
 
 describe("the auth API: sign-up by claims in the log, login, profile, erasure", () => {
   let api: TestApi;
+  const keyStore = createKeyStore(createPool(databaseUrlFor(inject("endpoints"), "auth"), 1));
   beforeAll(async () => {
     api = await startTestApi("auth");
   });
   afterAll(async () => {
     await api?.stop();
+    await keyStore.close();
   });
 
   const signup = (payload: object) =>
@@ -55,15 +62,24 @@ describe("the auth API: sign-up by claims in the log, login, profile, erasure", 
       .map((r) => r.key);
     expect(keys.sort()).toEqual([emailClaimKey(p.email), usernameClaimKey(p.username)].sort());
     const user = records.find((r) => r.topic === api.topic("auth.users"));
-    expect(user?.value).toMatchObject({
+    // Personal fields are sealed with the user's key (docs/adr/019-erasure.md).
+    const key = await keyStore.get(body.userId);
+    const opened = openFields(key, body.userId, user?.value ?? {}, personalFields.UserRegistered);
+    expect(user?.value?.email).toMatch(/^pii:v1:/);
+    expect(opened).toMatchObject({
       userId: body.userId,
       email: p.email,
       username: p.username,
+      displayName: p.displayName,
+      claimKeys: [emailClaimKey(p.email), usernameClaimKey(p.username)],
     });
     expect(user?.value?.actor).toMatchObject({ userId: body.userId, role: "listener" });
     const credential = records.find((r) => r.topic === api.topic("auth.credentials"));
-    expect(String(credential?.value?.passwordHash)).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    const hash = openFields(key, body.userId, credential?.value ?? {}, ["passwordHash"]);
+    expect(String(hash?.passwordHash)).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(JSON.stringify(records)).not.toContain(p.password);
+    expect(JSON.stringify(records)).not.toContain(p.email);
+    expect(JSON.stringify(records)).not.toContain(p.displayName);
     // The 201 names where each event landed.
     const registered = body.events[2];
     expect(await api.readEvent(registered)).toMatchObject({ userId: body.userId });
@@ -138,7 +154,12 @@ describe("the auth API: sign-up by claims in the log, login, profile, erasure", 
     );
     expect(result.statusCode).toBe(202);
     expect(records).toHaveLength(1);
-    expect(await api.readEvent(result.json())).toMatchObject({
+    const event = await api.readEvent(result.json());
+    const userId = event.userId as string;
+    expect(event.bio).toMatch(/^pii:v1:/);
+    expect(
+      openFields(await keyStore.get(userId), userId, event, personalFields.ProfileUpdated),
+    ).toMatchObject({
       displayName: p.displayName,
       bio: "<i>I like</i> jazz",
       avatarUrl: null,
@@ -168,6 +189,8 @@ describe("the auth API: sign-up by claims in the log, login, profile, erasure", 
     expect(records).toHaveLength(4);
 
     expect((await login(p.username, p.password)).statusCode).toBe(401);
+    // Crypto-shredding: the key is gone with the erasure.
+    expect(await keyStore.get(userId)).toBeUndefined();
     expect((await signup({ ...person(), email: p.email })).statusCode).toBe(201);
   });
 });

@@ -32,6 +32,7 @@ import { freeSearchPort, type PrivateStack, privateStack } from "../support/priv
 import { startSearchProcessors } from "../support/search-processors.ts";
 import { cleanup, type SinkTestRun, sinkTestRun, viewPool } from "../support/sinks-fixtures.ts";
 import { eventually } from "../support/streams.ts";
+import { testAccounts } from "../support/test-accounts.ts";
 
 describe("the search routes when the search engine is stopped and started again", () => {
   let stack: PrivateStack;
@@ -130,13 +131,16 @@ describe("the search routes when the search engine is stopped and started again"
   };
 
   it("answers 503 while it is down, Postgres routes and commands still work, then searches again", async () => {
-    const token = (
-      await createAuth({ secret: readJwtSecret }).issue({
-        userId: randomUUID(),
-        role: "artist",
-        username: "tester",
-      })
-    ).token;
+    const user = { userId: randomUUID(), role: "artist", username: "tester" } as const;
+    // Tokens of accounts that do not exist are refused: register it first.
+    const accounts = testAccounts(
+      provided.kafkaBrokers,
+      provided.schemaRegistryUrl,
+      run.topicPrefix,
+    );
+    await accounts.register(user);
+    await accounts.close();
+    const token = (await createAuth({ secret: readJwtSecret }).issue(user)).token;
     // The ids come back through the Postgres routes, which wait for the artist view.
     const artistAt = await command("/api/artist/artists", token, {
       name: "Björk",

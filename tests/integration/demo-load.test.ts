@@ -28,6 +28,7 @@ describe("the demo loader and the listener simulator, on the real broker and reg
   const endpoints = () => ({
     kafkaBrokers: brokers(),
     schemaRegistryUrl: inject("endpoints").schemaRegistryUrl,
+    databaseUrl: inject("endpoints").databaseUrl,
   });
   const records = async (topic: string) =>
     (await admin.endOffsets(`${prefix}${topic}`)).reduce((sum, n) => sum + Number(n), 0);

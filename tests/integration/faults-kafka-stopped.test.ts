@@ -42,6 +42,7 @@ import { commandStream, type Outcome, readWholeTopic, tally } from "../support/f
 import { freePort, type PrivateStack, privateStack } from "../support/private-stack.ts";
 import { type SinkTestRun, sinkTestRun, viewPool } from "../support/sinks-fixtures.ts";
 import { eventually } from "../support/streams.ts";
+import { testAccounts } from "../support/test-accounts.ts";
 
 const jwtSecret = "test-secret-for-the-faults-tests-0123456789";
 /** How long a command may take to be refused while the broker is down. */
@@ -141,13 +142,20 @@ describe("the write API while Kafka is stopped and started again", () => {
   }, 180_000);
 
   it("answers 503 log_unavailable while it is down, 202 again after, and every 202 is written once", async () => {
-    const token = (
-      await createAuth({ secret: jwtSecret }).issue({
-        userId: "9b2f6c1e-0000-4000-8000-000000000001",
-        role: "listener",
-        username: "faulty",
-      })
-    ).token;
+    const user = {
+      userId: "9b2f6c1e-0000-4000-8000-000000000001",
+      role: "listener",
+      username: "faulty",
+    } as const;
+    // Tokens of accounts that do not exist are refused: register it while Kafka is up.
+    const accounts = testAccounts(
+      endpoints.kafkaBrokers,
+      provided.schemaRegistryUrl,
+      run.topicPrefix,
+    );
+    await accounts.register(user);
+    await accounts.close();
+    const token = (await createAuth({ secret: jwtSecret }).issue(user)).token;
     const marker = (n: number) => `fault-${run.id}-${n}`;
     const api = app as NonNullable<typeof app>;
     const load = commandStream({

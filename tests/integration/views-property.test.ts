@@ -36,6 +36,7 @@ import { searchView } from "../../sinks/search/view.ts";
 import { postgresViews } from "../../sinks/views.ts";
 import { processorsCaughtUp } from "../support/processors-caught-up.ts";
 import { cleanup, sinkTestRun, viewPool } from "../support/sinks-fixtures.ts";
+import { testAccounts } from "../support/test-accounts.ts";
 import {
   diffRows,
   type Log,
@@ -411,7 +412,18 @@ describe("the views against a model of the topics (property)", () => {
   /** Where every event the API accepted landed, in the topics the model reads. */
   const accepted = new Set<string>();
 
+  const accounts = testAccounts(
+    endpoints.kafkaBrokers,
+    endpoints.schemaRegistryUrl,
+    run.topicPrefix,
+  );
   const addActor = async (userId: string, role: Role, registered: boolean) => {
+    // A token needs an account (api/auth/liveness.ts): token-only actors get a bare
+    // registration, which the model reads from the log like any other.
+    if (!registered) {
+      const at = await accounts.register({ userId, role });
+      if (at) accept([{ ...at, offset: String(at.offset) }]);
+    }
     const { token } = await auth.issue({ userId, role, username: "tester" });
     actors.push({ userId, role, token, registered });
   };
@@ -466,6 +478,7 @@ describe("the views against a model of the topics (property)", () => {
   afterAll(async () => {
     await stopSinks();
     await app?.close();
+    await accounts.close();
     await processors?.stop();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
     await fetcher?.close();

@@ -23,6 +23,7 @@ import { applyCatalog } from "../../schemas/apply.ts";
 import { catalog, prefixedCatalog } from "../../schemas/catalog.ts";
 import { subjectOf } from "../../schemas/event-type.ts";
 import { brokers, testAdmin } from "./kafka.ts";
+import { testAccounts } from "./test-accounts.ts";
 
 export const testJwtSecret = "test-secret-for-the-write-api-0123456789";
 
@@ -68,6 +69,7 @@ export async function startTestApi(name: string, options: { processors?: readonl
     logger: process.env.VOBE_TEST_API_LOG ? { level: "error" } : false,
   });
   const auth = createAuth({ secret: testJwtSecret });
+  const accounts = testAccounts(brokers(), endpoints.schemaRegistryUrl, prefix);
   const admin = testAdmin();
   const registry = createSchemaRegistry(endpoints.schemaRegistryUrl);
   const fetcher = createFetcher({ brokers: brokers(), clientId: `vobe-tests-${name}` });
@@ -112,14 +114,16 @@ export async function startTestApi(name: string, options: { processors?: readonl
     topic: (name: string) => `${prefix}${name}`,
     admin,
     /** A token for any user and role (admins cannot sign up). */
-    token: async (user: Partial<AuthUser> = {}) =>
-      (
-        await auth.issue({
-          userId: user.userId ?? randomUUID(),
-          role: user.role ?? "listener",
-          username: user.username ?? "tester",
-        })
-      ).token,
+    token: async (user: Partial<AuthUser> = {}) => {
+      const issued: AuthUser = {
+        userId: user.userId ?? randomUUID(),
+        role: user.role ?? "listener",
+        username: user.username ?? "tester",
+      };
+      // The API refuses tokens of accounts that do not exist: register it first.
+      await accounts.register(issued);
+      return (await auth.issue(issued)).token;
+    },
     readRecord,
     readEvent: async (at: Position) => (await readRecord(at)).value as Record<string, unknown>,
     /**
@@ -139,6 +143,7 @@ export async function startTestApi(name: string, options: { processors?: readonl
       await processors?.stop();
       await rm(stateDir, { recursive: true, force: true });
       await fetcher.close();
+      await accounts.close();
       // The catalog's topics and the processors' internal ones (changelogs, repartitions).
       await admin.deleteTopics((await admin.listTopics()).filter((t) => t.startsWith(prefix)));
       await admin.close();

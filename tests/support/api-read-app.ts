@@ -32,6 +32,7 @@ import { activate, createSinkRuntime, type SinkRuntime, sinkFor } from "../../si
 import { searchView } from "../../sinks/search/view.ts";
 import { postgresViews } from "../../sinks/views.ts";
 import { cleanup, sinkTestRun } from "./sinks-fixtures.ts";
+import { testAccounts } from "./test-accounts.ts";
 
 export const readJwtSecret = "test-secret-for-the-read-api-0123456789";
 
@@ -109,6 +110,7 @@ export async function startReadApi(
     });
   const app = await build();
   const auth = createAuth({ secret: readJwtSecret });
+  const accounts = testAccounts(provided.kafkaBrokers, provided.schemaRegistryUrl, run.topicPrefix);
   const decoder = createSchemaRegistry(provided.schemaRegistryUrl);
   const fetcher = createFetcher({
     brokers: provided.kafkaBrokers,
@@ -130,14 +132,16 @@ export async function startReadApi(
     app,
     run,
     /** A token for any user and role. */
-    token: async (user: Partial<AuthUser> = {}) =>
-      (
-        await auth.issue({
-          userId: user.userId ?? randomUUID(),
-          role: user.role ?? "listener",
-          username: user.username ?? "tester",
-        })
-      ).token,
+    token: async (user: Partial<AuthUser> = {}) => {
+      const issued: AuthUser = {
+        userId: user.userId ?? randomUUID(),
+        role: user.role ?? "listener",
+        username: user.username ?? "tester",
+      };
+      // The API refuses tokens of accounts that do not exist: register it first.
+      await accounts.register(issued);
+      return (await auth.issue(issued)).token;
+    },
     readEvent,
     /** GET, optionally with a token; answers status and parsed body. */
     async get(url: string, token?: string) {
@@ -194,6 +198,7 @@ export async function startReadApi(
     async stop() {
       await app.close();
       await fetcher.close();
+      await accounts.close();
       await processors?.stop();
       await rm(stateDir, { recursive: true, force: true });
       for (const sink of sinks.values()) await sink.stop();

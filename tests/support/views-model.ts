@@ -25,6 +25,7 @@ import * as comment from "../../schemas/generated/comment.ts";
 import * as content from "../../schemas/generated/content.ts";
 import * as feedback from "../../schemas/generated/feedback.ts";
 import * as listening from "../../schemas/generated/listening.ts";
+import { openSealedRecords } from "./test-accounts.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -129,6 +130,8 @@ export async function readLog(
     await fetcher.close();
     await admin.close();
   }
+  // The auth events' personal fields are sealed; the views hold them opened.
+  await openSealedRecords(endpoints, records);
   // Per partition in offset order: each entity's events are in one partition, in order.
   records.sort((a, b) =>
     a.topic === b.topic
@@ -153,7 +156,7 @@ function update(table: Table, key: string, changes: Row): void {
 const emailSha256 = (email: string): string =>
   createHash("sha256").update(email.trim().toLowerCase()).digest("hex");
 
-// ---- auth: users, with every personal field cleared on erasure -------------------------
+// ---- auth: users, opened; an erased one has no row -------------------------------------
 
 export function authUsers(log: readonly LogRecord[]): Table {
   const users: Table = new Map();
@@ -186,19 +189,8 @@ export function authUsers(log: readonly LogRecord[]): Table {
         last_offset: r.offset,
       });
     } else if (is(r, auth.UserErased)) {
-      const e = r.event;
-      update(users, e.userId, {
-        username: null,
-        email_sha256: null,
-        display_name: null,
-        bio: null,
-        avatar_url: null,
-        locale: null,
-        erased: true,
-        erased_reason: e.reason,
-        updated_at: iso(e.occurredAt),
-        last_offset: r.offset,
-      });
+      // An erased account has no row (docs/adr/019-erasure.md).
+      users.delete(r.event.userId);
     }
   }
   return users;
