@@ -50,6 +50,7 @@ import { PostPublished } from "../../schemas/generated/content.ts";
 import { dropAll } from "../../sinks/engine/index.ts";
 import { commentView } from "../../sinks/postgres/comment/view.ts";
 import { baseOf, createSinkRuntime } from "../../sinks/runtime.ts";
+import { testAccounts } from "../../tests/support/test-accounts.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -161,11 +162,12 @@ try {
     { postId, authorId, artistId: null, title: "freshness", body: "bench" },
     { actor: systemActor },
   );
-  const { token } = await createAuth({ secret }).issue({
-    userId: randomUUID(),
-    role: "listener",
-    username: "bench",
-  });
+  // Tokens of accounts that do not exist are refused (docs/adr/019): register one.
+  const listener = { userId: randomUUID(), role: "listener", username: "bench" } as const;
+  const accounts = testAccounts(brokers, endpoints.schemaRegistryUrl, prefix);
+  await accounts.register(listener);
+  await accounts.close();
+  const { token } = await createAuth({ secret }).issue(listener);
 
   // The live stream: position → when it was seen.
   const seen = new Map<string, number>();

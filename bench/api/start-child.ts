@@ -23,6 +23,17 @@ const { createAuth } = await load("api/http/auth.ts");
 const { endpointsFromEnv } = await load("platform/config/endpoints.ts");
 const secret = "bench-secret-for-the-start-time-0123456789";
 
+// Tokens of accounts that do not exist are refused (docs/adr/019): register the bench's
+// listener before the clock starts (the old code under --root ignores it).
+const listener = "00000000-0000-4000-8000-000000000001";
+{
+  const { testAccounts } = await import("../../tests/support/test-accounts.ts");
+  const env = endpointsFromEnv();
+  const accounts = testAccounts(env.kafkaBrokers, env.schemaRegistryUrl, prefix);
+  await accounts.register({ userId: listener, role: "listener" });
+  await accounts.close();
+}
+
 const started = performance.now();
 const app = await buildApp({
   endpoints: endpointsFromEnv(),
@@ -31,7 +42,7 @@ const app = await buildApp({
 });
 const ready = performance.now();
 const { token } = await createAuth({ secret }).issue({
-  userId: "00000000-0000-4000-8000-000000000001",
+  userId: listener,
   role: "listener",
   username: "bench",
 });
