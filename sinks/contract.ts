@@ -14,13 +14,19 @@ import type { EventType } from "../schemas/event-type.ts";
 import {
   AlbumCreated,
   AlbumDeleted,
+  AlbumRestored,
+  AlbumTakenDown,
   AlbumUpdated,
   ArtistCreated,
   ArtistDeleted,
+  ArtistRestored,
+  ArtistTakenDown,
   ArtistUpdated,
   TrackAudioUploaded,
   TrackCreated,
   TrackDeleted,
+  TrackRestored,
+  TrackTakenDown,
   TrackUpdated,
 } from "../schemas/generated/artist.ts";
 import { ProfileUpdated, UserErased, UserRegistered } from "../schemas/generated/auth.ts";
@@ -66,6 +72,12 @@ export const viewContracts = {
       TrackUpdated,
       TrackDeleted,
       TrackAudioUploaded,
+      ArtistTakenDown,
+      ArtistRestored,
+      AlbumTakenDown,
+      AlbumRestored,
+      TrackTakenDown,
+      TrackRestored,
     ],
   },
   // Each post with its artist's name and comment count, as the post-details topology has it.

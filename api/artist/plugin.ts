@@ -10,6 +10,7 @@ import { accepted } from "../http/accepted.ts";
 import { caller } from "../http/request-context.ts";
 import audioRoutes, { audioLimitsFromEnv } from "./audio.ts";
 import * as commands from "./commands.ts";
+import moderationRoutes from "./moderation.ts";
 import artistReads from "./reads.ts";
 import * as schemas from "./schemas.ts";
 
@@ -60,6 +61,8 @@ const artistPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { ctx
     store: mediaStoreFromEnv(),
     limits: audioLimitsFromEnv(),
   });
+  // Admins take content down and restore it; owners see their takedowns (moderation.ts).
+  await app.register(moderationRoutes, { ctx, catalog, reads });
   await app.register(artistReads, { reads });
 };
 

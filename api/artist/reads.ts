@@ -1,6 +1,7 @@
 /**
  * GET /api/artist/artists (by name), /artists/:id (with its albums), /albums/:id (with its
- * tracks in order), /tracks/:id, from the artist view. Deleted entities are not found.
+ * tracks in order), /tracks/:id, from the artist view. Deleted entities are not found, nor
+ * are taken-down ones and what is under them (visibility.ts, docs/adr/021-moderation.md).
  */
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import { notFound } from "../http/errors.ts";
@@ -18,6 +19,7 @@ import {
   waitForAfter,
 } from "../read/http.ts";
 import { audioUrl } from "./audio.ts";
+import { publicAlbum, publicArtist, publicTrack } from "./visibility.ts";
 
 const Artist = Type.Object(
   {
@@ -154,7 +156,8 @@ const artistReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
       const after = decodeCursor("artists", "text", req.query.cursor);
       const rows = await view.query<Row>(
         `select * from ${t("artists")}
-          where not deleted and ($1::text is null or (name, artist_id) > ($1::text, $2::uuid))
+          where not deleted and ${publicArtist}
+            and ($1::text is null or (name, artist_id) > ($1::text, $2::uuid))
           order by name, artist_id limit $3`,
         [after?.key ?? null, after?.id ?? null, limit + 1],
       );
@@ -187,13 +190,14 @@ const artistReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
     },
     async (req) => {
       const [a] = await view.query<Row>(
-        `select * from ${t("artists")} where artist_id = $1 and not deleted`,
+        `select * from ${t("artists")} where artist_id = $1 and not deleted and ${publicArtist}`,
         [req.params.id],
       );
       if (!a) throw notFound("artist", req.params.id, "params.id");
       const albums = await view.query<Row>(
         `select ${albumColumns} from ${t("albums")}
-          where artist_id = $1 and not deleted order by release_date, album_id`,
+          where artist_id = $1 and not deleted and ${publicAlbum(t, t("albums"))}
+          order by release_date, album_id`,
         [req.params.id],
       );
       return { ...artist(a), albums: albums.map(album) };
@@ -219,13 +223,15 @@ const artistReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
     },
     async (req) => {
       const [a] = await view.query<Row>(
-        `select ${albumColumns} from ${t("albums")} where album_id = $1 and not deleted`,
+        `select ${albumColumns} from ${t("albums")}
+          where album_id = $1 and not deleted and ${publicAlbum(t, t("albums"))}`,
         [req.params.id],
       );
       if (!a) throw notFound("album", req.params.id, "params.id");
       const tracks = await view.query<Row>(
         `select * from ${t("tracks")}
-          where album_id = $1 and not deleted order by track_number, track_id`,
+          where album_id = $1 and not deleted and ${publicTrack(t, t("tracks"))}
+          order by track_number, track_id`,
         [req.params.id],
       );
       return { ...album(a), tracks: tracks.map(track) };
@@ -246,7 +252,8 @@ const artistReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
     },
     async (req) => {
       const [tr] = await view.query<Row>(
-        `select * from ${t("tracks")} where track_id = $1 and not deleted`,
+        `select * from ${t("tracks")}
+          where track_id = $1 and not deleted and ${publicTrack(t, t("tracks"))}`,
         [req.params.id],
       );
       if (!tr) throw notFound("track", req.params.id, "params.id");

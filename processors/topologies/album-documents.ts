@@ -6,6 +6,9 @@
  *   artist.artist-snapshots ─▶ artists table ─┘
  *   (written by vobe-catalog-snapshots from artist.albums, artist.artists)
  *
+ * Only public snapshots are joined, like track-documents (docs/adr/021-moderation.md): a
+ * taken-down album, or every album of a taken-down artist, is a tombstone until restored.
+ *
  * An inner join, like track-documents: a document appears once the album and its artist
  * are both known (in either order), follows every change of the album and every rename
  * of the artist (the FK join's fan-out to all its albums), moves with an album given to
@@ -19,6 +22,7 @@ import {
   ArtistSnapshot,
 } from "../../schemas/generated/index.ts";
 import { Serdes, StreamsBuilder, type Topology } from "../engine/index.ts";
+import { isPublic } from "./catalog-snapshots.ts";
 import { type TopologyOptions, toDerived } from "./common.ts";
 import { snapshotStore, snapshotTable } from "./snapshots.ts";
 
@@ -51,17 +55,20 @@ export function albumDocumentsTopology(options: TopologyOptions): Topology {
   const builder = new StreamsBuilder();
   const albums = snapshotTable(builder, serdes, AlbumSnapshot, {
     name: "albums",
-    row: ({ artistId, title, releaseDate, genre }): AlbumRow => ({
-      artistId,
-      title,
-      releaseDate,
-      genre,
-    }),
-  });
+    row: (a) => {
+      const { artistId, title, releaseDate, genre } = a;
+      const row: AlbumRow = { artistId, title, releaseDate, genre };
+      return { row, public: isPublic(a) };
+    },
+  })
+    .filter((_id, a) => a.public, { name: "albums-public" })
+    .mapValues((a) => a.row, { name: "albums-public-rows" });
   const artists = snapshotTable(builder, serdes, ArtistSnapshot, {
     name: "artists",
-    row: ({ name }): ArtistRow => ({ name }),
-  });
+    row: (a) => ({ row: { name: a.name } as ArtistRow, public: isPublic(a) }),
+  })
+    .filter((_id, a) => a.public, { name: "artists-public" })
+    .mapValues((a) => a.row, { name: "artists-public-rows" });
 
   const documents = albums.join(
     artists,

@@ -8,6 +8,11 @@
  *   artist.artist-snapshots ─▶ artists table ─────────────────────────────────┘
  *   (written by vobe-catalog-snapshots from artist.tracks, artist.albums, artist.artists)
  *
+ * Only public snapshots are joined (docs/adr/021-moderation.md): a track, album or artist
+ * an admin took down is a tombstone in its table here, so its documents become tombstones
+ * (an artist's takedown hides all its tracks, an album's all of its tracks) and a restore
+ * brings them back as they are then.
+ *
  * Inner joins: a document needs its album and its artist. One appears once all three
  * are known (whatever the order they arrive in); it follows every change of the track,
  * the album (a new title reaches all its tracks) and the artist; a track moved to
@@ -23,6 +28,7 @@ import {
   TrackSnapshot,
 } from "../../schemas/generated/index.ts";
 import { Serdes, StreamsBuilder, type Topology } from "../engine/index.ts";
+import { isPublic } from "./catalog-snapshots.ts";
 import { type TopologyOptions, toDerived } from "./common.ts";
 import { snapshotStore, snapshotTable } from "./snapshots.ts";
 
@@ -74,19 +80,41 @@ export function trackDocumentsTopology(options: TopologyOptions): Topology {
   const builder = new StreamsBuilder();
   const tracks = snapshotTable(builder, serdes, TrackSnapshot, {
     name: "tracks",
-    row: (t): TrackRow => {
+    row: (t) => {
       const { trackId, albumId, artistId, title, durationMs, trackNumber, genre, explicit } = t;
-      return { trackId, albumId, artistId, title, durationMs, trackNumber, genre, explicit };
+      const row: TrackRow = {
+        trackId,
+        albumId,
+        artistId,
+        title,
+        durationMs,
+        trackNumber,
+        genre,
+        explicit,
+      };
+      return { row, public: isPublic(t) };
     },
-  });
+  })
+    .filter((_id, t) => t.public, { name: "tracks-public" })
+    .mapValues((t) => t.row, { name: "tracks-public-rows" });
   const albums = snapshotTable(builder, serdes, AlbumSnapshot, {
     name: "albums",
-    row: ({ title, releaseDate, genre }): AlbumRow => ({ title, releaseDate, genre }),
-  });
+    row: (a) => {
+      const row: AlbumRow = { title: a.title, releaseDate: a.releaseDate, genre: a.genre };
+      return { row, public: isPublic(a) };
+    },
+  })
+    .filter((_id, a) => a.public, { name: "albums-public" })
+    .mapValues((a) => a.row, { name: "albums-public-rows" });
   const artists = snapshotTable(builder, serdes, ArtistSnapshot, {
     name: "artists",
-    row: ({ name, country, genres }): ArtistRow => ({ name, country, genres }),
-  });
+    row: (a) => {
+      const row: ArtistRow = { name: a.name, country: a.country, genres: a.genres };
+      return { row, public: isPublic(a) };
+    },
+  })
+    .filter((_id, a) => a.public, { name: "artists-public" })
+    .mapValues((a) => a.row, { name: "artists-public-rows" });
 
   const documents = tracks
     .join(

@@ -38,6 +38,30 @@ export interface AlbumDeleted {
   artistId: string;
 }
 
+/** An admin restored a taken-down album: it is public again as it is now. The actor is the admin. */
+export interface AlbumRestored {
+  /** Unique id of this event; consumers use it to drop duplicates. */
+  eventId: string;
+  /** When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka. */
+  occurredAt: Date;
+  /** Who caused the event. */
+  actor: Actor;
+  /** The album. */
+  albumId: string;
+  /** The artist who released it. */
+  artistId: string;
+  /** Why it was restored (an appeal upheld, a mistake), as the admin wrote it. */
+  reason: string;
+}
+
+/** A moderation takedown in force. */
+export interface Takedown {
+  /** The reason the admin gave; shown to the owner. */
+  reason: string;
+  /** When it was taken down (the takedown event's time). */
+  takenDownAt: Date;
+}
+
 /** The latest state of an album that exists: its AlbumCreated with every later AlbumUpdated applied; a deleted album is a tombstone. Derived from artist.albums by vobe-catalog-snapshots; the latest record per key is the current value. The write API checks ownership against it. */
 export interface AlbumSnapshot {
   /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
@@ -58,6 +82,24 @@ export interface AlbumSnapshot {
   genre: string;
   /** URL of the cover image; null when there is none. */
   coverUrl: string | null;
+  /** Set while an admin's takedown is in force (the latest of AlbumTakenDown and AlbumRestored was a takedown): the album is hidden from public reads and search (its tracks too); null when it is public. */
+  takedown: Takedown | null;
+}
+
+/** An admin took the album down (moderation): it disappears from public reads with its tracks and from search until a AlbumRestored; its owner still sees it, marked taken down with the reason. The actor is the admin. Nothing is deleted: the owner's own edits and deletes still apply. */
+export interface AlbumTakenDown {
+  /** Unique id of this event; consumers use it to drop duplicates. */
+  eventId: string;
+  /** When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka. */
+  occurredAt: Date;
+  /** Who caused the event. */
+  actor: Actor;
+  /** The album. */
+  albumId: string;
+  /** The artist who released it. */
+  artistId: string;
+  /** Why it was taken down, as the admin wrote it; shown to the owner. */
+  reason: string;
 }
 
 /** An album's details changed. Carries every field after the change, not a diff. */
@@ -116,6 +158,20 @@ export interface ArtistDeleted {
   artistId: string;
 }
 
+/** An admin restored a taken-down artist: it is public again as it is now. The actor is the admin. */
+export interface ArtistRestored {
+  /** Unique id of this event; consumers use it to drop duplicates. */
+  eventId: string;
+  /** When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka. */
+  occurredAt: Date;
+  /** Who caused the event. */
+  actor: Actor;
+  /** The artist. */
+  artistId: string;
+  /** Why it was restored (an appeal upheld, a mistake), as the admin wrote it. */
+  reason: string;
+}
+
 /** The latest state of an artist that exists: its ArtistCreated with every later ArtistUpdated applied; a deleted artist is a tombstone. Derived from artist.artists by vobe-catalog-snapshots; the latest record per key is the current value. The write API checks ownership against it. */
 export interface ArtistSnapshot {
   /** Id of this state record, derived from what it says (a name-based UUID of the record kind, the key, the event time and the content): deriving the same state again (a replay, a rebuilt processor) gives the same id, so consumers can drop duplicates by it. */
@@ -136,6 +192,22 @@ export interface ArtistSnapshot {
   genres: string[];
   /** A text about the artist; null when there is none. */
   bio: string | null;
+  /** Set while an admin's takedown is in force (the latest of ArtistTakenDown and ArtistRestored was a takedown): the artist is hidden from public reads and search (its albums and tracks too); null when it is public. */
+  takedown: Takedown | null;
+}
+
+/** An admin took the artist down (moderation): it disappears from public reads with its albums and tracks and from search until a ArtistRestored; its owner still sees it, marked taken down with the reason. The actor is the admin. Nothing is deleted: the owner's own edits and deletes still apply. */
+export interface ArtistTakenDown {
+  /** Unique id of this event; consumers use it to drop duplicates. */
+  eventId: string;
+  /** When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka. */
+  occurredAt: Date;
+  /** Who caused the event. */
+  actor: Actor;
+  /** The artist. */
+  artistId: string;
+  /** Why it was taken down, as the admin wrote it; shown to the owner. */
+  reason: string;
 }
 
 /** An artist's details changed. Carries every editable field after the change, not a diff; the owner does not change. */
@@ -226,6 +298,24 @@ export interface TrackDeleted {
   artistId: string;
 }
 
+/** An admin restored a taken-down track: it is public again as it is now. The actor is the admin. */
+export interface TrackRestored {
+  /** Unique id of this event; consumers use it to drop duplicates. */
+  eventId: string;
+  /** When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka. */
+  occurredAt: Date;
+  /** Who caused the event. */
+  actor: Actor;
+  /** The track. */
+  trackId: string;
+  /** The album it is on. */
+  albumId: string;
+  /** The artist who performs it. */
+  artistId: string;
+  /** Why it was restored (an appeal upheld, a mistake), as the admin wrote it. */
+  reason: string;
+}
+
 /** The track's recording in the media store, as its latest TrackAudioUploaded described it. */
 export interface TrackAudio {
   /** SHA-256 of the audio bytes (64 lower-case hex digits): their name in the media store. */
@@ -266,6 +356,26 @@ export interface TrackSnapshot {
   explicit: boolean;
   /** The track's audio; null while none was uploaded. */
   audio: TrackAudio | null;
+  /** Set while an admin's takedown is in force (the latest of TrackTakenDown and TrackRestored was a takedown): the track is hidden from public reads and search; null when it is public. */
+  takedown: Takedown | null;
+}
+
+/** An admin took the track down (moderation): it disappears from public reads and from search until a TrackRestored; its owner still sees it, marked taken down with the reason. The actor is the admin. Nothing is deleted: the owner's own edits and deletes still apply. */
+export interface TrackTakenDown {
+  /** Unique id of this event; consumers use it to drop duplicates. */
+  eventId: string;
+  /** When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka. */
+  occurredAt: Date;
+  /** Who caused the event. */
+  actor: Actor;
+  /** The track. */
+  trackId: string;
+  /** The album it is on. */
+  albumId: string;
+  /** The artist who performs it. */
+  artistId: string;
+  /** Why it was taken down, as the admin wrote it; shown to the owner. */
+  reason: string;
 }
 
 /** A track's details changed. Carries every field after the change, not a diff. */
@@ -487,6 +597,91 @@ export const AlbumDeleted: EventType<AlbumDeleted> = {
   },
 };
 
+export const AlbumRestored: EventType<AlbumRestored> = {
+  name: "vobemusic.artist.AlbumRestored",
+  topic: "artist.albums",
+  schema: {
+    type: "record",
+    name: "AlbumRestored",
+    namespace: "vobemusic.artist",
+    doc: "An admin restored a taken-down album: it is public again as it is now. The actor is the admin.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Unique id of this event; consumers use it to drop duplicates.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Who caused the event.",
+      },
+      {
+        name: "albumId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The album.",
+      },
+      {
+        name: "artistId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The artist who released it.",
+      },
+      {
+        name: "reason",
+        type: "string",
+        doc: "Why it was restored (an appeal upheld, a mistake), as the admin wrote it.",
+      },
+    ],
+  },
+};
+
 export const AlbumSnapshot: EventType<AlbumSnapshot> = {
   name: "vobemusic.artist.AlbumSnapshot",
   topic: "artist.album-snapshots",
@@ -595,6 +790,120 @@ export const AlbumSnapshot: EventType<AlbumSnapshot> = {
         ],
         doc: "URL of the cover image; null when there is none.",
         default: null,
+      },
+      {
+        name: "takedown",
+        type: [
+          "null",
+          {
+            type: "record",
+            name: "Takedown",
+            namespace: "vobemusic.artist",
+            doc: "A moderation takedown in force.",
+            fields: [
+              {
+                name: "reason",
+                type: "string",
+                doc: "The reason the admin gave; shown to the owner.",
+              },
+              {
+                name: "takenDownAt",
+                type: {
+                  type: "long",
+                  logicalType: "timestamp-millis",
+                },
+                doc: "When it was taken down (the takedown event's time).",
+              },
+            ],
+          },
+        ],
+        default: null,
+        doc: "Set while an admin's takedown is in force (the latest of AlbumTakenDown and AlbumRestored was a takedown): the album is hidden from public reads and search (its tracks too); null when it is public.",
+      },
+    ],
+  },
+};
+
+export const AlbumTakenDown: EventType<AlbumTakenDown> = {
+  name: "vobemusic.artist.AlbumTakenDown",
+  topic: "artist.albums",
+  schema: {
+    type: "record",
+    name: "AlbumTakenDown",
+    namespace: "vobemusic.artist",
+    doc: "An admin took the album down (moderation): it disappears from public reads with its tracks and from search until a AlbumRestored; its owner still sees it, marked taken down with the reason. The actor is the admin. Nothing is deleted: the owner's own edits and deletes still apply.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Unique id of this event; consumers use it to drop duplicates.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Who caused the event.",
+      },
+      {
+        name: "albumId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The album.",
+      },
+      {
+        name: "artistId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The artist who released it.",
+      },
+      {
+        name: "reason",
+        type: "string",
+        doc: "Why it was taken down, as the admin wrote it; shown to the owner.",
       },
     ],
   },
@@ -902,6 +1211,83 @@ export const ArtistDeleted: EventType<ArtistDeleted> = {
   },
 };
 
+export const ArtistRestored: EventType<ArtistRestored> = {
+  name: "vobemusic.artist.ArtistRestored",
+  topic: "artist.artists",
+  schema: {
+    type: "record",
+    name: "ArtistRestored",
+    namespace: "vobemusic.artist",
+    doc: "An admin restored a taken-down artist: it is public again as it is now. The actor is the admin.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Unique id of this event; consumers use it to drop duplicates.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Who caused the event.",
+      },
+      {
+        name: "artistId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The artist.",
+      },
+      {
+        name: "reason",
+        type: "string",
+        doc: "Why it was restored (an appeal upheld, a mistake), as the admin wrote it.",
+      },
+    ],
+  },
+};
+
 export const ArtistSnapshot: EventType<ArtistSnapshot> = {
   name: "vobemusic.artist.ArtistSnapshot",
   topic: "artist.artist-snapshots",
@@ -1014,6 +1400,112 @@ export const ArtistSnapshot: EventType<ArtistSnapshot> = {
         ],
         doc: "A text about the artist; null when there is none.",
         default: null,
+      },
+      {
+        name: "takedown",
+        type: [
+          "null",
+          {
+            type: "record",
+            name: "Takedown",
+            namespace: "vobemusic.artist",
+            doc: "A moderation takedown in force.",
+            fields: [
+              {
+                name: "reason",
+                type: "string",
+                doc: "The reason the admin gave; shown to the owner.",
+              },
+              {
+                name: "takenDownAt",
+                type: {
+                  type: "long",
+                  logicalType: "timestamp-millis",
+                },
+                doc: "When it was taken down (the takedown event's time).",
+              },
+            ],
+          },
+        ],
+        default: null,
+        doc: "Set while an admin's takedown is in force (the latest of ArtistTakenDown and ArtistRestored was a takedown): the artist is hidden from public reads and search (its albums and tracks too); null when it is public.",
+      },
+    ],
+  },
+};
+
+export const ArtistTakenDown: EventType<ArtistTakenDown> = {
+  name: "vobemusic.artist.ArtistTakenDown",
+  topic: "artist.artists",
+  schema: {
+    type: "record",
+    name: "ArtistTakenDown",
+    namespace: "vobemusic.artist",
+    doc: "An admin took the artist down (moderation): it disappears from public reads with its albums and tracks and from search until a ArtistRestored; its owner still sees it, marked taken down with the reason. The actor is the admin. Nothing is deleted: the owner's own edits and deletes still apply.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Unique id of this event; consumers use it to drop duplicates.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Who caused the event.",
+      },
+      {
+        name: "artistId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The artist.",
+      },
+      {
+        name: "reason",
+        type: "string",
+        doc: "Why it was taken down, as the admin wrote it; shown to the owner.",
       },
     ],
   },
@@ -1452,6 +1944,99 @@ export const TrackDeleted: EventType<TrackDeleted> = {
   },
 };
 
+export const TrackRestored: EventType<TrackRestored> = {
+  name: "vobemusic.artist.TrackRestored",
+  topic: "artist.tracks",
+  schema: {
+    type: "record",
+    name: "TrackRestored",
+    namespace: "vobemusic.artist",
+    doc: "An admin restored a taken-down track: it is public again as it is now. The actor is the admin.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Unique id of this event; consumers use it to drop duplicates.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Who caused the event.",
+      },
+      {
+        name: "trackId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The track.",
+      },
+      {
+        name: "albumId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The album it is on.",
+      },
+      {
+        name: "artistId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The artist who performs it.",
+      },
+      {
+        name: "reason",
+        type: "string",
+        doc: "Why it was restored (an appeal upheld, a mistake), as the admin wrote it.",
+      },
+    ],
+  },
+};
+
 export const TrackSnapshot: EventType<TrackSnapshot> = {
   name: "vobemusic.artist.TrackSnapshot",
   topic: "artist.track-snapshots",
@@ -1611,6 +2196,128 @@ export const TrackSnapshot: EventType<TrackSnapshot> = {
         ],
         default: null,
         doc: "The track's audio; null while none was uploaded.",
+      },
+      {
+        name: "takedown",
+        type: [
+          "null",
+          {
+            type: "record",
+            name: "Takedown",
+            namespace: "vobemusic.artist",
+            doc: "A moderation takedown in force.",
+            fields: [
+              {
+                name: "reason",
+                type: "string",
+                doc: "The reason the admin gave; shown to the owner.",
+              },
+              {
+                name: "takenDownAt",
+                type: {
+                  type: "long",
+                  logicalType: "timestamp-millis",
+                },
+                doc: "When it was taken down (the takedown event's time).",
+              },
+            ],
+          },
+        ],
+        default: null,
+        doc: "Set while an admin's takedown is in force (the latest of TrackTakenDown and TrackRestored was a takedown): the track is hidden from public reads and search; null when it is public.",
+      },
+    ],
+  },
+};
+
+export const TrackTakenDown: EventType<TrackTakenDown> = {
+  name: "vobemusic.artist.TrackTakenDown",
+  topic: "artist.tracks",
+  schema: {
+    type: "record",
+    name: "TrackTakenDown",
+    namespace: "vobemusic.artist",
+    doc: "An admin took the track down (moderation): it disappears from public reads and from search until a TrackRestored; its owner still sees it, marked taken down with the reason. The actor is the admin. Nothing is deleted: the owner's own edits and deletes still apply.",
+    fields: [
+      {
+        name: "eventId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "Unique id of this event; consumers use it to drop duplicates.",
+      },
+      {
+        name: "occurredAt",
+        type: {
+          type: "long",
+          logicalType: "timestamp-millis",
+        },
+        doc: "When the event happened (UTC, milliseconds since the epoch), as decided by the service that accepted the command; not the time it reached Kafka.",
+      },
+      {
+        name: "actor",
+        type: {
+          type: "record",
+          name: "Actor",
+          namespace: "vobemusic.common",
+          doc: "Who caused the event: the signed-in user and the role they acted in, or the system itself (processors, importers, the simulator).",
+          fields: [
+            {
+              name: "userId",
+              type: [
+                "null",
+                {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+              ],
+              default: null,
+              doc: "The acting user's id; null when the system acted on its own.",
+            },
+            {
+              name: "role",
+              type: {
+                type: "enum",
+                name: "Role",
+                namespace: "vobemusic.common",
+                doc: "The role the actor acted in. `system` is the platform itself, with no user behind it.",
+                symbols: ["listener", "artist", "admin", "operator", "system"],
+              },
+              doc: "The role the actor acted in when the event happened.",
+            },
+          ],
+        },
+        doc: "Who caused the event.",
+      },
+      {
+        name: "trackId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The track.",
+      },
+      {
+        name: "albumId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The album it is on.",
+      },
+      {
+        name: "artistId",
+        type: {
+          type: "string",
+          logicalType: "uuid",
+        },
+        doc: "The artist who performs it.",
+      },
+      {
+        name: "reason",
+        type: "string",
+        doc: "Why it was taken down, as the admin wrote it; shown to the owner.",
       },
     ],
   },

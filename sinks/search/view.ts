@@ -10,7 +10,8 @@
  *
  * Every input is a derived table (the latest state per key); its tombstone deletes the
  * document. Even an artist, which one event type could map, comes from the snapshots, so
- * that whether it still exists (deletes are final) is decided once, by catalog-snapshots.
+ * that whether it still exists (deletes are final) and whether it is taken down are decided
+ * once, by catalog-snapshots.
  *
  * Exactly once as before: the positions live in Postgres (database `search`, schema
  * `search_v<N>`, nothing else in it) and the documents are bulk-indexed inside the sink's
@@ -166,8 +167,10 @@ export function searchView(options: SearchViewOptions): ViewDefinition {
       onState(TrackDocument, (d, b, r) => b.set("tracks", r.key, r, d && trackSearchDocument(d))),
       onState(AlbumDocument, (d, b, r) => b.set("albums", r.key, r, d && albumSearchDocument(d))),
       onState(PostDetail, (d, b, r) => b.set("posts", r.key, r, d && postSearchDocument(d))),
+      // A taken-down artist's snapshot has no document (docs/adr/021-moderation.md): the
+      // snapshot says whether a takedown is in force, the sink only maps that to a delete.
       onState(ArtistSnapshot, (d, b, r) =>
-        b.set("artists", r.key, r, d && artistSearchDocument(d)),
+        b.set("artists", r.key, r, d && !d.takedown ? artistSearchDocument(d) : null),
       ),
     ],
   });

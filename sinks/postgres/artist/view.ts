@@ -2,13 +2,19 @@ import { join } from "node:path";
 import {
   AlbumCreated,
   AlbumDeleted,
+  AlbumRestored,
+  AlbumTakenDown,
   AlbumUpdated,
   ArtistCreated,
   ArtistDeleted,
+  ArtistRestored,
+  ArtistTakenDown,
   ArtistUpdated,
   TrackAudioUploaded,
   TrackCreated,
   TrackDeleted,
+  TrackRestored,
+  TrackTakenDown,
   TrackUpdated,
 } from "../../../schemas/generated/artist.ts";
 import { viewContracts } from "../../contract.ts";
@@ -49,11 +55,20 @@ const trackColumns = (e: TrackUpdated) => ({
   explicit: e.explicit,
 });
 
+/** A takedown's columns (docs/adr/021-moderation.md): set by *TakenDown, cleared by *Restored. */
+const takedown = (e: { reason: string; occurredAt: Date } | null) => ({
+  takedown_reason: e?.reason ?? null,
+  taken_down_at: e?.occurredAt ?? null,
+});
+
 /** Artists, albums and tracks (artist database). */
 export const artistView = defineView<RowWriter>({
   name: "artist",
   ...viewContracts.artist,
   migrationsDir: join(import.meta.dirname, "migrations"),
+  // Version 1's stable views were made before the takedown columns (003-moderation.sql):
+  // a plain view's `select *` keeps the columns it had, so the columns need a new version.
+  minVersion: 2,
   handlers: [
     on(ArtistCreated, (e, rows, r) =>
       rows.upsert("artists", artist, {
@@ -80,6 +95,12 @@ export const artistView = defineView<RowWriter>({
         ...written(r),
       }),
     ),
+    on(ArtistTakenDown, (e, rows, r) =>
+      rows.patch("artists", artist, { artist_id: e.artistId, ...takedown(e), ...written(r) }),
+    ),
+    on(ArtistRestored, (e, rows, r) =>
+      rows.patch("artists", artist, { artist_id: e.artistId, ...takedown(null), ...written(r) }),
+    ),
     on(AlbumCreated, (e, rows, r) =>
       rows.upsert("albums", album, {
         ...albumColumns(e),
@@ -103,6 +124,12 @@ export const artistView = defineView<RowWriter>({
         updated_at: e.occurredAt,
         ...written(r),
       }),
+    ),
+    on(AlbumTakenDown, (e, rows, r) =>
+      rows.patch("albums", album, { album_id: e.albumId, ...takedown(e), ...written(r) }),
+    ),
+    on(AlbumRestored, (e, rows, r) =>
+      rows.patch("albums", album, { album_id: e.albumId, ...takedown(null), ...written(r) }),
     ),
     on(TrackCreated, (e, rows, r) => {
       checkDuration(e.durationMs);
@@ -142,6 +169,12 @@ export const artistView = defineView<RowWriter>({
         updated_at: e.occurredAt,
         ...written(r),
       }),
+    ),
+    on(TrackTakenDown, (e, rows, r) =>
+      rows.patch("tracks", track, { track_id: e.trackId, ...takedown(e), ...written(r) }),
+    ),
+    on(TrackRestored, (e, rows, r) =>
+      rows.patch("tracks", track, { track_id: e.trackId, ...takedown(null), ...written(r) }),
     ),
   ],
 });
