@@ -53,6 +53,7 @@ export const processorsPrincipal = "processors";
 export const sinksPrincipal = "sinks";
 export const analystPrincipal = "analyst";
 
+/** The API's services. The operators' tooling ("ops", the audit trail) runs as the super user. */
 export const services: readonly Service[] = [
   "auth",
   "artist",

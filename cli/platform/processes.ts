@@ -87,6 +87,26 @@ function endpointEnv(endpoints: Endpoints): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * Who a child is. On the native stack KAFKA_SASL_PRINCIPAL picks its password from the
+ * stack's secrets. Where this process logs in explicitly (KAFKA_SASL_USERNAME, as the
+ * super user that applied the access rules: VOBE_APPLY_ACCESS=1, docker-compose), the
+ * child gets its own principal's SCRAM login instead, and applies nothing itself.
+ */
+function principalEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const principal = env.KAFKA_SASL_PRINCIPAL;
+  if (!principal || !process.env.KAFKA_SASL_USERNAME || process.env.VOBE_APPLY_ACCESS !== "1") {
+    return { ...env, VOBE_APPLY_ACCESS: "" };
+  }
+  return {
+    ...env,
+    VOBE_APPLY_ACCESS: "",
+    KAFKA_SASL_USERNAME: principal,
+    KAFKA_SASL_PASSWORD: ensureStackSecrets().kafka[principal] ?? "",
+    KAFKA_SASL_MECHANISM: "SCRAM-SHA-256",
+  };
+}
+
 /** Starts what is not running yet (idempotent) and waits until each answers. */
 export async function startPlatform(
   endpoints: Endpoints,
@@ -101,7 +121,7 @@ export async function startPlatform(
         command: process.execPath,
         args: ["--import", "tsx", "cli/main.ts", ...p.command],
         cwd: stackConfig.projectRoot,
-        env: { ...endpointEnv(endpoints), ...p.env },
+        env: { ...endpointEnv(endpoints), ...principalEnv(p.env) },
         logFile: stackPaths.log(p.name),
         pidFile: stackPaths.pid(p.name),
       });

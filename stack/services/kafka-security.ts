@@ -7,6 +7,7 @@ import {
   Connection,
   ResourcePatternTypes,
   ResourceTypes,
+  type SASLOptions,
 } from "@platformatic/kafka";
 import { type AclRule, aclKey, superUser } from "../kafka-acls.ts";
 
@@ -47,17 +48,19 @@ allow.everyone.if.no.acl.found=false
 const SCRAM_SHA_256 = 1;
 const ITERATIONS = 8192;
 
-/** Creates or replaces every principal's SCRAM-SHA-256 credential (idempotent: same passwords). */
+/**
+ * Creates or replaces every principal's SCRAM-SHA-256 credential (idempotent: same
+ * passwords), logged in as the super user (`sasl`).
+ */
 export async function upsertScramUsers(
-  port: number,
-  adminPassword: string,
+  broker: string,
+  sasl: SASLOptions,
   users: Record<string, string>,
 ): Promise<void> {
-  const connection = new Connection("vobe-stack-scram", {
-    sasl: { mechanism: "PLAIN", username: superUser, password: adminPassword },
-  });
+  const connection = new Connection("vobe-stack-scram", { sasl });
+  const at = broker.lastIndexOf(":");
   try {
-    await connection.connect("127.0.0.1", port);
+    await connection.connect(broker.slice(0, at), Number(broker.slice(at + 1)));
     await alterUserScramCredentialsV0.api.async(
       connection,
       [],
@@ -94,15 +97,15 @@ const resourceKinds = Object.fromEntries(
  * other principals are left alone.
  */
 export async function syncAcls(
-  port: number,
-  adminPassword: string,
+  broker: string,
+  sasl: SASLOptions,
   principals: readonly string[],
   rules: readonly AclRule[],
 ): Promise<{ created: number; deleted: number }> {
   const admin = new Admin({
     clientId: "vobe-stack-acls",
-    bootstrapBrokers: [`127.0.0.1:${port}`],
-    sasl: { mechanism: "PLAIN", username: superUser, password: adminPassword },
+    bootstrapBrokers: [broker],
+    sasl,
   });
   try {
     const described = await admin.describeAcls({

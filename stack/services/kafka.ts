@@ -2,15 +2,16 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
+import { applyKafkaAccess } from "../access.ts";
 import { mavenClasspath } from "../artifacts.ts";
 import { stackConfig, stackPaths } from "../config.ts";
 import { findJava } from "../host.ts";
-import { kafkaAcls, kafkaPrincipals, superUser } from "../kafka-acls.ts";
+import { kafkaPrincipals, superUser } from "../kafka-acls.ts";
 import { run, spawnDetached } from "../process.ts";
 import { ensureStackSecrets, markKafkaSasl, readStackSecrets } from "../secrets.ts";
 import type { NativeService } from "../service.ts";
 import { versions } from "../versions.ts";
-import { saslServerProperties, syncAcls, upsertScramUsers } from "./kafka-security.ts";
+import { saslServerProperties } from "./kafka-security.ts";
 
 const NAME = "kafka";
 const { kafka: port, kafkaController: controllerPort } = stackConfig.ports;
@@ -156,13 +157,12 @@ export const kafkaService: NativeService = {
     const secrets = readStackSecrets();
     // A broker started before access control (PLAINTEXT) is left alone until its restart.
     if (secrets?.kafkaSaslListener !== `127.0.0.1:${port}`) return;
-    const adminPassword = secrets.kafka[superUser] as string;
-    const users = Object.fromEntries(kafkaPrincipals.map((p) => [p, secrets.kafka[p] as string]));
-    await upsertScramUsers(port, adminPassword, users);
-    // Imported here: only a provisioning run needs the catalog (and its generated schemas).
-    const { catalog } = await import("../../schemas/catalog.ts");
-    const rules = kafkaAcls(catalog, [...stackConfig.serviceDatabases, "search"]);
-    await syncAcls(port, adminPassword, kafkaPrincipals, rules);
+    // The super user's PLAIN login is in the broker's config: it works before any SCRAM user exists.
+    await applyKafkaAccess(`127.0.0.1:${port}`, {
+      mechanism: "PLAIN",
+      username: superUser,
+      password: secrets.kafka[superUser] as string,
+    });
   },
 };
 

@@ -49,13 +49,15 @@ describe("docker-compose.yml matches the native stack", () => {
 
   it("configures Kafka as the native broker is configured", () => {
     const env = service("kafka").environment ?? {};
-    const native = serverProperties("/data")
+    // With access control, as `vobe stack up` runs it: SASL mechanisms, authorizer, super user.
+    const native = serverProperties("/data", { adminPassword: "unused" })
       .split("\n")
       .filter((line) => line && !line.startsWith("#"))
       .map((line) => line.split("=") as [string, string])
       // Listeners and paths differ by design (container network, volumes).
       .filter(([key]) => !/listener|log\.dirs|quorum/.test(key));
     expect(native.length).toBeGreaterThan(10);
+    expect(native.map(([key]) => key)).toContain("authorizer.class.name");
     for (const [key, value] of native) {
       expect(env[`KAFKA_${key.toUpperCase().replaceAll(".", "_")}`], key).toBe(value);
     }
@@ -66,6 +68,15 @@ describe("docker-compose.yml matches the native stack", () => {
     const created = [...init.matchAll(/^create database (\w+);/gm)].map((m) => m[1]);
     expect(created).toEqual([...stackConfig.serviceDatabases]);
     expect(service("postgres").volumes?.some((v) => v.includes("postgres-init.sql"))).toBe(true);
+  });
+
+  it("authenticates every client of the broker and lets the platform apply the access rules", () => {
+    const listeners = service("kafka").environment?.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP ?? "";
+    for (const mapping of listeners.split(",")) expect(mapping).toMatch(/:SASL_PLAINTEXT$/);
+    const platform = service("platform").environment ?? {};
+    expect(platform.VOBE_APPLY_ACCESS).toBe("1");
+    expect(platform.KAFKA_SASL_USERNAME).toBe("admin");
+    expect(service("registry").environment?.QUARKUS_CONFIG_LOCATIONS).toBeTruthy();
   });
 
   it("points the platform at the services through the endpoint variables", () => {
