@@ -1,103 +1,47 @@
 /**
  * A track's audio: the artist uploads the bytes (POST /api/artist/tracks/:id/audio), the
- * platform checks them (container by magic bytes, size, codec and duration by ffprobe),
- * stores them in the media store under their SHA-256 and writes one TrackAudioUploaded;
+ * platform checks them and stores them in the media store under their SHA-256
+ * (platform/media/ingest.ts, the demo loader's path too) and writes one TrackAudioUploaded;
  * anyone plays them (GET /api/artist/audio/:hash) with range requests, cached for ever
  * since a hash names one content (docs/adr/023-media-store.md).
  */
-import { createHash, randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
-import { join } from "node:path";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
 import {
+  type AudioLimits,
+  AudioRefused,
+  check,
   declaredTypes,
   ProbeUnavailableError,
-  probe,
+  type Received,
+  receive,
   resolveRange,
   sniff,
   sniffBytes,
+  tooLarge,
 } from "../../platform/media/index.ts";
 import type { MediaStore } from "../../platform/media/store.ts";
 import type { ApiContext } from "../context.ts";
 import { position } from "../http/accepted.ts";
-import { ApiError, badRequest, notFound } from "../http/errors.ts";
+import { ApiError, notFound } from "../http/errors.ts";
 import { caller, eventContext } from "../http/request-context.ts";
 import type { TopicView } from "../state/topic-view.ts";
 import * as schemas from "./audio-schemas.ts";
 import * as commands from "./commands.ts";
 import type { CatalogState } from "./state.ts";
 
-export interface AudioLimits {
-  maxBytes: number;
-  minDurationMs: number;
-  maxDurationMs: number;
-}
-
-export function audioLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): AudioLimits {
-  const number = (name: string, fallback: number) => {
-    const value = Number(env[name] ?? fallback);
-    if (!Number.isSafeInteger(value) || value <= 0)
-      throw new Error(`${name} must be a positive integer`);
-    return value;
-  };
-  return {
-    maxBytes: number("VOBE_MEDIA_MAX_BYTES", 50 * 1024 * 1024),
-    minDurationMs: number("VOBE_MEDIA_MIN_DURATION_MS", 1_000),
-    maxDurationMs: number("VOBE_MEDIA_MAX_DURATION_MS", 20 * 60_000),
-  };
-}
-
-/** What the body parser received: a file in the store's incoming directory, hashed. */
-interface Upload {
-  file: string;
-  hash: string;
-  size: number;
-  head: Buffer;
-}
-
 const mediaTypeOf = (header: string | undefined) =>
   (header ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 
-const tooLarge = (limits: AudioLimits) =>
-  new ApiError(413, "audio_too_large", `audio files are limited to ${limits.maxBytes} bytes`);
-
-/** Streams the body to a file, hashing it, refusing it past the limit. */
-async function receive(
-  store: MediaStore,
-  body: NodeJS.ReadableStream,
-  limits: AudioLimits,
-): Promise<Upload> {
-  const file = join(await store.incoming(), `${randomUUID()}.part`);
-  const hash = createHash("sha256");
-  const head: Buffer[] = [];
-  let size = 0;
-  const count = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      size += chunk.length;
-      if (size > limits.maxBytes) return done(tooLarge(limits));
-      hash.update(chunk);
-      if (size - chunk.length < sniffBytes) head.push(chunk);
-      done(null, chunk);
-    },
-  });
-  try {
-    await pipeline(body, count, createWriteStream(file));
-  } catch (error) {
-    await rm(file, { force: true });
-    throw error;
+const asApiError = (error: unknown) => {
+  if (error instanceof AudioRefused) return new ApiError(error.status, error.code, error.message);
+  if (error instanceof ProbeUnavailableError) {
+    return new ApiError(503, "media_probe_unavailable", error.message);
   }
-  return {
-    file,
-    hash: hash.digest("hex"),
-    size,
-    head: Buffer.concat(head).subarray(0, sniffBytes),
-  };
-}
+  return error;
+};
 
 /** The first bytes of a stored object, to tell its media type. */
 async function headOf(store: MediaStore, hash: string, size: number): Promise<Buffer> {
@@ -106,6 +50,9 @@ async function headOf(store: MediaStore, hash: string, size: number): Promise<Bu
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
+
+/** Where the app fetches a hash's bytes (the gateway serves /api/artist). */
+export const audioUrl = (hash: string) => `/api/artist/audio/${hash}`;
 
 export interface AudioOptions {
   ctx: ApiContext;
@@ -125,13 +72,17 @@ const audioRoutes: FastifyPluginAsyncTypebox<AudioOptions> = async (app, options
 
   // The body reaches the handler as a file, never as a value a client could forge: a JSON
   // body naming a file is just a request without audio.
-  const uploads = new WeakMap<FastifyRequest, Upload>();
+  const uploads = new WeakMap<FastifyRequest, Received>();
   app.addContentTypeParser(
     Object.keys(declaredTypes),
     async (request: FastifyRequest, body: IncomingMessage) => {
       const declared = Number(request.headers["content-length"]);
-      if (Number.isFinite(declared) && declared > limits.maxBytes) throw tooLarge(limits);
-      uploads.set(request, await receive(store, body, limits));
+      try {
+        if (Number.isFinite(declared) && declared > limits.maxBytes) throw tooLarge(limits);
+        uploads.set(request, await receive(store, body, limits));
+      } catch (error) {
+        throw asApiError(error);
+      }
       return undefined;
     },
   );
@@ -162,40 +113,13 @@ const audioRoutes: FastifyPluginAsyncTypebox<AudioOptions> = async (app, options
           "send the audio bytes as the body, with Content-Type audio/ogg, audio/mpeg or audio/wav",
         );
       }
-      const type = sniff(upload.head);
-      if (type === null) {
-        throw new ApiError(415, "unsupported_audio", "the bytes are not Ogg, MP3 or WAV audio");
-      }
-      if (type !== declared) {
-        throw new ApiError(415, "audio_type_mismatch", `the bytes are ${type}, not ${declared}`);
-      }
-      let probed: Awaited<ReturnType<typeof probe>>;
-      try {
-        probed = await probe(upload.file);
-      } catch (error) {
-        if (error instanceof ProbeUnavailableError) {
-          throw new ApiError(503, "media_probe_unavailable", error.message);
-        }
-        throw error;
-      }
-      if (!probed) throw badRequest("unreadable_audio", `the ${type} file holds no readable audio`);
-      if (probed.durationMs < limits.minDurationMs || probed.durationMs > limits.maxDurationMs) {
-        throw badRequest(
-          "audio_duration",
-          `the audio lasts ${probed.durationMs} ms; from ${limits.minDurationMs} to ${limits.maxDurationMs} ms are accepted`,
-        );
-      }
+      const audio = await check(upload, declared, limits).catch((error) => {
+        throw asApiError(error);
+      });
       const track = await commands.ownTrack(as(req), req.params.id);
       // Bytes first, then the fact: a fact never names bytes the store lacks. A failed
       // write leaves bytes nothing names, which a later upload of them reuses.
       await store.put(upload.hash, upload.file);
-      const audio = {
-        contentHash: upload.hash,
-        codec: probed.codec,
-        mimeType: type,
-        durationMs: probed.durationMs,
-        sizeBytes: upload.size,
-      };
       const published = await ctx.events.publish(
         ctx.types.TrackAudioUploaded,
         req.params.id,
@@ -204,7 +128,7 @@ const audioRoutes: FastifyPluginAsyncTypebox<AudioOptions> = async (app, options
       );
       return reply
         .status(202)
-        .send({ ...position(published), audio: { ...audio, url: audioUrl(upload.hash) } });
+        .send({ ...position(published), audio: { ...audio, url: audioUrl(audio.contentHash) } });
     },
   );
 
@@ -246,8 +170,5 @@ const audioRoutes: FastifyPluginAsyncTypebox<AudioOptions> = async (app, options
     return reply.send(await store.read(hash));
   });
 };
-
-/** Where the app fetches a hash's bytes (the gateway serves /api/artist). */
-export const audioUrl = (hash: string) => `/api/artist/audio/${hash}`;
 
 export default audioRoutes;

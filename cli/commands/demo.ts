@@ -114,6 +114,14 @@ export function registerDemoCommands(program: Command): void {
           },
         });
         const c = report.catalog;
+        // Real audio for some tracks, through the upload path (connect/demo/audio.ts).
+        const { findFfmpeg } = await import("../../stack/host.ts");
+        await findFfmpeg();
+        const { loadDemoAudio } = await import("../../connect/demo/audio.ts");
+        const audio = await loadDemoAudio({ endpoints, catalog: c, topicPrefix });
+        say(
+          `  audio            ${String(audio.tracks).padStart(7)} tracks (${audio.seconds.toFixed(1)} s)`,
+        );
         say(
           `Loaded ${number(report.events)} events in ${report.seconds.toFixed(1)} s (${number(report.eventsPerSecond)} events/s): ` +
             `${number(c.users.length)} users, ${number(c.artists.length)} artists, ${number(c.albums.length)} albums, ` +

@@ -47,7 +47,9 @@ export interface Probe {
 }
 
 /** ffprobe is missing: the platform cannot check uploads (503, not a client error). */
-export class ProbeUnavailableError extends Error {}
+export class ProbeUnavailableError extends Error {
+  override name = "ProbeUnavailableError";
+}
 
 /** Codec and duration of a file, or null when ffprobe cannot read it as audio. */
 export async function probe(file: string, ffprobe = "ffprobe"): Promise<Probe | null> {

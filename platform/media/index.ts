@@ -7,7 +7,10 @@ import { resolve } from "node:path";
 import { stackPaths } from "../../stack/config.ts";
 import { LocalMediaStore } from "./local-store.ts";
 
+export * from "./audio.ts";
+export * from "./ingest.ts";
 export { LocalMediaStore } from "./local-store.ts";
+export * from "./range.ts";
 export * from "./store.ts";
 
 export function mediaStoreFromEnv(env: NodeJS.ProcessEnv = process.env): LocalMediaStore {
@@ -18,5 +21,3 @@ export function mediaStoreFromEnv(env: NodeJS.ProcessEnv = process.env): LocalMe
   }
   return new LocalMediaStore(resolve(env.VOBE_MEDIA_DIR ?? stackPaths.data("media")));
 }
-export * from "./audio.ts";
-export * from "./range.ts";
