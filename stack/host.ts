@@ -78,6 +78,21 @@ export async function findChromium(): Promise<string> {
   return wanted;
 }
 
+/**
+ * ffmpeg (with ffprobe): probes uploaded audio and makes the demo catalog's audio. From
+ * Debian's packages when missing and root, like Java and Postgres.
+ */
+export async function findFfmpeg(): Promise<string> {
+  const found = which("ffmpeg");
+  if (found && which("ffprobe")) return found;
+  await ensureDebianPackages(["ffmpeg"], "ffmpeg (probes uploaded audio, makes the demo's audio)");
+  const installed = which("ffmpeg");
+  if (!installed || !which("ffprobe")) {
+    throw new StackError("ffmpeg is still not on PATH after installing it");
+  }
+  return installed;
+}
+
 /** Fails early with a clear message instead of letting a broker die on a full disk. */
 export function ensureFreeDisk(path: string, minBytes: number): void {
   mkdirSync(path, { recursive: true });

@@ -4,11 +4,11 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
-import { mediaStoreFromEnv } from "../../platform/media/index.ts";
+import { audioLimitsFromEnv, mediaStoreFromEnv } from "../../platform/media/index.ts";
 import type { PluginOptions } from "../context.ts";
 import { accepted } from "../http/accepted.ts";
 import { caller } from "../http/request-context.ts";
-import audioRoutes, { audioLimitsFromEnv } from "./audio.ts";
+import audioRoutes from "./audio.ts";
 import * as commands from "./commands.ts";
 import moderationRoutes from "./moderation.ts";
 import artistReads from "./reads.ts";

@@ -26,6 +26,9 @@ export function registerStartCommand(program: Command): void {
         schemaRegistryUrl: endpoints.schemaRegistryUrl,
       });
       for (const line of summary(report).split("\n")) say(line);
+      // The API probes uploaded audio with ffprobe; the demo's audio is made by ffmpeg.
+      const { findFfmpeg } = await import("../../stack/host.ts");
+      await findFfmpeg();
       if (options.demo) {
         const { isPlatformEmpty, loadDemoCatalog, demoPassword } = await import(
           "../../connect/demo/index.ts"
@@ -33,6 +36,10 @@ export function registerStartCommand(program: Command): void {
         if (await isPlatformEmpty({ endpoints })) {
           say("loading the demo catalog into the empty platform…");
           const loaded = await loadDemoCatalog({ endpoints, size: "full" });
+          // Real audio for some tracks, through the upload path (connect/demo/audio.ts).
+          const { loadDemoAudio } = await import("../../connect/demo/audio.ts");
+          const audio = await loadDemoAudio({ endpoints, catalog: loaded.catalog });
+          say(`demo audio: ${audio.tracks} tracks in ${audio.seconds.toFixed(1)} s`);
           say(
             `demo catalog: ${loaded.events.toLocaleString("en-US")} events (sign in as "admin", password "${demoPassword}")`,
           );
