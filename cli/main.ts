@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { StackError } from "../stack/errors.ts";
 import { registerDemoCommands } from "./commands/demo.ts";
+import { registerExportCommand } from "./commands/export.ts";
 import { registerLagCommand } from "./commands/lag.ts";
 import {
   registerProcessorsAdminCommand,
@@ -9,6 +10,7 @@ import {
 import { registerSchemaCommands } from "./commands/schemas.ts";
 import { registerServeCommand } from "./commands/serve.ts";
 import { registerSinksCommands } from "./commands/sinks.ts";
+import { registerSqlCommand } from "./commands/sql.ts";
 import { registerStackCommands } from "./commands/stack.ts";
 import { registerStartCommand } from "./commands/start.ts";
 import { registerTestCommand } from "./commands/test.ts";
@@ -29,6 +31,8 @@ registerSinksCommands(program);
 registerProcessorsCommand(program);
 registerProcessorsAdminCommand(program);
 registerLagCommand(program);
+registerExportCommand(program);
+registerSqlCommand(program);
 
 try {
   await program.parseAsync();
