@@ -67,4 +67,24 @@ describe("posts and comments", () => {
     expect(await page.getByLabel("Write a comment").inputValue()).toBe("");
     await web.screenshot(page, "post");
   });
+
+  it("a comment written elsewhere arrives live on an open post page", async () => {
+    // A second tab of the same browser: the session is shared, the page is not.
+    const other = await page.context().newPage();
+    await other.goto(page.url());
+    await other.getByRole("heading", { name: "Comments" }).waitFor();
+    await other.getByTestId("comments").locator("li").first().waitFor();
+    await other.evaluate("window.__samePage = true");
+
+    const text = `live ${unique("note")}`;
+    await page.getByLabel("Write a comment").fill(text);
+    await page.getByRole("button", { name: "Comment" }).click();
+    await other
+      .getByTestId("comments")
+      .locator("li", { hasText: text })
+      .waitFor({ timeout: 20_000 });
+    expect(await other.evaluate("window.__samePage")).toBe(true);
+    expect(await other.getByTestId("comments").locator("li", { hasText: text }).count()).toBe(1);
+    await other.close();
+  });
 });

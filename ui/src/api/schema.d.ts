@@ -30,11 +30,15 @@ export interface paths {
               userId: string;
               events: {
                   type: string;
+                  /** @description The id of the resource the command created or changed (the event's key) */
+                  id: string;
                   /** Format: uuid */
                   eventId: string;
                   topic: string;
                   partition: number;
                   offset: string;
+                  /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+                  position: string;
                 }[];
             };
           };
@@ -130,7 +134,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -281,7 +315,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -318,7 +382,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -434,7 +498,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -507,11 +601,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -606,7 +704,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -655,11 +783,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -754,7 +886,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -791,7 +953,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -907,7 +1069,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -979,10 +1171,11 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description Opaque (base64url): the `nextCursor` of the previous page of the same list, as it was; any other value is 400 invalid_cursor */
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -1100,7 +1293,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -1183,11 +1406,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -1282,7 +1509,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -1319,7 +1576,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -1450,7 +1707,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -1528,11 +1815,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -1627,7 +1918,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -1680,11 +2001,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -1779,7 +2104,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -1833,11 +2188,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -1932,7 +2291,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -1969,7 +2358,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -1994,7 +2383,7 @@ export interface paths {
               createdAt: string;
               /** Format: date-time */
               updatedAt: string;
-              tracks: {
+              tracks: ({
                   trackId: string;
                   albumId: string;
                   artistId: string;
@@ -2003,11 +2392,22 @@ export interface paths {
                   trackNumber: number;
                   genre: string;
                   explicit: boolean;
+                  hasAudio: boolean;
+                  /** @description The uploaded audio (TrackAudioUploaded); null while the track has none */
+                  audio: {
+                    contentHash: string;
+                    codec: string;
+                    mimeType: string;
+                    durationMs: number;
+                    sizeBytes: number;
+                    /** @description GET it to play (range requests, cached for ever) */
+                    url: string;
+                  } | null;
                   /** Format: date-time */
                   createdAt: string;
                   /** Format: date-time */
                   updatedAt: string;
-                }[];
+                })[];
             };
           };
         };
@@ -2102,7 +2502,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -2180,11 +2610,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -2279,7 +2713,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -2334,11 +2798,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -2433,7 +2901,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -2486,11 +2984,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -2585,7 +3087,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -2622,7 +3154,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -2644,6 +3176,17 @@ export interface paths {
               trackNumber: number;
               genre: string;
               explicit: boolean;
+              hasAudio: boolean;
+              /** @description The uploaded audio (TrackAudioUploaded); null while the track has none */
+              audio: {
+                contentHash: string;
+                codec: string;
+                mimeType: string;
+                durationMs: number;
+                sizeBytes: number;
+                /** @description GET it to play (range requests, cached for ever) */
+                url: string;
+              } | null;
               /** Format: date-time */
               createdAt: string;
               /** Format: date-time */
@@ -2742,7 +3285,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -2820,11 +3393,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -2919,7 +3496,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -2973,11 +3580,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -3072,7 +3683,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -3104,15 +3745,1735 @@ export interface paths {
       };
     };
   };
+  "/api/artist/tracks/{id}/audio": {
+    /**
+     * Upload the audio of one of the caller's tracks (replaces earlier audio)
+     * @description The body is the file itself, sent with its Content-Type: audio/ogg (Vorbis, Opus), audio/mpeg (MP3) or audio/wav. The container is checked by its bytes (415 unsupported_audio, audio_type_mismatch), the size (at most 52428800 bytes: 413 audio_too_large) and the duration as probed (1000 to 1200000 ms: 400 audio_duration). The bytes go to the media store under their SHA-256; the 202 names them, and the track's reads show the audio once the artist view has the TrackAudioUploaded (pass position as after=). A refused upload writes nothing.
+     */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          content: {
+            "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
+              /** Format: uuid */
+              eventId: string;
+              topic: string;
+              partition: number;
+              offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
+              audio: {
+                contentHash: string;
+                codec: string;
+                mimeType: string;
+                durationMs: number;
+                sizeBytes: number;
+                /** @description GET it (range requests welcome) to play the audio */
+                url: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  "/api/artist/audio/{hash}": {
+    /**
+     * The audio bytes stored under a content hash (HTTP range requests, cached for ever)
+     * @description Answers 200 with the whole file, or 206 with one byte range (Range: bytes=a-b, bytes=a-, bytes=-n; several ranges get the whole file), 416 range_not_satisfiable with Content-Range: bytes *\/size for a range past the end, 304 for If-None-Match with the ETag (the quoted hash). Cache-Control: public, max-age=31536000, immutable.
+     */
+    get: {
+      parameters: {
+        path: {
+          hash: string;
+        };
+      };
+      responses: {
+        /** @description The whole audio file */
+        200: {
+          content: {
+            "audio/ogg": string;
+            "audio/mpeg": string;
+            "audio/wav": string;
+          };
+        };
+        /** @description One byte range of the audio file (Content-Range says which) */
+        206: {
+          content: {
+            "audio/ogg": string;
+            "audio/mpeg": string;
+            "audio/wav": string;
+          };
+        };
+        /** @description Not modified: the client's copy (ETag) is this content */
+        304: {
+          content: never;
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        416: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  "/api/artist/artists/{id}/takedown": {
+    /** Take an artist down (admin): hidden from public reads and search until restored */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          content: {
+            "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
+              /** Format: uuid */
+              eventId: string;
+              topic: string;
+              partition: number;
+              offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  "/api/artist/artists/{id}/restore": {
+    /** Restore a taken-down artist (admin) */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          content: {
+            "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
+              /** Format: uuid */
+              eventId: string;
+              topic: string;
+              partition: number;
+              offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  "/api/artist/albums/{id}/takedown": {
+    /** Take an album down (admin): hidden from public reads and search until restored */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          content: {
+            "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
+              /** Format: uuid */
+              eventId: string;
+              topic: string;
+              partition: number;
+              offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  "/api/artist/albums/{id}/restore": {
+    /** Restore a taken-down album (admin) */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          content: {
+            "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
+              /** Format: uuid */
+              eventId: string;
+              topic: string;
+              partition: number;
+              offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  "/api/artist/tracks/{id}/takedown": {
+    /** Take a track down (admin): hidden from public reads and search until restored */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          content: {
+            "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
+              /** Format: uuid */
+              eventId: string;
+              topic: string;
+              partition: number;
+              offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  "/api/artist/tracks/{id}/restore": {
+    /** Restore a taken-down track (admin) */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          content: {
+            "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
+              /** Format: uuid */
+              eventId: string;
+              topic: string;
+              partition: number;
+              offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  "/api/artist/takedowns": {
+    /** Takedowns in force, the latest first (at most 200): an artist sees those on their own catalog, with the reason; an admin sees all */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          after?: string;
+          /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
+          wait?: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              items: ({
+                  kind: "artist" | "album" | "track";
+                  /** Format: uuid */
+                  id: string;
+                  /** Format: uuid */
+                  artistId: string;
+                  /** @description The artist's name, or the album's or track's title */
+                  title: string;
+                  reason: string;
+                  /** Format: date-time */
+                  takenDownAt: string;
+                })[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        500: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        504: {
+          content: {
+            "application/json": {
+              error: {
+                /** @enum {string} */
+                code: "position_not_reached";
+                message: string;
+                view: string;
+                unreached: ({
+                    position: string;
+                    topic: string;
+                    partition: number;
+                    offset: string;
+                    viewNextOffset: string | null;
+                  })[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
   "/api/content/posts": {
     /** The feed: posts, newest first (keyset pages; deleted posts are left out) */
     get: {
       parameters: {
         query?: {
+          /** @description Opaque (base64url): the `nextCursor` of the previous page of the same list, as it was; any other value is 400 invalid_cursor */
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -3233,7 +5594,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -3316,11 +5707,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -3415,7 +5810,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -3452,7 +5877,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -3573,7 +5998,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -3651,11 +6106,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -3750,7 +6209,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -3801,11 +6290,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -3900,7 +6393,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -3937,10 +6460,11 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description Opaque (base64url): the `nextCursor` of the previous page of the same list, as it was; any other value is 400 invalid_cursor */
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -4060,7 +6584,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -4147,11 +6701,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -4246,7 +6804,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -4291,11 +6879,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -4390,7 +6982,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -4440,11 +7062,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -4539,7 +7165,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -4577,10 +7233,11 @@ export interface paths {
       parameters: {
         query?: {
           status?: "submitted" | "triaged" | "resolved";
+          /** @description Opaque (base64url): the `nextCursor` of the previous page of the same list, as it was; any other value is 400 invalid_cursor */
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -4703,7 +7360,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -4786,11 +7473,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -4885,7 +7576,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -4941,11 +7662,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -5040,7 +7765,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -5094,11 +7849,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -5193,7 +7952,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -5236,7 +8025,10 @@ export interface paths {
                 trackId: string;
                 listenedMs: number;
                 trackDurationMs: number;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the play started (default: now); at most 30 days ago and 60 s ahead, else 400 invalid_play naming the field
+                 */
                 playedAt?: string;
               }[];
           };
@@ -5248,11 +8040,15 @@ export interface paths {
           content: {
             "application/json": {
               plays: {
+                  /** @description The id of the resource the command created or changed (the event's key) */
+                  id: string;
                   /** Format: uuid */
                   eventId: string;
                   topic: string;
                   partition: number;
                   offset: string;
+                  /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+                  position: string;
                 }[];
             };
           };
@@ -5348,7 +8144,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -5393,11 +8219,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -5492,7 +8322,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -5535,11 +8395,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -5634,7 +8498,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -5671,7 +8565,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -5786,7 +8680,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -5858,10 +8782,11 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description Opaque (base64url): the `nextCursor` of the previous page of the same list, as it was; any other value is 400 invalid_cursor */
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -5977,7 +8902,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -6051,7 +9006,7 @@ export interface paths {
         query?: {
           /** @description 1..10, default 10 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -6173,7 +9128,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -6245,10 +9230,11 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description Opaque (base64url): the `nextCursor` of the previous page of the same list, as it was; any other value is 400 invalid_cursor */
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -6364,7 +9350,697 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        500: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        504: {
+          content: {
+            "application/json": {
+              error: {
+                /** @enum {string} */
+                code: "position_not_reached";
+                message: string;
+                view: string;
+                unreached: ({
+                    position: string;
+                    topic: string;
+                    partition: number;
+                    offset: string;
+                    viewNextOffset: string | null;
+                  })[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  "/api/listening/me/likes": {
+    /** My library: the tracks I like, most recently liked first (keyset pages; a second like does not move a track) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Opaque (base64url): the `nextCursor` of the previous page of the same list, as it was; any other value is 400 invalid_cursor */
+          cursor?: string;
+          /** @description 1..100, default 20 */
+          limit?: string;
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          after?: string;
+          /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
+          wait?: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              items: {
+                  trackId: string;
+                  /** Format: date-time */
+                  likedAt: string;
+                }[];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        500: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        504: {
+          content: {
+            "application/json": {
+              error: {
+                /** @enum {string} */
+                code: "position_not_reached";
+                message: string;
+                view: string;
+                unreached: ({
+                    position: string;
+                    topic: string;
+                    partition: number;
+                    offset: string;
+                    viewNextOffset: string | null;
+                  })[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  "/api/listening/me/liked": {
+    /** Whether I like each of these tracks (in the order asked) */
+    get: {
+      parameters: {
+        query: {
+          /** @description Track ids (UUIDs), comma-separated, 1..100 */
+          trackIds: string;
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          after?: string;
+          /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
+          wait?: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              items: ({
+                  trackId: string;
+                  liked: boolean;
+                  /**
+                   * Format: date-time
+                   * @description Since when (the first like of the current run); null when not liked
+                   */
+                  likedAt: string | null;
+                })[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        500: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        504: {
+          content: {
+            "application/json": {
+              error: {
+                /** @enum {string} */
+                code: "position_not_reached";
+                message: string;
+                view: string;
+                unreached: ({
+                    position: string;
+                    topic: string;
+                    partition: number;
+                    offset: string;
+                    viewNextOffset: string | null;
+                  })[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
+  "/api/listening/stats/tracks": {
+    /** Plays, likes and trending place of several tracks (an artist's dashboard), as the processors counted them */
+    get: {
+      parameters: {
+        query: {
+          /** @description Track ids (UUIDs), comma-separated, 1..100 */
+          trackIds: string;
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          after?: string;
+          /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
+          wait?: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              /**
+               * Format: date-time
+               * @description End of the hour the trending places are of; null before any
+               */
+              trendingWindowEnd: string | null;
+              items: ({
+                  trackId: string;
+                  plays: number;
+                  completedPlays: number;
+                  listenedMs: number;
+                  likes: number;
+                  /** Format: date-time */
+                  lastPlayedAt: string | null;
+                  /** @description Its place in the last closed hour's trending list; null when not on it */
+                  trendingRank: number | null;
+                })[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -6436,10 +10112,11 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description Opaque (base64url): the `nextCursor` of the previous page of the same list, as it was; any other value is 400 invalid_cursor */
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -6559,7 +10236,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -6644,11 +10351,15 @@ export interface paths {
         202: {
           content: {
             "application/json": {
+              /** @description The id of the resource the command created or changed (the event's key) */
+              id: string;
               /** Format: uuid */
               eventId: string;
               topic: string;
               partition: number;
               offset: string;
+              /** @description topic:partition:offset, to pass as it is to a read's after= (read your writes) */
+              position: string;
             };
           };
         };
@@ -6743,7 +10454,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -6780,10 +10521,11 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description Opaque (base64url): the `nextCursor` of the previous page of the same list, as it was; any other value is 400 invalid_cursor */
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -6897,7 +10639,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -6964,6 +10736,117 @@ export interface paths {
       };
     };
   };
+  "/api/chat/conversations/{conversationId}/stream": {
+    /** The guide's reply to this conversation as it is written (Server-Sent Events: message, reply.start, reply.delta, reply.tool, reply) */
+    get: {
+      parameters: {
+        query?: {
+          access_token?: string;
+        };
+        path: {
+          conversationId: string;
+        };
+      };
+      responses: {
+        /** @description text/event-stream: `event`, `id` (a position), `data` (JSON) */
+        200: {
+          content: {
+            "text/event-stream": string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
   "/api/search/": {
     /** Full-text search of tracks, artists, albums or posts, with highlights (keyset pages by cursor, or from) */
     get: {
@@ -6973,10 +10856,11 @@ export interface paths {
           type?: "tracks" | "artists" | "albums" | "posts";
           /** @description 0..9999 */
           from?: string;
+          /** @description Opaque (base64url): the `nextCursor` of the previous page of the same list, as it was; any other value is 400 invalid_cursor */
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -7124,7 +11008,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -7199,7 +11113,7 @@ export interface paths {
           q: string;
           /** @description 1..20, default 5 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>`, comma-separated: answer only once the view has consumed past all of them */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -7309,7 +11223,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -7523,7 +11467,37 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {
@@ -7601,6 +11575,36 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
         503: {
           content: {
             "application/json": {
@@ -7636,6 +11640,36 @@ export interface paths {
         };
         /** @description Default Response */
         400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
           content: {
             "application/json": {
               error: {

@@ -14,6 +14,8 @@ export interface Page<T> {
 
 export function useCursorList<T>(
   fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Page<T>>,
+  /** Items with a key are never shown twice (a live event may bring one a page brings later). */
+  keyOf?: (item: T) => string,
 ) {
   const items = shallowRef<T[]>([]) as Ref<T[]>;
   const loading = ref(false);
@@ -30,7 +32,9 @@ export function useCursorList<T>(
     try {
       const page = await fetchPage(cursor, signal);
       if (signal.aborted) return;
-      items.value = [...items.value, ...page.items];
+      const seen = new Set(keyOf ? items.value.map(keyOf) : []);
+      const fresh = keyOf ? page.items.filter((i) => !seen.has(keyOf(i))) : page.items;
+      items.value = [...items.value, ...fresh];
       cursor = page.nextCursor ?? undefined;
       done.value = page.nextCursor === null;
     } catch (e) {
@@ -58,5 +62,10 @@ export function useCursorList<T>(
     items.value = where === "start" ? [...fresh, ...items.value] : [...items.value, ...fresh];
   }
 
-  return { items, loading, error, done, more, reset, add };
+  /** Changes or removes items in place (an edit or a deletion seen live). */
+  function update(change: (items: T[]) => T[]) {
+    items.value = change(items.value);
+  }
+
+  return { items, loading, error, done, more, reset, add, update };
 }
