@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { StackError } from "../stack/errors.ts";
 import { registerDemoCommands } from "./commands/demo.ts";
+import { registerDlqCommands } from "./commands/dlq.ts";
 import { registerExportCommand } from "./commands/export.ts";
 import { registerLagCommand } from "./commands/lag.ts";
 import {
@@ -31,6 +32,7 @@ registerSinksCommands(program);
 registerProcessorsCommand(program);
 registerProcessorsAdminCommand(program);
 registerLagCommand(program);
+registerDlqCommands(program);
 registerExportCommand(program);
 registerSqlCommand(program);
 

@@ -44,7 +44,8 @@ export interface EventProducer {
 }
 
 export function createEventProducer(options: {
-  producer: KafkaProducer;
+  /** A producer, or a transaction of one: only `send` is used. */
+  producer: Pick<KafkaProducer, "send">;
   /** Only the schema-id lookup is used: producers never register schemas (vobe topics apply does). */
   registry: Pick<RegistryApi, "lookup">;
   avroType?: AvroTypeFactory;

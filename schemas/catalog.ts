@@ -44,6 +44,7 @@ import {
   IdentityReleased,
   LoginFailed,
   LoginSucceeded,
+  OperatorActionTaken,
   PostCommentCount,
   PostDeleted,
   PostDetail,
@@ -79,7 +80,9 @@ export type Service =
   | "feedback"
   | "listening"
   | "chat"
-  | "search";
+  | "search"
+  /** The operator tooling (the vobe CLI): it writes only its audit trail. */
+  | "ops";
 /** Services that consume a topic, and "analysts" (people with read access to the log). */
 export type Reader = Service | "analysts";
 
@@ -273,6 +276,19 @@ export const catalog: readonly TopicEntry[] = [
     key: uuidKey("feedback item"),
     events: [FeedbackSubmitted, FeedbackTriaged, FeedbackResolved],
     readers: ["feedback", "analysts"],
+  },
+  {
+    ...log,
+    name: "ops.audit",
+    owner: "ops",
+    doc: "Every action an operator took on the running platform (view rebuilds, swaps, rollbacks and drops, streams application resets, dead letters replayed or skipped), who took it and why. Written by the vobe CLI.",
+    partitions: 1,
+    key: {
+      format: "string",
+      doc: "What the action was done to (a view, a topology, or a dead letter as `<topic>:<partition>:<offset>`) as UTF-8 text: every action on one target is in order.",
+    },
+    events: [OperatorActionTaken],
+    readers: ["analysts"],
   },
   {
     ...log,

@@ -70,8 +70,14 @@ export function registerProcessorsAdminCommand(program: Command): void {
     .option("--all", "every topology")
     .option("--prefix <prefix>", "topic and application-id prefix (a prefixed catalog)", "")
     .option("--state-dir <dir>", "where the persistent stores live (default .stack/state)")
+    .option("--reason <why>", "why (required; written to the audit trail ops.audit)")
     .action(
-      async (names: string[], options: { all?: boolean; prefix: string; stateDir?: string }) => {
+      async (
+        names: string[],
+        options: { all?: boolean; prefix: string; stateDir?: string; reason?: string },
+      ) => {
+        const { requireReason, recordAction } = await import("../../ops/audit/audit.ts");
+        const reason = requireReason(options.reason);
         const { topologyNames } = await import("../../processors/topologies/index.ts");
         const chosen = options.all ? [...topologyNames] : names;
         const unknown = chosen.filter((n) => !(topologyNames as string[]).includes(n));
@@ -93,6 +99,18 @@ export function registerProcessorsAdminCommand(program: Command): void {
           });
           for (const r of results) {
             say(`${r.applicationId}: reset (${r.deletedTopics.length} internal topics deleted)`);
+          }
+          for (const r of results) {
+            await recordAction(
+              endpoints,
+              {
+                action: "processors.reset",
+                target: r.applicationId,
+                reason,
+                details: { internalTopicsDeleted: String(r.deletedTopics.length) },
+              },
+              { topicPrefix: options.prefix },
+            );
           }
         } catch (error) {
           say(`vobe: ${(error as Error).message}`);

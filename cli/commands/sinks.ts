@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { requireReason } from "../../ops/audit/audit.ts";
 import { provideEndpoints } from "../../stack/provide.ts";
 import { say } from "../output.ts";
 import { progressBar } from "../progress.ts";
@@ -56,8 +57,13 @@ export function registerSinksCommands(program: Command): void {
       .option("--prefix <prefix>", "topic prefix (a prefixed catalog)", "")
       .option("--schema-prefix <prefix>", "the views' Postgres schema prefix", "")
       .option("--index-prefix <prefix>", "the search indices' prefix", "");
+  const changing = (command: Command) =>
+    placed(command).option(
+      "--reason <why>",
+      "why (required; written to the audit trail ops.audit)",
+    );
   const catchingUp = (command: Command) =>
-    placed(command)
+    changing(command)
       .option(
         "--timeout <minutes>",
         "give up a catch-up after this long (its progress is kept)",
@@ -80,6 +86,7 @@ export function registerSinksCommands(program: Command): void {
     .option("--version <n>", "the version to build or resume (default: the highest + 1)")
     .option("--no-swap", "leave the new version built but not live")
     .action(async (view: string, options: CatchingUp & { version?: string; swap: boolean }) => {
+      const reason = requireReason(options.reason);
       const { rebuildView } = await import("../../sinks/admin.ts");
       const { BuildCancelled } = await import("../../sinks/runtime.ts");
       const stop = new AbortController();
@@ -95,6 +102,12 @@ export function registerSinksCommands(program: Command): void {
         });
         bar?.stop();
         say(`${view}: v${built.version} ${options.swap ? "is live" : "is built (not live)"}`);
+        await audit(options, {
+          action: "sinks.rebuild",
+          target: view,
+          reason,
+          details: { version: String(built.version), swapped: String(options.swap) },
+        });
       } catch (error) {
         bar?.stop();
         if (!(error instanceof BuildCancelled)) throw error;
@@ -112,6 +125,7 @@ export function registerSinksCommands(program: Command): void {
       "catch a version of a view up to its topics' ends, then make it the live one, atomically",
     )
     .action(async (view: string, version: string, options: CatchingUp) => {
+      const reason = requireReason(options.reason);
       const { swapView } = await import("../../sinks/admin.ts");
       const bar = options.progress ? progressBar(`${view} catch-up`) : undefined;
       try {
@@ -119,25 +133,36 @@ export function registerSinksCommands(program: Command): void {
       } finally {
         bar?.stop();
       }
+      await audit(options, { action: "sinks.swap", target: view, reason, details: { version } });
     });
 
   catchingUp(sinks.command("rollback <view>"))
     .description("swap back to the newest retired version of a view (caught up first)")
     .action(async (view: string, options: CatchingUp) => {
+      const reason = requireReason(options.reason);
       const { rollbackView } = await import("../../sinks/admin.ts");
       const bar = options.progress ? progressBar(`${view} catch-up`) : undefined;
+      let back: number;
       try {
-        await rollbackView(await endpoints(), view, admin(options, bar));
+        back = await rollbackView(await endpoints(), view, admin(options, bar));
       } finally {
         bar?.stop();
       }
+      await audit(options, {
+        action: "sinks.rollback",
+        target: view,
+        reason,
+        details: { version: String(back) },
+      });
     });
 
-  placed(sinks.command("drop <view> <version>"))
+  changing(sinks.command("drop <view> <version>"))
     .description("drop a version of a view that is not live")
     .action(async (view: string, version: string, options: Placed) => {
+      const reason = requireReason(options.reason);
       const { dropViewVersion } = await import("../../sinks/admin.ts");
       await dropViewVersion(await endpoints(), view, positive(version, "version"), admin(options));
+      await audit(options, { action: "sinks.drop", target: view, reason, details: { version } });
     });
 }
 
@@ -145,6 +170,13 @@ interface Placed {
   prefix: string;
   schemaPrefix: string;
   indexPrefix: string;
+  reason?: string;
+}
+
+/** After the action succeeded: an action that failed changed nothing to record. */
+async function audit(options: Placed, entry: import("../../ops/audit/audit.ts").AuditEntry) {
+  const { recordAction } = await import("../../ops/audit/audit.ts");
+  await recordAction(await endpoints(), entry, { topicPrefix: options.prefix });
 }
 
 interface CatchingUp extends Placed {

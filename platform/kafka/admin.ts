@@ -106,12 +106,18 @@ export function createAdmin(options: { brokers: string[]; clientId: string }): K
       const missing = specs.filter((s) => !existing.has(s.name));
       // One request per topic: partitions and configs differ from topic to topic.
       for (const spec of missing) {
-        await admin.createTopics({
-          topics: [spec.name],
-          partitions: spec.partitions,
-          replicas: spec.replicationFactor ?? 1,
-          configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
-        });
+        try {
+          await admin.createTopics({
+            topics: [spec.name],
+            partitions: spec.partitions,
+            replicas: spec.replicationFactor ?? 1,
+            configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+          });
+        } catch (error) {
+          // Another client made it between the listing and this request (two sinks of one
+          // view starting together): it exists, which is all that was asked.
+          if (!brokerErrorNames(error).includes("TOPIC_ALREADY_EXISTS")) throw error;
+        }
       }
       return missing.map((s) => s.name);
     },

@@ -64,6 +64,7 @@ import {
   TrendingTracks,
   UserTrackLike,
 } from "./listening.ts";
+import { OperatorActionTaken } from "./ops.ts";
 import { AlbumDocument, TrackDocument } from "./search.ts";
 
 export * from "./artist.ts";
@@ -74,6 +75,7 @@ export * from "./common.ts";
 export * from "./content.ts";
 export * from "./feedback.ts";
 export * from "./listening.ts";
+export * from "./ops.ts";
 export * from "./search.ts";
 
 /** Every event type, by service (alphabetically), then by name. */
@@ -134,6 +136,7 @@ export const allEventTypes = [
   TrackUnliked,
   TrendingTracks,
   UserTrackLike,
+  OperatorActionTaken,
   AlbumDocument,
   TrackDocument,
 ] as const satisfies readonly EventType<unknown>[];

@@ -164,6 +164,8 @@ describe("vobe sinks: rebuild, swap, rollback, drop", () => {
         "drop",
         "feedback",
         "9",
+        "--reason",
+        "cleaning up a test",
         "--prefix",
         testRun.topicPrefix,
         "--schema-prefix",
@@ -177,6 +179,11 @@ describe("vobe sinks: rebuild, swap, rollback, drop", () => {
       "vobe: feedback has no version 9; its versions: v1 (live), v2 (retired), v3 (building)",
     );
     expect(stdout).not.toMatch(/dropped/);
+    const unexplained = await run("./vobe", ["sinks", "drop", "feedback", "2"], { env }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(unexplained).toMatchObject({ code: 1 });
+    expect((unexplained as { stderr: string }).stderr).toMatch(/say why with --reason/);
 
     const status = await run(
       "./vobe",
