@@ -72,6 +72,12 @@ export const router = createRouter({
       meta: { title: "account.signupTitle" },
     },
     {
+      path: "/library",
+      name: "library",
+      component: () => import("./views/LibraryView.vue"),
+      meta: { title: "likes.library" },
+    },
+    {
       path: "/feedback",
       name: "feedback",
       component: () => import("./views/FeedbackView.vue"),

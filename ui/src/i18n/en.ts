@@ -101,6 +101,19 @@ const en = {
     duration: "Length",
     statsUnavailable: "Play counts are unavailable right now.",
   },
+  likes: {
+    like: "Like",
+    liked: "Liked",
+    library: "My library",
+    libraryEmpty: "No liked tracks yet. Like a track to keep it here.",
+    likedOn: "Liked {date}",
+  },
+  player: {
+    listen: "Listen to {title}",
+    noAudio: "This track has no audio yet.",
+    noAudioShort: "no audio",
+    counted: "Counted as a play.",
+  },
   search: {
     label: "Search",
     placeholder: "Search tracks, artists, albums, posts",
