@@ -95,6 +95,26 @@ describe("browse", () => {
     await phone.context().close();
   });
 
+  it("has keyboard shortcuts, listed by ?", async () => {
+    await page.goto("/");
+    await page.getByRole("heading", { name: "Welcome to VobeMusic" }).waitFor();
+    await page.locator("body").press("?");
+    const help = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+    await help.waitFor();
+    await web.checkA11y(page, "shortcuts");
+    await page.keyboard.press("Escape");
+    await help.waitFor({ state: "hidden" });
+    await page.keyboard.press("/");
+    await expect
+      .poll(() => page.evaluate("document.activeElement?.getAttribute('role')"))
+      .toBe("combobox");
+    await page.keyboard.press("Escape");
+    await page.locator("main").focus();
+    await page.keyboard.press("g");
+    await page.keyboard.press("p");
+    await page.getByRole("heading", { name: "Posts", level: 1 }).waitFor();
+  });
+
   it("answers an unknown page with the app's own not-found page", async () => {
     await page.goto("/no/such/page");
     await page.getByRole("heading", { name: "Page not found" }).waitFor();

@@ -201,6 +201,16 @@ const en = {
     done: "Saved.",
     adminsOnly: "This page is for administrators.",
   },
+  shortcuts: {
+    title: "Keyboard shortcuts",
+    search: "Search",
+    home: "Go to the home page",
+    posts: "Go to the posts",
+    help: "Show this list",
+    close: "Close a list or this window",
+    then: "then",
+    done: "Close",
+  },
   notFound: {
     title: "Page not found",
     back: "Back to the home page",
