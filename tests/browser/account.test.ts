@@ -4,7 +4,7 @@
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { logIn, openWeb, unique, type Web } from "./support/browser.ts";
+import { logIn, openWeb, unique, type Web, webUrl } from "./support/browser.ts";
 
 let web: Web;
 let page: Page;
@@ -75,5 +75,32 @@ describe("account", () => {
   it("logs in", async () => {
     await logIn(page, email, password);
     expect(await page.getByTestId("signed-in").textContent()).toBe(`Signed in as Web ${username}`);
+  });
+
+  it("sees a track's play count change live when someone plays it", async () => {
+    const tracks = await (await fetch(`${webUrl}/api/search?q=love&type=tracks&limit=1`)).json();
+    const track = tracks.items[0].document as { trackId: string; durationMs: number };
+    await page.goto(`/tracks/${track.trackId}`);
+    const plays = page.getByTestId("plays");
+    await plays.waitFor();
+    const before = Number((await plays.textContent())?.replace(/\D/g, ""));
+    await page.evaluate("window.__samePage = true");
+
+    // Another listener's play, through the API (this person's token, another device).
+    const token = await page.evaluate("JSON.parse(localStorage.getItem('vobe.session')).token");
+    const res = await fetch(`${webUrl}/api/listening/plays`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        plays: [{ trackId: track.trackId, listenedMs: 60_000, trackDurationMs: track.durationMs }],
+      }),
+    });
+    expect(res.status).toBe(202);
+    await expect
+      .poll(async () => Number((await plays.textContent())?.replace(/\D/g, "")), {
+        timeout: 30_000,
+      })
+      .toBe(before + 1);
+    expect(await page.evaluate("window.__samePage")).toBe(true);
   });
 });
