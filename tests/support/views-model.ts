@@ -208,12 +208,28 @@ export function artistTables(log: readonly LogRecord[]): {
   const tracks: Table = new Map();
   const created = (at: Date, offset: number) => ({
     deleted: false,
+    takedown_reason: null,
+    taken_down_at: null,
     created_at: iso(at),
     updated_at: iso(at),
     last_offset: offset,
   });
   const changed = (at: Date, offset: number) => ({ updated_at: iso(at), last_offset: offset });
   const deleted = (at: Date, offset: number) => ({ deleted: true, ...changed(at, offset) });
+  // Moderation (docs/adr/021): a takedown's reason and time; a restore clears them.
+  const moderated = (reason: string | null, at: Date | null, offset: number) => ({
+    takedown_reason: reason,
+    taken_down_at: at && iso(at),
+    last_offset: offset,
+  });
+  // A track's audio (TrackAudioUploaded, docs/adr/023): none until uploaded.
+  const noAudio = {
+    audio_hash: null,
+    audio_codec: null,
+    audio_mime_type: null,
+    audio_duration_ms: null,
+    audio_size_bytes: null,
+  };
   const artistFields = (e: artist.ArtistUpdated) => ({
     artist_id: e.artistId,
     name: e.name,
@@ -258,11 +274,37 @@ export function artistTables(log: readonly LogRecord[]): {
     } else if (is(r, artist.AlbumDeleted)) {
       update(albums, r.event.albumId, deleted(at, r.offset));
     } else if (is(r, artist.TrackCreated)) {
-      tracks.set(r.event.trackId, { ...trackFields(r.event), ...created(at, r.offset) });
+      tracks.set(r.event.trackId, {
+        ...trackFields(r.event),
+        ...noAudio,
+        ...created(at, r.offset),
+      });
     } else if (is(r, artist.TrackUpdated)) {
       update(tracks, r.event.trackId, { ...trackFields(r.event), ...changed(at, r.offset) });
     } else if (is(r, artist.TrackDeleted)) {
       update(tracks, r.event.trackId, deleted(at, r.offset));
+    } else if (is(r, artist.ArtistTakenDown)) {
+      update(artists, r.event.artistId, moderated(r.event.reason, at, r.offset));
+    } else if (is(r, artist.ArtistRestored)) {
+      update(artists, r.event.artistId, moderated(null, null, r.offset));
+    } else if (is(r, artist.AlbumTakenDown)) {
+      update(albums, r.event.albumId, moderated(r.event.reason, at, r.offset));
+    } else if (is(r, artist.AlbumRestored)) {
+      update(albums, r.event.albumId, moderated(null, null, r.offset));
+    } else if (is(r, artist.TrackTakenDown)) {
+      update(tracks, r.event.trackId, moderated(r.event.reason, at, r.offset));
+    } else if (is(r, artist.TrackRestored)) {
+      update(tracks, r.event.trackId, moderated(null, null, r.offset));
+    } else if (is(r, artist.TrackAudioUploaded)) {
+      const e = r.event;
+      update(tracks, e.trackId, {
+        audio_hash: e.contentHash,
+        audio_codec: e.codec,
+        audio_mime_type: e.mimeType,
+        audio_duration_ms: e.durationMs,
+        audio_size_bytes: e.sizeBytes,
+        ...changed(at, r.offset),
+      });
     }
   }
   return { artists, albums, tracks };
@@ -474,6 +516,7 @@ export function listeningTables(log: readonly LogRecord[]): Record<string, Table
     likes,
     track_play_counts: trackPlayCounts(plays),
     track_like_counts: trackLikeCounts(likeEvents),
+    user_likes: userLikes(likeEvents),
     track_plays_hourly: new Map(
       finalWindows(partitions, hourly).map((w) => [
         `${w.trackId}/${w.start}`,
@@ -530,6 +573,28 @@ function trackLikeCounts(events: readonly LogRecord[]): Table {
     counts.set(e.trackId, { track_id: e.trackId, likes, last_offset: anyValue });
   }
   return counts;
+}
+
+/**
+ * A row per (user, track) ever liked: liked since the like that started the current run (a
+ * second like changes nothing); an unlike of a like keeps the row, not liked.
+ */
+function userLikes(events: readonly LogRecord[]): Table {
+  const rows: Table = new Map();
+  for (const r of events) {
+    const e = r.event as listening.TrackLiked;
+    const key = likeKey(e.userId, e.trackId);
+    const like = is(r, listening.TrackLiked);
+    if ((rows.get(key)?.liked === true) === like) continue;
+    rows.set(key, {
+      user_id: e.userId,
+      track_id: e.trackId,
+      liked: like,
+      liked_at: like ? iso(e.occurredAt) : null,
+      last_offset: anyValue,
+    });
+  }
+  return rows;
 }
 
 interface FinalWindow {
@@ -686,6 +751,7 @@ export const tableKeys: Record<string, readonly string[]> = {
   "listening.likes": ["track_id", "user_id"],
   "listening.track_play_counts": ["track_id"],
   "listening.track_like_counts": ["track_id"],
+  "listening.user_likes": ["user_id", "track_id"],
   "listening.track_plays_hourly": ["track_id", "window_start"],
   "listening.trending": ["list"],
   "chat.messages": ["message_id"],

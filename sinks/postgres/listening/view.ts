@@ -102,7 +102,9 @@ export const listeningView = defineView<ListeningBatch>({
   ...viewContracts.listening,
   migrationsDir: join(import.meta.dirname, "migrations"),
   // v1 counted plays itself (track_counters): a v1 still live is rebuilt from offset 0.
-  minVersion: 2,
+  // v3: user_likes (003-user-likes.sql); the stable schema's views are made at a swap, so
+  // a table added to a live v2 would not be readable.
+  minVersion: 3,
   state: (scope) => new ListeningBatch(scope),
   handlers: [
     on(TrackPlayed, (e, batch, r) => {
