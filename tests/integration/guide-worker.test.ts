@@ -48,6 +48,9 @@ describe("guide worker", () => {
     process.env.VOBE_TOPIC_PREFIX = topics.prefix;
     process.env.VOBE_GUIDE_PORT = "0";
     process.env.VOBE_GUIDE_BACKOFF_MS = "50";
+    // A reply held open by the scripted server must not be cut off as silent.
+    process.env.VOBE_GUIDE_IDLE_TIMEOUT_MS = "170000";
+    process.env.VOBE_GUIDE_CALL_TIMEOUT_MS = "170000";
     process.env.VOBE_JWT_SECRET ??= "test-secret-for-the-guide-0123456789012";
   });
 
@@ -59,7 +62,12 @@ describe("guide worker", () => {
 
   it("killed mid-stream, started again: exactly one reply; restarted once more: no model call", async () => {
     const long = "Here is a long answer about music that takes a while to stream. ".repeat(6);
-    fake.script({ text: long, pieces: 60, pieceDelayMs: 100 });
+    // Held open after its pieces: the worker is killed while the reply is still streaming.
+    let release = () => {};
+    const hold = new Promise<void>((r) => {
+      release = r;
+    });
+    fake.script({ text: long, pieces: 60, pieceDelayMs: 20, hold });
     fake.respond(() => ({ text: "The answer after the restart.", pieceDelayMs: 5 }));
 
     const first = await start();
@@ -68,6 +76,7 @@ describe("guide worker", () => {
     const deltas = await topics.deltas(4, 0);
     expect(deltas.filter((d) => d.value.kind === "delta").length).toBeGreaterThan(0);
     await killHard(first);
+    release();
     expect(fake.requests).toHaveLength(1);
     expect((await topics.messages(1, 300)).filter((d) => d.type.endsWith("Reply"))).toEqual([]);
 
@@ -120,10 +129,16 @@ describe("guide worker", () => {
     expect(lastCall?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
     expect(lastCall?.messages.at(-1)?.content).toBe(next.text);
     await killHard(third);
-  });
+  }, 180_000);
 
   it("a second instance takes over mid-stream: the first is fenced, one reply", async () => {
-    fake.script({ text: "slow ".repeat(80), pieces: 80, pieceDelayMs: 100 });
+    // The first instance's reply is held open mid-stream until the second has answered, so
+    // the takeover happens mid-reply however slowly the children start.
+    let release = () => {};
+    const hold = new Promise<void>((r) => {
+      release = r;
+    });
+    fake.script({ text: "slow ".repeat(20), pieces: 20, pieceDelayMs: 20, hold });
     fake.respond(() => ({ text: "Answered by the new instance.", pieceDelayMs: 5 }));
     const a = await start();
     const asked = await topics.send("Who plays jazz here?");
@@ -139,7 +154,8 @@ describe("guide worker", () => {
       );
       return r.length > 0 ? r : undefined;
     });
-    // The fenced one ends when its own reply fails to commit (it finishes streaming first).
+    // The fenced one ends when its own reply, let go now, fails to commit.
+    release();
     expect(await aExit).toBe(3);
     await sleep(500);
     const mine = (await topics.messages(1, 500)).filter(
@@ -148,5 +164,5 @@ describe("guide worker", () => {
     expect(mine).toHaveLength(1);
     expect(mine[0]?.value.text).toBe("Answered by the new instance.");
     await killHard(b);
-  }, 90_000);
+  }, 180_000);
 });

@@ -20,7 +20,14 @@ export interface FakeToolCall {
 }
 
 export type FakeAnswer =
-  | { text: string; pieces?: number; pieceDelayMs?: number; usage?: boolean }
+  | {
+      text: string;
+      pieces?: number;
+      pieceDelayMs?: number;
+      usage?: boolean;
+      /** The stream does not finish before this settles (a reply held open mid-stream). */
+      hold?: Promise<unknown>;
+    }
   | { toolCalls: FakeToolCall[] }
   | { status: number; retryAfterSeconds?: number }
   | { malformed: true }
@@ -132,6 +139,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       if (gone) return;
       send(chunk({ content: answer.text.slice(i, i + size) }));
     }
+    if (answer.hold) await answer.hold;
     if (gone) return;
     send(chunk({}, "stop"));
     if (answer.usage !== false) {
