@@ -20,7 +20,7 @@ export interface ChatMessageSent {
   text: string;
 }
 
-/** A piece of a reply while the AI guide writes it, for the web app's live view. Ephemeral (kept an hour): the record of a reply is ChatReplyGenerated on chat.messages. */
+/** A piece of a reply while the AI guide writes it, for the web app's live view. Ephemeral (kept a day): the record of a reply is ChatReplyGenerated on chat.messages. */
 export interface ChatReplyDelta {
   /** Unique id of this event; consumers use it to drop duplicates. */
   eventId: string;
@@ -250,7 +250,7 @@ export const ChatReplyDelta: EventType<ChatReplyDelta> = {
     type: "record",
     name: "ChatReplyDelta",
     namespace: "vobemusic.chat",
-    doc: "A piece of a reply while the AI guide writes it, for the web app's live view. Ephemeral (kept an hour): the record of a reply is ChatReplyGenerated on chat.messages.",
+    doc: "A piece of a reply while the AI guide writes it, for the web app's live view. Ephemeral (kept a day): the record of a reply is ChatReplyGenerated on chat.messages.",
     fields: [
       {
         name: "eventId",
