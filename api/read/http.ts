@@ -24,7 +24,7 @@ export const consistency = {
       maxLength: 6_000,
       // Declared, so that a client built from the OpenAPI document can make a valid value.
       pattern: `^${position}(?:,${position}){0,${maxPositions - 1}}$`,
-      description: `Positions a command answered, \`<topic>:<partition>:<offset>\` (from its 202: \`topic\`, \`partition\`, \`offset\`), 1 to ${maxPositions} comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view`,
+      description: `Positions a command answered, \`<topic>:<partition>:<offset>\` (a command's 202 has it as \`position\`), 1 to ${maxPositions} comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view`,
     }),
   ),
   wait: Type.Optional(
