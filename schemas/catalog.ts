@@ -282,7 +282,7 @@ export const catalog: readonly TopicEntry[] = [
     name: "ops.audit",
     owner: "ops",
     doc: "Every action an operator took on the running platform (view rebuilds, swaps, rollbacks and drops, streams application resets, dead letters replayed or skipped), who took it and why. Written by the vobe CLI.",
-    partitions: 1,
+    partitions: 3,
     key: {
       format: "string",
       doc: "What the action was done to (a view, a topology, or a dead letter as `<topic>:<partition>:<offset>`) as UTF-8 text: every action on one target is in order.",

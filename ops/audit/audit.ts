@@ -54,7 +54,7 @@ export function auditWriter(endpoints: Endpoints, options: { topicPrefix?: strin
         target: entry.target,
         reason: entry.reason,
         operator,
-        details: entry.details ?? {},
+        details: Object.entries(entry.details ?? {}).map(([name, value]) => ({ name, value })),
       },
       { actor: { userId: null, role: "operator" } },
     );

@@ -33,7 +33,7 @@ export async function resolutions(
         reason?: string;
         operator?: string;
         occurredAt?: Date;
-        details?: Record<string, string>;
+        details?: Array<{ name: string; value: string }>;
       } | null;
       if (!v?.target || (v.action !== "dlq.replay" && v.action !== "dlq.skip")) return;
       // The first resolution of a letter stands; a later one is refused before it is written.
@@ -43,7 +43,7 @@ export async function resolutions(
         reason: v.reason ?? "",
         operator: v.operator ?? "",
         at: v.occurredAt ?? new Date(Number(r.record.timestamp)),
-        details: v.details ?? {},
+        details: Object.fromEntries((v.details ?? []).map((d) => [d.name, d.value])),
       });
     },
   );

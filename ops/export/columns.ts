@@ -27,6 +27,8 @@ import {
   INTEGER,
   LIST,
   listValue,
+  MAP,
+  mapValue,
   STRUCT,
   structValue,
   TIMESTAMP,
@@ -166,7 +168,21 @@ export function mapType(type: Avro, namespace = "", named: Named = new Map()): M
         },
       };
     }
-    case "map":
+    case "map": {
+      const values = mapType(type.values as Avro, namespace, named);
+      return {
+        sql: `MAP(VARCHAR, ${values.sql})`,
+        type: MAP(VARCHAR, values.type),
+        nullable: false,
+        convert: (v) =>
+          mapValue(
+            Object.entries(v as Record<string, unknown>).map(([key, value]) => ({
+              key,
+              value: value === null ? null : values.convert(value),
+            })),
+          ),
+      };
+    }
     case "fixed":
       throw new Error(`Avro ${type.type} has no column mapping yet`);
     default:

@@ -112,7 +112,7 @@ export async function exportTopic(options: ExportOptions): Promise<ExportResult>
       topic,
       records: 0,
       files: 0,
-      removedFiles: 0 && removeUncommitted(out, topic, state.positions),
+      removedFiles: removeUncommitted(out, topic, state.positions),
       missedRecords: 0n,
       partitions: [],
     };
@@ -225,6 +225,14 @@ export async function exportTopic(options: ExportOptions): Promise<ExportResult>
         buffer.records.push(...batch.records);
         buffers.set(batch.partition, buffer);
         positions.set(batch.partition, batch.nextOffset);
+        // Chunks of exactly `chunkRecords` (a fetch may bring many more), each ending
+        // where the next record starts; the partition's last chunk ends at its end.
+        while (buffer.records.length > chunkRecords) {
+          const piece = buffer.records.splice(0, chunkRecords);
+          const next = (buffer.records[0] as InRecord).offset;
+          await writeChunk(batch.partition, buffer.from, next, piece);
+          buffer.from = next;
+        }
         const done = batch.nextOffset >= (ends[batch.partition] ?? 0n);
         if (done || buffer.records.length >= chunkRecords) {
           await writeChunk(batch.partition, buffer.from, batch.nextOffset, buffer.records);

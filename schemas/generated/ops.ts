@@ -2,6 +2,14 @@
 import type { EventType } from "../event-type.ts";
 import type { Actor } from "./common.ts";
 
+/** One fact of an operator action, as a name and a value. */
+export interface ActionDetail {
+  /** What the fact is, e.g. `replayedTo` or `version`. */
+  name: string;
+  /** Its value as text. */
+  value: string;
+}
+
 /** An operator changed something in the running platform (rebuilt, swapped, rolled back or dropped a view version, reset a streams application, replayed or skipped a dead letter), with the reason they gave. Written by the vobe CLI; the audit trail of every operator action. */
 export interface OperatorActionTaken {
   /** Unique id of this event; consumers use it to drop duplicates. */
@@ -18,8 +26,8 @@ export interface OperatorActionTaken {
   reason: string;
   /** Who did it: the operating-system user and host the command ran as (`user@host`), and the Kafka principal when the stack authenticates clients. */
   operator: string;
-  /** Facts of the action, e.g. `replayedTo` (topic:partition:offset of a replayed record) or `version`. */
-  details: Record<string, string>;
+  /** Facts of the action, e.g. `replayedTo` (topic:partition:offset of a replayed record) or `version`, in the order they were recorded. */
+  details: ActionDetail[];
 }
 
 export const OperatorActionTaken: EventType<OperatorActionTaken> = {
@@ -105,11 +113,28 @@ export const OperatorActionTaken: EventType<OperatorActionTaken> = {
       {
         name: "details",
         type: {
-          type: "map",
-          values: "string",
+          type: "array",
+          items: {
+            type: "record",
+            name: "ActionDetail",
+            namespace: "vobemusic.ops",
+            doc: "One fact of an operator action, as a name and a value.",
+            fields: [
+              {
+                name: "name",
+                type: "string",
+                doc: "What the fact is, e.g. `replayedTo` or `version`.",
+              },
+              {
+                name: "value",
+                type: "string",
+                doc: "Its value as text.",
+              },
+            ],
+          },
         },
-        default: {},
-        doc: "Facts of the action, e.g. `replayedTo` (topic:partition:offset of a replayed record) or `version`.",
+        default: [],
+        doc: "Facts of the action, e.g. `replayedTo` (topic:partition:offset of a replayed record) or `version`, in the order they were recorded.",
       },
     ],
   },

@@ -229,10 +229,11 @@ describe("vobe dlq", () => {
       action: "dlq.replay",
       reason: "lock released",
       actor: { role: "operator" },
-      details: {
-        replayedTo: `${to?.topic}:${to?.partition}:${to?.offset}`,
-        source: "view feedback",
-      },
+    });
+    const details = entries[0]?.details as Array<{ name: string; value: string }>;
+    expect(Object.fromEntries(details.map((d) => [d.name, d.value]))).toMatchObject({
+      replayedTo: `${to?.topic}:${to?.partition}:${to?.offset}`,
+      source: "view feedback",
     });
     expect(String(entries[0]?.operator)).toMatch(/@/);
   }, 120_000);

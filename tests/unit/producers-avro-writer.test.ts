@@ -109,6 +109,10 @@ function arbitrary(type: avro.Type): fc.Arbitrary<unknown> {
       return fc.constantFrom(...(type as avro.types.EnumType).symbols);
     case "array":
       return fc.array(arbitrary((type as avro.types.ArrayType).itemsType), { maxLength: 6 });
+    case "map":
+      return fc.dictionary(text, arbitrary((type as avro.types.MapType).valuesType), {
+        maxKeys: 4,
+      });
     case "union:unwrapped":
       return fc.oneof(...(type as avro.types.UnwrappedUnionType).types.map(arbitrary));
     case "record": {
