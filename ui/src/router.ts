@@ -72,6 +72,12 @@ export const router = createRouter({
       meta: { title: "account.signupTitle" },
     },
     {
+      path: "/account",
+      name: "account",
+      component: () => import("./views/AccountView.vue"),
+      meta: { title: "profile.title" },
+    },
+    {
       path: "/library",
       name: "library",
       component: () => import("./views/LibraryView.vue"),

@@ -170,6 +170,18 @@ const en = {
     welcome: "Welcome, {name}!",
     loggedOut: "You are logged out.",
   },
+  profile: {
+    title: "My account",
+    bio: "About me",
+    save: "Save",
+    saved: "Saved.",
+    eraseTitle: "Erase my account",
+    eraseWarning:
+      "Your profile, e-mail and sign-in are erased for good; what you wrote stays, without your name.",
+    eraseConfirm: "Type your username ({username}) to confirm",
+    erase: "Erase my account",
+    erased: "Your account was erased.",
+  },
   feedback: {
     title: "Send feedback",
     intro: "Found a bug or have an idea? Tell us.",

@@ -70,10 +70,15 @@ export const useSession = defineStore("session", () => {
     keep(undefined);
   }
 
+  /** After a profile edit: the header shows the new name at once. */
+  function rename(displayName: string) {
+    if (saved.value) keep({ ...saved.value, user: { ...saved.value.user, displayName } });
+  }
+
   /** A 401 from any call: the token is gone or expired. */
   function expired() {
     keep(undefined);
   }
 
-  return { user, isAdmin, login, signup, logout, expired };
+  return { user, isAdmin, login, signup, logout, expired, rename };
 });
