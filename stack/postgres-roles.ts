@@ -9,6 +9,16 @@
 import pg from "pg";
 
 export const analystRole = "vobe_analyst";
+
+/**
+ * Schemas no analyst may enter, made by the stack so they exist before anything lands in
+ * them: `pii` holds the users' data keys (platform/pii/key-store.ts), which would open
+ * the sealed personal fields of every topic.
+ */
+export const restrictedSchemas: Readonly<Record<string, readonly string[]>> = { auth: ["pii"] };
+
+/** Bumped when the grants below change: a stack whose roles exist gets them again once. */
+const GRANTS_VERSION = "vobe grants v2";
 export const serviceRole = (database: string): string => `vobe_${database}`;
 
 export function postgresRoles(databases: readonly string[]): string[] {
@@ -54,24 +64,42 @@ export async function provisionPostgresRoles(options: {
     await server.query(`alter role ${id(analystRole)} set default_transaction_read_only = on`);
     for (const db of databases) {
       await server.query(`revoke connect, temporary on database ${id(db)} from public`);
+      // CREATE: a service makes its own schemas and tables (the API's key store does).
       await server.query(
-        `grant connect, temporary on database ${id(db)} to ${id(serviceRole(db))}`,
+        `grant connect, temporary, create on database ${id(db)} to ${id(serviceRole(db))}`,
       );
       await server.query(`grant connect on database ${id(db)} to ${id(analystRole)}`);
     }
     // Default privileges cover what the owner creates from now on: the objects made
-    // before the roles existed are granted once, when a role is new (or on `force`).
-    if (!created && !options.force) return;
+    // before the roles existed are granted once, when a role is new or the grants changed.
+    const { rows } = await server.query<{ note: string | null }>(
+      "select shobj_description(oid, 'pg_authid') as note from pg_roles where rolname = $1",
+      [analystRole],
+    );
+    const current = rows[0]?.note === GRANTS_VERSION && !created;
     for (const db of databases) {
+      const restricted = restrictedSchemas[db] ?? [];
+      if (current && !options.force && restricted.length === 0) continue;
       const url = new URL(adminUrl);
       url.pathname = `/${db}`;
       const client = new pg.Client({ connectionString: url.toString() });
       await client.connect();
       try {
-        await grantWithin(client, owner, serviceRole(db));
+        if (!current || options.force) await grantWithin(client, owner, serviceRole(db));
+        // Every time: a restricted schema dropped and made again would get the defaults.
+        for (const schema of restricted) {
+          await client.query(`create schema if not exists ${id(schema)}`);
+          await client.query(`revoke all on schema ${id(schema)} from ${id(analystRole)}`);
+          await client.query(
+            `revoke all on all tables in schema ${id(schema)} from ${id(analystRole)}`,
+          );
+        }
       } finally {
         await client.end();
       }
+    }
+    if (!current) {
+      await server.query(`comment on role ${id(analystRole)} is ${literal(GRANTS_VERSION)}`);
     }
   } finally {
     await server.end();
@@ -88,7 +116,8 @@ async function grantWithin(client: pg.Client, owner: string, service: string): P
         where nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
           and nspname not like 'pg_temp_%' and nspname not like 'pg_toast_temp_%'
       loop
-        execute format('grant usage on schema %s to ${sv}, ${an}', s);
+        execute format('grant usage, create on schema %s to ${sv}', s);
+        execute format('grant usage on schema %s to ${an}', s);
         execute format('grant select, insert, update, delete on all tables in schema %s to ${sv}', s);
         execute format('grant usage, select on all sequences in schema %s to ${sv}', s);
         execute format('grant select on all tables in schema %s to ${an}', s);
@@ -96,7 +125,8 @@ async function grantWithin(client: pg.Client, owner: string, service: string): P
     end $$`);
   // Objects the owner creates later (a new view version, a new view) get the same grants.
   const forOwner = `alter default privileges for role ${o}`;
-  await client.query(`${forOwner} grant usage on schemas to ${sv}, ${an}`);
+  await client.query(`${forOwner} grant usage, create on schemas to ${sv}`);
+  await client.query(`${forOwner} grant usage on schemas to ${an}`);
   await client.query(`${forOwner} grant select, insert, update, delete on tables to ${sv}`);
   await client.query(`${forOwner} grant usage, select on sequences to ${sv}`);
   await client.query(`${forOwner} grant select on tables to ${an}`);

@@ -15,6 +15,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { databaseUrlFor } from "../../platform/config/endpoints.ts";
 import { brokerErrorNames, createAdmin } from "../../platform/kafka/index.ts";
+import { createKeyStore, ensureKeyTable, keysTable } from "../../platform/pii/key-store.ts";
+import { createPool } from "../../platform/postgres/pool.ts";
 import { stackConfig } from "../../stack/config.ts";
 import {
   analystPrincipal,
@@ -77,7 +79,16 @@ describe("Kafka access control (SASL/SCRAM, StandardAuthorizer, ACLs from the ca
       retries: 0,
     });
     try {
-      const metadata = await consumer.metadata({ topics: [topic] });
+      // A topic made a moment ago may have no leader yet: ask again for a while.
+      let metadata = await consumer.metadata({ topics: [topic] });
+      for (
+        let i = 0;
+        i < 50 && metadata.topics.get(topic)?.partitions[0]?.leader === undefined;
+        i++
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        metadata = await consumer.metadata({ topics: [topic], forceUpdate: true });
+      }
       const leader = metadata.topics.get(topic)?.partitions[0]?.leader;
       const response = await consumer.fetch({
         node: leader as number,
@@ -104,7 +115,8 @@ describe("Kafka access control (SASL/SCRAM, StandardAuthorizer, ACLs from the ca
       if (codes.includes(29)) return ["TOPIC_AUTHORIZATION_FAILED"];
       return codes.every((c) => c === 0) ? "ok" : codes.map(String);
     } catch (error) {
-      return brokerErrorNames(error);
+      const names = brokerErrorNames(error);
+      return names.length > 0 ? names : [String((error as Error).message)];
     } finally {
       await consumer.close().catch(() => {});
     }
@@ -243,6 +255,29 @@ describe("Postgres roles", () => {
       expect(await denied(analyst, `create table ${schema}.mine (id int)`)).toBe("42501");
     } finally {
       await analyst.end();
+    }
+  });
+
+  it("keeps the analyst out of the users' data keys, which the auth role can use", async () => {
+    const ownerPool = createPool(databaseUrlFor(endpoints, "auth"), 1);
+    const authUrl = new URL(databaseUrlFor(endpoints, "auth"));
+    authUrl.username = serviceRole("auth");
+    authUrl.password = secrets?.postgres[serviceRole("auth")] ?? "";
+    const authPool = new pg.Pool({ connectionString: authUrl.toString(), max: 1 });
+    const analyst = as(analystRole, "auth");
+    await analyst.connect();
+    try {
+      await ensureKeyTable(ownerPool);
+      // The API's key store runs as the auth database's role (VOBE_POSTGRES_SERVICE_ROLES=1).
+      const keys = createKeyStore(authPool);
+      const userId = randomUUID();
+      expect((await keys.create(userId)).length).toBe(32);
+      await keys.destroy(userId);
+      expect(await denied(analyst, `select count(*) from ${keysTable}`)).toBe("42501");
+    } finally {
+      await analyst.end();
+      await authPool.end();
+      await ownerPool.end();
     }
   });
 
