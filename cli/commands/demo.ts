@@ -63,6 +63,38 @@ export function registerDemoCommands(program: Command): void {
     .description("demo data: a realistic, deterministic catalog and simulated listeners");
 
   demo
+    .command("audio")
+    .description(
+      "give the demo catalog's first tracks real audio (ffmpeg, through the upload path): for a platform whose demo was loaded before audio existed",
+    )
+    .option("--size <size>", `the size load used: ${sizes.join(" | ")}`, "full")
+    .option("--seed <n>", "the seed load used")
+    .option("--count <n>", "how many tracks", "16")
+    .option("--topic-prefix <prefix>", "the prefix load used")
+    .action(
+      async (options: { size: string; seed?: string; count: string; topicPrefix?: string }) => {
+        const { defaultDemoSeed, generateDemoCatalog } = await import(
+          "../../connect/demo/index.ts"
+        );
+        const seed = options.seed ? parseNumber("--seed", options.seed, true) : defaultDemoSeed;
+        const catalog = generateDemoCatalog({ size: parseSize(options.size), seed });
+        const { endpoints } = await provideEndpoints(say);
+        const { findFfmpeg } = await import("../../stack/host.ts");
+        await findFfmpeg();
+        const { loadDemoAudio } = await import("../../connect/demo/audio.ts");
+        const audio = await loadDemoAudio({
+          endpoints,
+          catalog,
+          count: parseNumber("--count", options.count, true),
+          topicPrefix: options.topicPrefix ?? "",
+        });
+        say(
+          `Audio for ${audio.tracks} tracks (${number(audio.bytes)} bytes) in ${audio.seconds.toFixed(1)} s.`,
+        );
+      },
+    );
+
+  demo
     .command("load")
     .description(
       "write the demo catalog (users, artists, albums, tracks, posts, comments, feedback) as events; only into an empty platform unless --force",
