@@ -23,6 +23,9 @@ export function removeStackHome(home: string): void {
 
 const mechanisms: readonly SaslMechanism[] = ["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"];
 
+/** `localhost:9092` and `127.0.0.1:9092` are the same native broker. */
+const loopback = (broker: string) => broker.trim().replace(/^localhost:/, "127.0.0.1:");
+
 /**
  * How a client authenticates to `brokers`, in this order:
  *  1. KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (KAFKA_SASL_MECHANISM, default
@@ -49,7 +52,9 @@ export function kafkaSaslFor(
   const principal = env.KAFKA_SASL_PRINCIPAL || "admin";
   for (const home of [stackConfig.home, ...extraHomes]) {
     const secrets = readStackSecrets(home);
-    if (!secrets?.kafkaSaslListener || !brokers.includes(secrets.kafkaSaslListener)) continue;
+    if (!secrets?.kafkaSaslListener) continue;
+    const listener = loopback(secrets.kafkaSaslListener);
+    if (!brokers.some((b) => loopback(b) === listener)) continue;
     const password = secrets.kafka[principal];
     if (!password) {
       throw new Error(

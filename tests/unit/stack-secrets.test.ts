@@ -75,6 +75,7 @@ describe("how a Kafka client logs in", () => {
       expect(() => kafkaSaslFor(["127.0.0.1:19999"], { KAFKA_SASL_PRINCIPAL: "nobody" })).toThrow(
         /no such Kafka principal/,
       );
+      expect(kafkaSaslFor(["localhost:19999"], {})?.username).toBe("admin");
       // Another cluster, no variables: PLAINTEXT.
       expect(kafkaSaslFor(["elsewhere:9092"], {})).toBeUndefined();
     } finally {
