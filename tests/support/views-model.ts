@@ -210,20 +210,12 @@ export function artistTables(log: readonly LogRecord[]): {
     deleted: false,
     takedown_reason: null,
     taken_down_at: null,
-    takedown_reason: null,
-    taken_down_at: null,
     created_at: iso(at),
     updated_at: iso(at),
     last_offset: offset,
   });
   const changed = (at: Date, offset: number) => ({ updated_at: iso(at), last_offset: offset });
   const deleted = (at: Date, offset: number) => ({ deleted: true, ...changed(at, offset) });
-  // Moderation (docs/adr/021): a takedown's reason and time; a restore clears them.
-  const moderated = (reason: string | null, at: Date | null, offset: number) => ({
-    takedown_reason: reason,
-    taken_down_at: at && iso(at),
-    last_offset: offset,
-  });
   // Moderation (docs/adr/021): a takedown's reason and time; a restore clears them.
   const moderated = (reason: string | null, at: Date | null, offset: number) => ({
     takedown_reason: reason,
@@ -291,18 +283,6 @@ export function artistTables(log: readonly LogRecord[]): {
       update(tracks, r.event.trackId, { ...trackFields(r.event), ...changed(at, r.offset) });
     } else if (is(r, artist.TrackDeleted)) {
       update(tracks, r.event.trackId, deleted(at, r.offset));
-    } else if (is(r, artist.ArtistTakenDown)) {
-      update(artists, r.event.artistId, moderated(r.event.reason, at, r.offset));
-    } else if (is(r, artist.ArtistRestored)) {
-      update(artists, r.event.artistId, moderated(null, null, r.offset));
-    } else if (is(r, artist.AlbumTakenDown)) {
-      update(albums, r.event.albumId, moderated(r.event.reason, at, r.offset));
-    } else if (is(r, artist.AlbumRestored)) {
-      update(albums, r.event.albumId, moderated(null, null, r.offset));
-    } else if (is(r, artist.TrackTakenDown)) {
-      update(tracks, r.event.trackId, moderated(r.event.reason, at, r.offset));
-    } else if (is(r, artist.TrackRestored)) {
-      update(tracks, r.event.trackId, moderated(null, null, r.offset));
     } else if (is(r, artist.ArtistTakenDown)) {
       update(artists, r.event.artistId, moderated(r.event.reason, at, r.offset));
     } else if (is(r, artist.ArtistRestored)) {
