@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { StackError } from "../stack/errors.ts";
+import { registerCatalogCommand } from "./commands/catalog.ts";
 import { registerDemoCommands } from "./commands/demo.ts";
 import { registerDlqCommands } from "./commands/dlq.ts";
 import { registerExportCommand } from "./commands/export.ts";
@@ -35,6 +36,7 @@ registerLagCommand(program);
 registerDlqCommands(program);
 registerExportCommand(program);
 registerSqlCommand(program);
+registerCatalogCommand(program);
 
 try {
   await program.parseAsync();
