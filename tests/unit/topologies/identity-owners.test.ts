@@ -174,6 +174,37 @@ describe("identity owners: the one place that decides who holds an e-mail or use
     expect(store.get(usernameClaimKey("ann"))?.accounts[ann]?.erasedAt).toBe(T0 + 10_000);
   });
 
+  it("keys a sealed registration by its claimKeys: no plain e-mail or username needed", () => {
+    const { claim, owner } = start();
+    const users = (driver as TopologyTestDriver).createInputTopic(
+      "auth.users",
+      Serdes.string(),
+      serdes.events(userTypes),
+    );
+    const email = emailClaimKey("sealed@example.com");
+    claim(ann, T0);
+    claim(ann, T0, email);
+    users.pipeInput(
+      ann,
+      {
+        type: UserRegistered.name,
+        value: {
+          ...envelope(ann, T0 + 1_000),
+          userId: ann,
+          // Opaque to the topology (docs/adr/019-erasure.md): only the claim keys count.
+          username: "pii:v1:AAAA",
+          email: "pii:v1:BBBB",
+          displayName: "pii:v1:CCCC",
+          role: "listener",
+          claimKeys: [email, usernameClaimKey("ann")],
+        },
+      },
+      T0 + 1_000,
+    );
+    expect(owner()).toEqual({ userId: ann, registered: true });
+    expect(owner(email)).toEqual({ userId: ann, registered: true });
+  });
+
   it("reads the first version's state (first unreleased claim) as that claim", () => {
     const { claim, driver, owner } = start();
     const key = usernameClaimKey("old");
