@@ -30,7 +30,13 @@ import {
 } from "../platform/kafka/index.ts";
 import { registryApi } from "../platform/registry/confluent-api.ts";
 import { createSchemaRegistry } from "../platform/registry/schema-registry.ts";
-import { createEventProducer, type EventProducer, eventHeaders } from "../producers/index.ts";
+import {
+  createEventProducer,
+  type EventProducer,
+  EventValidationError,
+  eventHeaders,
+  IllFormedTextError,
+} from "../producers/index.ts";
 import type { EventType } from "../schemas/event-type.ts";
 import * as chat from "../schemas/generated/chat.ts";
 import { Conversations, promptFor } from "./conversation.ts";
@@ -236,7 +242,7 @@ export function createGuideWorker(options: GuideWorkerOptions) {
         attempt,
         seq: seq++,
         kind,
-        text,
+        text: text.toWellFormed(),
       };
       chain = chain
         .then(async () => {
@@ -313,16 +319,20 @@ export function createGuideWorker(options: GuideWorkerOptions) {
     const entities = (reply?.toolCalls ?? []).flatMap((c) => entitiesIn(c.result));
     const grounded = reply ? ground(reply.text, entities) : undefined;
     const outcome = reply ? "answered" : refusal ? "limited" : "error";
-    const text = grounded
-      ? grounded.text + (reply?.truncated ? " …" : "")
-      : refusal
-        ? (limitedText[refusal] as string)
-        : errorText;
+    // A model may send a lone surrogate (or a cut may split a pair): the producer layer
+    // refuses ill-formed text, and a reply it refuses would be retried for ever.
+    const text = (
+      grounded
+        ? grounded.text + (reply?.truncated ? " …" : "")
+        : refusal
+          ? (limitedText[refusal] as string)
+          : errorText
+    ).toWellFormed();
     const model = reply || !refusal ? options.model.model : "";
     const context = { actor: { userId: null, role: "system" as const }, causationId: m.eventId };
     const tokens = { prompt: reply?.promptTokens ?? 0, completion: reply?.completionTokens ?? 0 };
     const latencyMs = reply?.latencyMs ?? Date.now() - started;
-    await publish(m, [
+    const events: Parameters<EventProducer["publishAll"]>[0] = [
       {
         type: types.reply,
         key: m.conversationId,
@@ -338,9 +348,14 @@ export function createGuideWorker(options: GuideWorkerOptions) {
           userId: m.userId,
           outcome,
           error: failure,
-          toolCalls: reply?.toolCalls ?? [],
+          toolCalls: (reply?.toolCalls ?? []).map((c) => ({
+            callId: c.callId.toWellFormed(),
+            name: c.name.toWellFormed(),
+            arguments: c.arguments.toWellFormed(),
+            result: c.result.toWellFormed(),
+          })),
           references: grounded?.references ?? [],
-          unverifiedNames: grounded?.unverified ?? [],
+          unverifiedNames: (grounded?.unverified ?? []).map((n) => n.toWellFormed()),
           latencyMs,
           attempts: reply?.attempts ?? attempts,
         },
@@ -361,7 +376,35 @@ export function createGuideWorker(options: GuideWorkerOptions) {
           outcome,
         },
       },
-    ]);
+    ];
+    try {
+      await publish(m, events);
+    } catch (error) {
+      if (!(error instanceof EventValidationError || error instanceof IllFormedTextError)) {
+        throw error;
+      }
+      // What the model wrote cannot be recorded: the user gets an error reply instead.
+      log({ err: String(error), messageId: m.messageId }, "guide reply refused; error reply");
+      const [replyEvent, usageEvent] = events as [(typeof events)[0], (typeof events)[0]];
+      await publish(m, [
+        {
+          ...replyEvent,
+          payload: {
+            ...replyEvent.payload,
+            text: errorText,
+            outcome: "error",
+            error: "reply_invalid",
+            toolCalls: [],
+            references: [],
+            unverifiedNames: [],
+          } as (typeof replyEvent)["payload"],
+        },
+        {
+          ...usageEvent,
+          payload: { ...usageEvent.payload, outcome: "error" } as (typeof usageEvent)["payload"],
+        },
+      ]);
+    }
     answered.add(m.messageId);
     conversations.add(m.conversationId, {
       messageId: replyIdFor(m.messageId),
@@ -412,6 +455,10 @@ export function createGuideWorker(options: GuideWorkerOptions) {
           log({ messageId: m.messageId }, "guide fenced: another instance answers now");
           stopped = true;
           options.onFenced?.();
+          throw error;
+        }
+        // Refused by the event layer (schema, text): trying again would refuse it again.
+        if (error instanceof EventValidationError || error instanceof IllFormedTextError) {
           throw error;
         }
         log({ err: String(error), attempt }, "guide publish failed; retrying");

@@ -77,6 +77,13 @@ describe("guide replies without the model", () => {
     expect(reply.value.text).toMatch(/could not answer/);
   });
 
+  it("a model that sends a lone surrogate: the reply is recorded, well-formed (not retried for ever)", async () => {
+    fake.script({ text: "Try this \ud800 one.", pieces: 1 });
+    const asked = await topics.send("Something odd?");
+    const reply = await replyTo(asked.messageId);
+    expect(reply.value).toMatchObject({ outcome: "answered", text: "Try this \ufffd one." });
+  });
+
   it("over the rate: a limited reply, and the model is not asked", async () => {
     fake.respond(() => ({ text: "Sure." }));
     const user = { userId: crypto.randomUUID(), conversationId: crypto.randomUUID() };
