@@ -78,8 +78,12 @@ describe("account", () => {
   });
 
   it("sees a track's play count change live when someone plays it", async () => {
-    const tracks = await (await fetch(`${webUrl}/api/search?q=love&type=tracks&limit=1`)).json();
-    const track = tracks.items[0].document as { trackId: string; durationMs: number };
+    const tracks = (await (
+      await fetch(`${webUrl}/api/search?q=love&type=tracks&limit=1`)
+    ).json()) as {
+      items: { document: unknown }[];
+    };
+    const track = tracks.items[0]?.document as { trackId: string; durationMs: number };
     await page.goto(`/tracks/${track.trackId}`);
     const plays = page.getByTestId("plays");
     await plays.waitFor();
