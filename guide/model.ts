@@ -77,6 +77,7 @@ export interface ReplyHooks {
 }
 
 const estimateTokens = (text: string) => Math.ceil(text.length / 4);
+const maxCallsPerRound = 5;
 
 /** What went wrong, as a code and whether another try may help. */
 export function classify(error: unknown, timedOut: boolean): ModelError {
@@ -172,7 +173,8 @@ export function createModel(settings: ModelSettings) {
       const sent = convo.map((m) => JSON.stringify(m.content ?? "")).join("");
       promptTokens += usage?.prompt_tokens ?? estimateTokens(sent);
       completionTokens += usage?.completion_tokens ?? estimateTokens(roundText);
-      const wanted = calls.filter((c) => c?.name);
+      // A bound on the work one round may ask for (each call is a read of the API).
+      const wanted = calls.filter((c) => c?.name).slice(0, maxCallsPerRound);
       if (finish !== "tool_calls" || wanted.length === 0 || lastRound || truncated) {
         if (finish === "length") truncated = true;
         return { text, runs, promptTokens, completionTokens, firstTokenMs, truncated };
