@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   DemoNotEmptyError,
   demoListening,
+  demoPasswordHash,
   demoTopicCounts,
   generateDemoCatalog,
   isPlatformEmpty,
@@ -88,6 +89,21 @@ describe("the demo loader and the listener simulator, on the real broker and reg
       expect(value).toMatchObject(artist);
       expect(value.occurredAt).toEqual(createdAt);
       expect(value.actor).toEqual({ userId: artist.ownerUserId, role: "artist" });
+    }
+  });
+
+  it("writes accounts sealed: no e-mail, display name or password hash in clear", async () => {
+    const users = loaded.catalog.users;
+    for (const topic of ["auth.users", "auth.credentials"]) {
+      const read = await readTopic(`${prefix}${topic}`, users.length, { settleMs: 300 });
+      expect(read).toHaveLength(users.length);
+      const bytes = Buffer.concat(read.map((r) => r.value as Buffer));
+      expect(bytes.includes("pii:v1:"), topic).toBe(true);
+      for (const u of users) {
+        expect(bytes.includes(u.email), `${topic}: ${u.email}`).toBe(false);
+        expect(bytes.includes(u.displayName), `${topic}: ${u.displayName}`).toBe(false);
+      }
+      expect(bytes.includes(demoPasswordHash), topic).toBe(false);
     }
   });
 
