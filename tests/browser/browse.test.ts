@@ -95,6 +95,19 @@ describe("browse", () => {
     await phone.context().close();
   });
 
+  it("has a light theme as well, kept across reloads", async () => {
+    await page.goto("/");
+    expect(await page.locator("html").getAttribute("data-theme")).toBe("dark");
+    await page.getByRole("button", { name: "Theme: Dark" }).click();
+    expect(await page.locator("html").getAttribute("data-theme")).toBe("light");
+    await page.reload();
+    await page.locator("section[aria-labelledby=newest] article").first().waitFor();
+    expect(await page.locator("html").getAttribute("data-theme")).toBe("light");
+    await web.checkA11y(page, "home (light)");
+    await web.screenshot(page, "home-light");
+    await page.getByRole("button", { name: "Theme: Light" }).click();
+  });
+
   it("has keyboard shortcuts, listed by ?", async () => {
     await page.goto("/");
     await page.getByRole("heading", { name: "Welcome to VobeMusic" }).waitFor();
