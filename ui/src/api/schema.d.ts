@@ -382,7 +382,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -953,7 +953,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -1175,7 +1175,7 @@ export interface paths {
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -1576,7 +1576,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -2358,7 +2358,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -3154,7 +3154,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -5250,7 +5250,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -5473,7 +5473,7 @@ export interface paths {
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -5877,7 +5877,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -6464,7 +6464,7 @@ export interface paths {
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -7237,7 +7237,7 @@ export interface paths {
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -8565,7 +8565,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -8786,7 +8786,7 @@ export interface paths {
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -9006,7 +9006,7 @@ export interface paths {
         query?: {
           /** @description 1..10, default 10 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -9234,7 +9234,7 @@ export interface paths {
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -9456,7 +9456,7 @@ export interface paths {
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -9671,7 +9671,7 @@ export interface paths {
         query: {
           /** @description Track ids (UUIDs), comma-separated, 1..100 */
           trackIds: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -9889,7 +9889,7 @@ export interface paths {
         query: {
           /** @description Track ids (UUIDs), comma-separated, 1..100 */
           trackIds: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -10116,7 +10116,7 @@ export interface paths {
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -10525,7 +10525,7 @@ export interface paths {
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -10860,7 +10860,7 @@ export interface paths {
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
@@ -11113,7 +11113,7 @@ export interface paths {
           q: string;
           /** @description 1..20, default 5 */
           limit?: string;
-          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (from its 202: `topic`, `partition`, `offset`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
           wait?: string;
