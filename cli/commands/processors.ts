@@ -71,13 +71,20 @@ export function registerProcessorsAdminCommand(program: Command): void {
     .option("--prefix <prefix>", "topic and application-id prefix (a prefixed catalog)", "")
     .option("--state-dir <dir>", "where the persistent stores live (default .stack/state)")
     .option("--reason <why>", "why (required; written to the audit trail ops.audit)")
+    .option("--dry-run", "say what would be deleted; delete nothing")
     .action(
       async (
         names: string[],
-        options: { all?: boolean; prefix: string; stateDir?: string; reason?: string },
+        options: {
+          all?: boolean;
+          prefix: string;
+          stateDir?: string;
+          reason?: string;
+          dryRun?: boolean;
+        },
       ) => {
         const { requireReason, recordAction } = await import("../../ops/audit/audit.ts");
-        const reason = requireReason(options.reason);
+        const reason = options.dryRun ? "" : requireReason(options.reason);
         const { topologyNames } = await import("../../processors/topologies/index.ts");
         const chosen = options.all ? [...topologyNames] : names;
         const unknown = chosen.filter((n) => !(topologyNames as string[]).includes(n));
@@ -96,10 +103,18 @@ export function registerProcessorsAdminCommand(program: Command): void {
             names: chosen,
             prefix: options.prefix,
             ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+            ...(options.dryRun ? { dryRun: true } : {}),
           });
           for (const r of results) {
-            say(`${r.applicationId}: reset (${r.deletedTopics.length} internal topics deleted)`);
+            const what = `offsets of ${r.committedPartitions} partitions, ${r.deletedTopics.length} internal topics${r.deletedTopics.length > 0 ? ` (${r.deletedTopics.join(", ")})` : ""}${r.hadLocalState ? ", local state" : ""}`;
+            say(
+              options.dryRun
+                ? `${r.applicationId}: would delete ${what}`
+                : `${r.applicationId}: reset: deleted ${what}`,
+            );
           }
+          if (options.dryRun) return;
+          say("its next start reprocesses from offset 0; follow it with: vobe lag --watch");
           for (const r of results) {
             await recordAction(
               endpoints,

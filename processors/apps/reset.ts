@@ -10,6 +10,8 @@
  *
  *   await resetApplications({ brokers, names: ["plays-per-track"], stateDir });
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { createAdmin } from "../../platform/kafka/index.ts";
 import { StateManager } from "../engine/runtime/state-manager.ts";
 import { applicationIdOf, defaultStateDir } from "./app.ts";
@@ -17,6 +19,10 @@ import { applicationIdOf, defaultStateDir } from "./app.ts";
 export interface ResetResult {
   applicationId: string;
   deletedTopics: string[];
+  /** Partitions with a committed offset before the reset (what it starts over from). */
+  committedPartitions: number;
+  /** Whether it had local state to remove. */
+  hadLocalState: boolean;
 }
 
 export async function resetApplications(options: {
@@ -24,6 +30,8 @@ export async function resetApplications(options: {
   names: readonly string[];
   stateDir?: string;
   prefix?: string;
+  /** Say what would be deleted; delete nothing. */
+  dryRun?: boolean;
 }): Promise<ResetResult[]> {
   const admin = createAdmin({ brokers: options.brokers, clientId: "vobe-processors-reset" });
   try {
@@ -38,12 +46,20 @@ export async function resetApplications(options: {
     }
     const topics = await admin.listTopics();
     const results: ResetResult[] = [];
+    const stateDir = options.stateDir ?? defaultStateDir;
     for (const applicationId of ids) {
-      const internal = topics.filter((t) => t.startsWith(`${applicationId}-`));
-      await admin.deleteGroup(applicationId);
-      await admin.deleteTopics(internal);
-      StateManager.deleteLocalState(options.stateDir ?? defaultStateDir, applicationId);
-      results.push({ applicationId, deletedTopics: internal });
+      // Its dead letters are not state: they wait for an operator (vobe dlq), reset or not.
+      const internal = topics.filter(
+        (t) => t.startsWith(`${applicationId}-`) && t !== `${applicationId}-dlq`,
+      );
+      const committedPartitions = (await admin.committedOffsets(applicationId)).size;
+      const hadLocalState = existsSync(join(stateDir, applicationId));
+      if (!options.dryRun) {
+        await admin.deleteGroup(applicationId);
+        await admin.deleteTopics(internal);
+        StateManager.deleteLocalState(stateDir, applicationId);
+      }
+      results.push({ applicationId, deletedTopics: internal, committedPartitions, hadLocalState });
     }
     return results;
   } finally {
