@@ -668,13 +668,14 @@ describe("the write API refuses bad input and writes nothing", () => {
       code: "not_owner",
     },
     {
+      // 404 like reading it: a 403 would say the conversation exists (issue 12).
       name: "writing into another user's conversation",
       method: "POST",
       url: () => `/api/chat/conversations/${ids.conversation}/messages`,
       token: t("listener"),
       payload: { text: "hi" },
-      status: 403,
-      code: "not_owner",
+      status: 404,
+      code: "not_found",
     },
     // Things that do not exist
     {
