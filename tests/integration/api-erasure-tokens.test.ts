@@ -3,11 +3,15 @@
  * refused (401) on every API instance within a stated bound, and nothing it sends is
  * written. Tokens of accounts that never existed are refused too.
  */
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../api/app.ts";
 import { createAuth } from "../../api/http/auth.ts";
 import { bearer, startTestApi, type TestApi, testJwtSecret } from "../support/api-app.ts";
+import type { ServiceChildConfig } from "../support/api-gateway-app.ts";
+import { freePort } from "../support/private-stack.ts";
+import { killHard, spawnTs, waitForLine } from "../support/processes.ts";
 
 /** The bound this test holds the API to (docs/adr/019-erasure.md). */
 const revokeBoundMs = 1_000;
@@ -38,6 +42,9 @@ const writes = (postId: string, trackId: string, conversationId: string) =>
 describe("an erased account's tokens are refused on every instance", () => {
   let api: TestApi;
   let second: App;
+  /** A third instance in its own process: the auth and listening services alone. */
+  let child: ChildProcess | undefined;
+  let childUrl = "";
   beforeAll(async () => {
     api = await startTestApi("erasure-tokens");
     // Another instance on the same topics: its only news of the erasure is the log.
@@ -47,8 +54,21 @@ describe("an erased account's tokens are refused on every instance", () => {
       jwtSecret: testJwtSecret,
       logger: false,
     });
+    const port = await freePort();
+    const config: ServiceChildConfig = {
+      endpoints: inject("endpoints"),
+      topicPrefix: api.prefix,
+      schemaPrefix: "t_erasure_none_",
+      indexPrefix: "test-erasure-none-",
+      jwtSecret: testJwtSecret,
+      only: ["auth", "listening"],
+    };
+    child = spawnTs("tests/support/api-service-child.ts", [JSON.stringify(config), String(port)]);
+    await waitForLine(child, "listening", 60_000);
+    childUrl = `http://127.0.0.1:${port}`;
   });
   afterAll(async () => {
+    if (child) await killHard(child);
     await second?.close();
     await api?.stop();
   });
@@ -135,6 +155,48 @@ describe("an erased account's tokens are refused on every instance", () => {
         expect(res.statusCode, url).toBe(401);
       }
     }
+    expect(await api.endOffsets()).toEqual(before);
+  });
+
+  it(`refuses the token within ${revokeBoundMs} ms in another process`, async () => {
+    const { token } = await signupAndLogin();
+    const patch = () =>
+      fetch(`${childUrl}/api/auth/me`, {
+        method: "PATCH",
+        headers: { ...bearer(token), "content-type": "application/json" },
+        body: JSON.stringify({ displayName: "Still Me" }),
+      });
+    expect((await patch()).status).toBe(202);
+    const erased = await api.app.inject({
+      method: "DELETE",
+      url: "/api/auth/me",
+      headers: bearer(token),
+    });
+    expect(erased.statusCode).toBe(202);
+    const acceptedAt = performance.now();
+    let refusedAfter = Number.POSITIVE_INFINITY;
+    while (performance.now() - acceptedAt < 5 * revokeBoundMs) {
+      const res = await fetch(`${childUrl}/api/listening/me/history`, { headers: bearer(token) });
+      if (res.status === 401) {
+        refusedAfter = performance.now() - acceptedAt;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    console.log(
+      `another process refused the erased account's token after ${refusedAfter.toFixed(0)} ms`,
+    );
+    expect(refusedAfter).toBeLessThan(revokeBoundMs);
+    const before = await api.endOffsets();
+    expect((await patch()).status).toBe(401);
+    const play = await fetch(`${childUrl}/api/listening/plays`, {
+      method: "POST",
+      headers: { ...bearer(token), "content-type": "application/json" },
+      body: JSON.stringify({
+        plays: [{ trackId: randomUUID(), listenedMs: 1_000, trackDurationMs: 2_000 }],
+      }),
+    });
+    expect(play.status).toBe(401);
     expect(await api.endOffsets()).toEqual(before);
   });
 
