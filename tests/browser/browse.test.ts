@@ -31,6 +31,7 @@ describe("browse", () => {
       .waitFor();
     await page.locator("section[aria-labelledby=newest] article").first().waitFor();
     expect(await page.locator("section[aria-labelledby=newest] article").count()).toBe(5);
+    await page.locator("section[aria-labelledby=artists] ul.grid li a").first().waitFor();
     await web.checkA11y(page, "home");
     await web.screenshot(page, "home");
   });

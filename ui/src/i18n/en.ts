@@ -56,6 +56,7 @@ const en = {
     ill_formed_unicode: "The text contains characters that cannot be stored.",
     body_too_large: "That is too long.",
     already_resolved: "This was resolved already.",
+    internal: "The server failed to answer. Try again in a moment.",
     unknown: "Unexpected error ({code}).",
   },
   home: {

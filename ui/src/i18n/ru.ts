@@ -58,6 +58,7 @@ const ru: Messages = {
     ill_formed_unicode: "В тексте есть символы, которые нельзя сохранить.",
     body_too_large: "Слишком длинно.",
     already_resolved: "Это уже решено.",
+    internal: "Сервер не смог ответить. Попробуйте чуть позже.",
     unknown: "Непредвиденная ошибка ({code}).",
   },
   home: {
