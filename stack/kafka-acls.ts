@@ -110,6 +110,8 @@ function apiRules(principal: string, served: readonly Service[], catalog: readon
   // Read-your-writes on a derived view waits for its topology's committed offsets
   // (api/read/, docs/adr/018): describing the processors' groups, never joining them.
   rules.push(...prefixed(principal, "group", processorsPrefix, "DESCRIBE"));
+  // Those groups' offsets include their internal topics' (repartition): offsets only.
+  rules.push(...prefixed(principal, "topic", processorsPrefix, "DESCRIBE"));
   return rules;
 }
 

@@ -1,4 +1,4 @@
-import type { SASLOptions } from "@platformatic/kafka";
+import { kListApis, type SASLOptions } from "@platformatic/kafka";
 import { kafkaSaslFor } from "../config/kafka-credentials.ts";
 
 /**
@@ -10,4 +10,38 @@ import { kafkaSaslFor } from "../config/kafka-credentials.ts";
 export function connectionOptions(brokers: readonly string[]): { sasl?: SASLOptions } {
   const sasl = kafkaSaslFor(brokers);
   return sasl ? { sasl } : {};
+}
+
+type ListedApis = Array<{ name: string; minVersion: number; maxVersion: number }>;
+type ListApis = (callback: (error: Error | null, apis?: ListedApis) => void) => void;
+
+/**
+ * Versions the client must not use although the broker lists them. AddPartitionsToTxn
+ * v4+ is the brokers' own batched form (KIP-890): the broker authorizes it as
+ * CLUSTER_ACTION, so a producer that is not a super user gets "Cluster authorization
+ * failed" on its first transactional send. @platformatic/kafka 2.12 picks the highest
+ * listed version (v5); Java's clients send v3, and so do ours.
+ */
+const clientMaxVersions: Readonly<Record<string, number>> = { AddPartitionsToTxn: 3 };
+
+/** Caps the API versions a client negotiates to the ones a client may use (see above). */
+export function withClientApiVersions<T extends object>(client: T): T {
+  const target = client as unknown as Record<symbol, ListApis>;
+  const list = target[kListApis]?.bind(client);
+  if (!list) return client;
+  target[kListApis] = (callback) =>
+    list((error, apis) => {
+      if (error || !apis) {
+        callback(error, apis);
+        return;
+      }
+      callback(
+        null,
+        apis.map((api) => {
+          const max = clientMaxVersions[api.name];
+          return max === undefined ? api : { ...api, maxVersion: Math.min(api.maxVersion, max) };
+        }),
+      );
+    });
+  return client;
 }

@@ -1,5 +1,5 @@
 import { ProduceAcks, Producer } from "@platformatic/kafka";
-import { connectionOptions } from "./connection.ts";
+import { connectionOptions, withClientApiVersions } from "./connection.ts";
 import type { KafkaConsumer } from "./consumer.ts";
 import { rawConsumer, rawMessage } from "./consumer.ts";
 import {
@@ -147,33 +147,35 @@ function* chunksOf(records: readonly OutRecord[]): Iterable<readonly OutRecord[]
 
 export function createProducer(options: ProducerOptions): KafkaProducer {
   const newClient = () =>
-    new Producer({
-      clientId: options.clientId,
-      bootstrapBrokers: options.brokers,
-      ...connectionOptions(options.brokers),
-      idempotent: true,
-      acks: ProduceAcks.ALL,
-      autocreateTopics: false,
-      strict: true,
-      ...(options.deliveryTimeoutMs === undefined
-        ? {}
-        : {
-            // More than 1, or the client replaces it with "for ever" for idempotent producers.
-            retries: Math.max(2, Math.ceil(options.deliveryTimeoutMs / retryDelayMs)),
-          }),
-      retryDelay: retryDelayFor(options.deliveryTimeoutMs === undefined ? 1_000 : retryDelayMs),
-      ...(options.transactionalId
-        ? {
-            transactionalId: options.transactionalId,
-            // The client would otherwise ask InitProducerId for (0, 0), which the broker
-            // reads as "I am producer 0, epoch 0" and fences whenever the id was used
-            // before: a restarted task could never take over its own transactional id.
-            // (-1, -1) is the protocol's "new producer" (KIP-360).
-            producerId: -1n,
-            producerEpoch: -1,
-          }
-        : {}),
-    });
+    withClientApiVersions(
+      new Producer({
+        clientId: options.clientId,
+        bootstrapBrokers: options.brokers,
+        ...connectionOptions(options.brokers),
+        idempotent: true,
+        acks: ProduceAcks.ALL,
+        autocreateTopics: false,
+        strict: true,
+        ...(options.deliveryTimeoutMs === undefined
+          ? {}
+          : {
+              // More than 1, or the client replaces it with "for ever" for idempotent producers.
+              retries: Math.max(2, Math.ceil(options.deliveryTimeoutMs / retryDelayMs)),
+            }),
+        retryDelay: retryDelayFor(options.deliveryTimeoutMs === undefined ? 1_000 : retryDelayMs),
+        ...(options.transactionalId
+          ? {
+              transactionalId: options.transactionalId,
+              // The client would otherwise ask InitProducerId for (0, 0), which the broker
+              // reads as "I am producer 0, epoch 0" and fences whenever the id was used
+              // before: a restarted task could never take over its own transactional id.
+              // (-1, -1) is the protocol's "new producer" (KIP-360).
+              producerId: -1n,
+              producerEpoch: -1,
+            }
+          : {}),
+      }),
+    );
   let producer = newClient();
   /**
    * After a transactional send the broker refused, the client's sequence numbers are ahead

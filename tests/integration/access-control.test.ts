@@ -14,7 +14,7 @@ import { Admin, Consumer, ProduceAcks, Producer, type SASLOptions } from "@platf
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { databaseUrlFor } from "../../platform/config/endpoints.ts";
-import { brokerErrorNames, createAdmin } from "../../platform/kafka/index.ts";
+import { brokerErrorNames, createAdmin, createProducer } from "../../platform/kafka/index.ts";
 import { createKeyStore, ensureKeyTable, keysTable } from "../../platform/pii/key-store.ts";
 import { createPool } from "../../platform/postgres/pool.ts";
 import { stackConfig } from "../../stack/config.ts";
@@ -175,6 +175,39 @@ describe("Kafka access control (SASL/SCRAM, StandardAuthorizer, ACLs from the ca
     expect(await readAs(processorsPrincipal, "auth.credentials")).toContain(
       "TOPIC_AUTHORIZATION_FAILED",
     );
+  });
+
+  it("runs a transaction as a principal that is not a super user", async () => {
+    // The processors' own prefix: a topic and a transactional id no real topology uses.
+    const topic = `vobe-acl-test-${randomUUID()}`;
+    const admin = createAdmin({ brokers, clientId: "vobe-tests-acl-setup" });
+    await admin.createTopics([{ name: topic, partitions: 1 }]);
+    const saved = { ...process.env };
+    process.env.KAFKA_SASL_USERNAME = processorsPrincipal;
+    process.env.KAFKA_SASL_PASSWORD = secrets.kafka[processorsPrincipal];
+    // The platform's own producer, as the processors run it.
+    const producer = createProducer({
+      brokers,
+      clientId: "vobe-tests-acl-tx",
+      transactionalId: topic,
+    });
+    process.env = saved;
+    try {
+      const tx = await producer.transaction();
+      await tx.send([{ topic, key: Buffer.from("k"), value: Buffer.from("in a transaction") }]);
+      await tx.commit();
+      // The commit marker lands right after the commit: the stable end follows it.
+      let stable = await admin.endOffsets(topic, "read_committed");
+      for (let i = 0; i < 50 && stable[0] !== 2n; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        stable = await admin.endOffsets(topic, "read_committed");
+      }
+      expect(stable).toEqual([2n]);
+    } finally {
+      await producer.close();
+      await admin.deleteTopics([topic]);
+      await admin.close();
+    }
   });
 
   it("refuses a client with a wrong password, and one without SASL", async () => {
