@@ -7,6 +7,7 @@ import { eventsDocPath, staleFiles, staleGeneratedTypeScript } from "../../schem
 import { subjectOf } from "../../schemas/event-type.ts";
 import { renderEventsDoc } from "../../schemas/events-doc.ts";
 import { allEventTypes } from "../../schemas/generated/index.ts";
+import { allViews } from "../../sinks/views.ts";
 
 const files = loadSchemaFiles();
 const avroName = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -142,8 +143,20 @@ describe("the topic catalog (schemas/catalog.ts)", () => {
   });
 
   it("keeps every topic's data forever; of the system of record, compacts only the credentials", () => {
+    // The exceptions: topics that no view reads and no rebuild needs, kept as long as they
+    // are useful (docs/adr/024-guide-replies.md). Each is named here with why.
+    const bounded = new Map([
+      ["chat.reply-stream", "pieces of a reply while it streams; the reply itself is kept"],
+      ["chat.usage", "what each reply cost a user, for budgets and analysts"],
+    ]);
+    const viewed = new Set(allViews().flatMap((v) => v.events.map((e) => e.topic)));
     for (const t of catalog) {
       const configs = topicConfigs(t, 1);
+      if (bounded.has(t.name)) {
+        expect(viewed.has(t.name), `${t.name} is read by a view`).toBe(false);
+        expect(Number(configs["retention.ms"]), t.name).toBeGreaterThan(0);
+        continue;
+      }
       expect(configs["retention.ms"], t.name).toBe("-1");
       expect(configs["retention.bytes"], t.name).toBe("-1");
       if (!t.derived) {
