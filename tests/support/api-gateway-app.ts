@@ -67,12 +67,21 @@ export async function closedPort(): Promise<string> {
 }
 
 /** A server that accepts requests and never answers: a hung service. */
-export async function silentServer(): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer(() => {});
+export async function silentServer(): Promise<{
+  url: string;
+  /** Requests that reached it: a caller that does not call shows as no change here. */
+  requests(): number;
+  close(): Promise<void>;
+}> {
+  let requests = 0;
+  const server: Server = createServer(() => {
+    requests++;
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    requests: () => requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
