@@ -49,7 +49,8 @@ export function registerSinksCommands(program: Command): void {
 
   const sinks = program
     .command("sinks")
-    .description("the views' versions: status, rebuild, swap, rollback, drop");
+    .alias("views")
+    .description("the views' versions: status, rebuild, swap, rollback, verify, drop");
 
   // Every admin command can address a prefixed platform (tests, a second platform on one stack).
   const placed = (command: Command) =>
@@ -154,6 +155,40 @@ export function registerSinksCommands(program: Command): void {
         reason,
         details: { version: String(back) },
       });
+    });
+
+  catchingUp(sinks.command("verify <view>"))
+    .description(
+      "compare the live version of a Postgres view with a fresh fold of its topics (built beside it, then dropped); exit 1 on a difference",
+    )
+    .option("--keep", "keep the fresh version (not live) to look at")
+    .option("--json", "print JSON")
+    .action(async (view: string, options: CatchingUp & { keep?: boolean; json?: boolean }) => {
+      const { verifyView } = await import("../../sinks/admin.ts");
+      const bar = options.progress && !options.json ? progressBar(`${view} fresh fold`) : undefined;
+      let report: Awaited<ReturnType<typeof verifyView>>;
+      try {
+        report = await verifyView(await endpoints(), view, {
+          ...admin(options, bar),
+          ...(options.json ? { log: () => {} } : {}),
+          ...(options.keep ? { keep: true } : {}),
+        });
+      } finally {
+        bar?.stop();
+      }
+      if (options.json) say(JSON.stringify(report, null, 2));
+      else if (report.differences.length === 0) {
+        say(`${view}: v${report.live} equals a fresh fold of its topics (${report.tables} tables)`);
+      } else {
+        say(`${view}: v${report.live} differs from a fresh fold (v${report.fresh}):`);
+        for (const d of report.differences) {
+          say(
+            `  ${d.table}: ${d.onlyLive} rows only in the live version, ${d.onlyFresh} only in the fold`,
+          );
+          for (const e of d.examples) say(`    ${e}`);
+        }
+      }
+      if (report.differences.length > 0) process.exitCode = 1;
     });
 
   changing(sinks.command("drop <view> <version>"))

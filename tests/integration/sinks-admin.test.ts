@@ -4,7 +4,13 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Pool } from "../../platform/postgres/pool.ts";
 import { FeedbackSubmitted } from "../../schemas/generated/feedback.ts";
-import { dropViewVersion, rebuildView, rollbackView, swapView } from "../../sinks/admin.ts";
+import {
+  dropViewVersion,
+  rebuildView,
+  rollbackView,
+  swapView,
+  verifyView,
+} from "../../sinks/admin.ts";
 import { listVersions, versionSchema } from "../../sinks/engine/index.ts";
 import { feedbackView } from "../../sinks/postgres/feedback/view.ts";
 import {
@@ -130,6 +136,26 @@ describe("vobe sinks: rebuild, swap, rollback, drop", () => {
     await rebuildView(testRun.endpoints, "feedback", { ...options, swap: false, version: 3 });
     expect(lines[0]).toMatch(/^feedback: v3 resumes from its positions \(\d+ of 40 records read\)/);
     expect(await rowsIn(3)).toBe(40);
+  }, 180_000);
+
+  it("verify: the live version equals a fresh fold; a tampered row is named, both ways", async () => {
+    const same = await verifyView(testRun.endpoints, "feedback", options);
+    expect(same).toMatchObject({ view: "feedback", live: 1, differences: [] });
+    expect(same.tables).toBeGreaterThan(0);
+    // The fresh version is gone again.
+    expect(await states()).toBe("v1:live v2:retired v3:building");
+
+    await pool.query(
+      `update ${versionSchema(base, 1)}.items set message = 'tampered' where message = 'm3'`,
+    );
+    const tampered = await verifyView(testRun.endpoints, "feedback", options);
+    expect(tampered.differences).toEqual([
+      expect.objectContaining({ table: "items", onlyLive: 1, onlyFresh: 1 }),
+    ]);
+    expect(tampered.differences[0]?.examples.join("\n")).toMatch(/live only: .*tampered/);
+    await pool.query(
+      `update ${versionSchema(base, 1)}.items set message = 'm3' where message = 'tampered'`,
+    );
   }, 180_000);
 
   it("refuses what does not exist or is live, and changes nothing", async () => {
