@@ -119,6 +119,21 @@ export function createAdmin(options: { brokers: string[]; clientId: string }): K
           if (!brokerErrorNames(error).includes("TOPIC_ALREADY_EXISTS")) throw error;
         }
       }
+      // The controller answers before the broker's metadata knows the topic; a client that
+      // asks for it at once is told "Unknown topic" (the engine's changelogs at start-up on
+      // a busy machine). Done means usable: every topic is in the metadata.
+      const deadline = Date.now() + 30_000;
+      for (const spec of missing) {
+        for (let pause = 10; ; pause = Math.min(pause * 2, 500)) {
+          try {
+            await partitionCount(spec.name);
+            break;
+          } catch (error) {
+            if (Date.now() > deadline) throw error;
+            await new Promise((r) => setTimeout(r, pause));
+          }
+        }
+      }
       return missing.map((s) => s.name);
     },
 
