@@ -12,12 +12,11 @@
  *   and after a symbol was added would no longer union.
  * - A record at the top level is flattened into `<field>_<subfield>` columns (`actor_role`),
  *   what BI tools and Hive tables read best; a record inside an array is a STRUCT.
+ * - bytes are base64 VARCHAR (no field has bytes yet; JSON, the way rows reach DuckDB, has none).
  */
 import {
   BIGINT,
-  BLOB,
   BOOLEAN,
-  blobValue,
   DATE,
   DOUBLE,
   type DuckDBType,
@@ -48,6 +47,8 @@ export interface Column {
   path: readonly string[];
   /** The decoded Avro value (avsc, without logical types) as a DuckDB value. */
   convert: (value: unknown) => DuckDBValue;
+  /** The decoded Avro value as JSON that DuckDB's read_json casts to the column's type. */
+  json: (value: unknown) => unknown;
 }
 
 interface Mapped {
@@ -55,29 +56,34 @@ interface Mapped {
   type: DuckDBType;
   nullable: boolean;
   convert: (value: unknown) => DuckDBValue;
+  json: (value: unknown) => unknown;
 }
 
 type Avro = string | Avro[] | { [key: string]: unknown };
 
 const same = (value: unknown) => value as DuckDBValue;
+const asIs = (value: unknown) => value;
 const primitives: Record<string, Mapped> = {
-  boolean: { sql: "BOOLEAN", type: BOOLEAN, nullable: false, convert: same },
-  int: { sql: "INTEGER", type: INTEGER, nullable: false, convert: same },
+  boolean: { sql: "BOOLEAN", type: BOOLEAN, nullable: false, convert: same, json: asIs },
+  int: { sql: "INTEGER", type: INTEGER, nullable: false, convert: same, json: asIs },
   long: {
     sql: "BIGINT",
     type: BIGINT,
     nullable: false,
     convert: (v) => (typeof v === "bigint" ? v : BigInt(v as number)),
+    json: (v) => (typeof v === "bigint" ? v.toString() : v),
   },
-  float: { sql: "FLOAT", type: FLOAT, nullable: false, convert: same },
-  double: { sql: "DOUBLE", type: DOUBLE, nullable: false, convert: same },
+  float: { sql: "FLOAT", type: FLOAT, nullable: false, convert: same, json: asIs },
+  double: { sql: "DOUBLE", type: DOUBLE, nullable: false, convert: same, json: asIs },
+  // Base64 text: what JSON tools and every Parquet reader take without a binary type.
   bytes: {
-    sql: "BLOB",
-    type: BLOB,
+    sql: "VARCHAR",
+    type: VARCHAR,
     nullable: false,
-    convert: (v) => blobValue(new Uint8Array(v as Buffer)),
+    convert: (v) => (v as Buffer).toString("base64"),
+    json: (v) => (v as Buffer).toString("base64"),
   },
-  string: { sql: "VARCHAR", type: VARCHAR, nullable: false, convert: same },
+  string: { sql: "VARCHAR", type: VARCHAR, nullable: false, convert: same, json: asIs },
 };
 
 const logicals: Record<string, Mapped> = {
@@ -86,8 +92,15 @@ const logicals: Record<string, Mapped> = {
     type: TIMESTAMP,
     nullable: false,
     convert: (ms) => timestampValue(BigInt(ms as number) * 1000n),
+    json: (ms) => new Date(ms as number).toISOString(),
   },
-  date: { sql: "DATE", type: DATE, nullable: false, convert: (days) => dateValue(days as number) },
+  date: {
+    sql: "DATE",
+    type: DATE,
+    nullable: false,
+    convert: (days) => dateValue(days as number),
+    json: (days) => new Date((days as number) * 86_400_000).toISOString().slice(0, 10),
+  },
   uuid: primitives.string as Mapped,
 };
 
@@ -139,6 +152,7 @@ export function mapType(type: Avro, namespace = "", named: Named = new Map()): M
         nullable: false,
         convert: (v) =>
           listValue((v as unknown[]).map((item) => (item === null ? null : items.convert(item)))),
+        json: (v) => (v as unknown[]).map((item) => (item === null ? null : items.json(item))),
       };
     }
     case "record": {
@@ -152,6 +166,15 @@ export function mapType(type: Avro, namespace = "", named: Named = new Map()): M
         sql: `STRUCT(${fields.map((f) => `${quoteIdent(f.name)} ${f.mapped.sql}`).join(", ")})`,
         type: STRUCT(Object.fromEntries(fields.map((f) => [f.name, f.mapped.type]))),
         nullable: false,
+        json: (v) => {
+          const record = v as Record<string, unknown>;
+          return Object.fromEntries(
+            fields.map((f) => {
+              const value = record[f.name];
+              return [f.name, value === null || value === undefined ? null : f.mapped.json(value)];
+            }),
+          );
+        },
         convert: (v) => {
           const record = v as Record<string, unknown>;
           return structValue(
@@ -180,6 +203,13 @@ export function mapType(type: Avro, namespace = "", named: Named = new Map()): M
               key,
               value: value === null ? null : values.convert(value),
             })),
+          ),
+        json: (v) =>
+          Object.fromEntries(
+            Object.entries(v as Record<string, unknown>).map(([key, value]) => [
+              key,
+              value === null ? null : values.json(value),
+            ]),
           ),
       };
     }
@@ -247,6 +277,7 @@ function fieldColumns(
       doc: f.doc ?? "",
       path,
       convert: mapped.convert,
+      json: mapped.json,
     });
   }
   return columns;
@@ -274,6 +305,7 @@ export const metadataColumns: readonly Column[] = [
   doc: doc as string,
   path: [],
   convert: same,
+  json: asIs,
 }));
 
 /**

@@ -29,13 +29,26 @@ describe("export column types", () => {
     expect(() => mapType(["null", "string", "long"])).toThrow(/only \["null", T\]/);
   });
 
-  it("converts values: millis to a TIMESTAMP, days to a DATE", () => {
+  it("converts values: millis to a TIMESTAMP, days to a DATE (as DuckDB values and as JSON)", () => {
     const ts = mapType({ type: "long", logicalType: "timestamp-millis" }).convert(
       1_767_225_600_123,
     );
     expect(String(ts)).toBe("2026-01-01 00:00:00.123");
     const day = mapType({ type: "int", logicalType: "date" }).convert(20_454);
     expect(String(day)).toBe("2026-01-01");
+    expect(mapType({ type: "long", logicalType: "timestamp-millis" }).json(1_767_225_600_123)).toBe(
+      "2026-01-01T00:00:00.123Z",
+    );
+    expect(mapType({ type: "int", logicalType: "date" }).json(20_454)).toBe("2026-01-01");
+    const trending = mapType({
+      type: "array",
+      items: {
+        type: "record",
+        name: "T",
+        fields: [{ name: "at", type: { type: "long", logicalType: "timestamp-millis" } }],
+      },
+    });
+    expect(trending.json([{ at: 0 }])).toEqual([{ at: "1970-01-01T00:00:00.000Z" }]);
   });
 
   it("flattens top-level records and keeps records in arrays as STRUCTs", () => {

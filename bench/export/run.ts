@@ -1,0 +1,181 @@
+/**
+ * Export to Parquet (ops/export/) beside a plain read of the same records: events/s of
+ * `exportTopic` (fetch, decode through the registry, DuckDB append, Parquet per event
+ * date, fsync, state) and of a raw fetch loop over the same partitions (read_committed,
+ * records counted, nothing decoded), on one prefixed copy of listening.plays, alternating
+ * the sides after an untimed warm-up of each.
+ *
+ *   npx tsx bench/export/run.ts [--events 200000] [--days 7] [--rounds 2] [--reverse]
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import Table from "cli-table3";
+import { exportTopic } from "../../ops/export/export.ts";
+import { endpointsFromEnv } from "../../platform/config/endpoints.ts";
+import { createAdmin, createFetcher, createProducer } from "../../platform/kafka/index.ts";
+import { registryApi } from "../../platform/registry/confluent-api.ts";
+import { createEventProducer, type Envelope, type PendingEvent } from "../../producers/index.ts";
+import { applyCatalog } from "../../schemas/apply.ts";
+import { catalog, prefixedCatalog } from "../../schemas/catalog.ts";
+import { subjectOf } from "../../schemas/event-type.ts";
+import { TrackPlayed } from "../../schemas/generated/index.ts";
+
+const { values } = parseArgs({
+  options: {
+    events: { type: "string", default: "200000" },
+    days: { type: "string", default: "7" },
+    rounds: { type: "string", default: "2" },
+    reverse: { type: "boolean", default: false },
+  },
+});
+const events = Number(values.events);
+const endpoints = endpointsFromEnv();
+const prefix = `bench.export.${randomUUID().slice(0, 8)}.`;
+const entries = prefixedCatalog(
+  prefix,
+  catalog.filter((t) => t.name === "listening.plays"),
+);
+const entry = entries[0] as (typeof entries)[number];
+const topic = entry.name;
+const work = mkdtempSync(join(tmpdir(), "vobe-bench-export-"));
+
+async function publish(): Promise<void> {
+  await applyCatalog({
+    kafkaBrokers: endpoints.kafkaBrokers,
+    schemaRegistryUrl: endpoints.schemaRegistryUrl,
+    catalog: entries,
+  });
+  const producer = createProducer({ brokers: endpoints.kafkaBrokers, clientId: "vobe-bench" });
+  const writer = createEventProducer({
+    producer,
+    registry: registryApi(endpoints.schemaRegistryUrl),
+  });
+  const tracks = Array.from({ length: 2_000 }, () => randomUUID());
+  const span = Number(values.days) * 86_400_000;
+  const start = Date.UTC(2026, 0, 1);
+  try {
+    for (let i = 0; i < events; i += 5_000) {
+      const batch: Array<PendingEvent<Envelope>> = [];
+      for (let j = i; j < Math.min(events, i + 5_000); j++) {
+        const trackId = tracks[j % tracks.length] as string;
+        const userId = randomUUID();
+        batch.push({
+          type: { ...TrackPlayed, topic },
+          key: trackId,
+          payload: {
+            playId: randomUUID(),
+            trackId,
+            userId,
+            listenedMs: 30_000 + (j % 180_000),
+            trackDurationMs: 210_000,
+            completed: j % 3 === 0,
+            source: "simulator",
+          },
+          context: {
+            actor: { userId, role: "listener" },
+            occurredAt: new Date(start + Math.floor((span * j) / events)),
+          },
+        });
+      }
+      await writer.publishAll(batch);
+    }
+  } finally {
+    await producer.close();
+  }
+}
+
+/** The baseline: every record of every partition fetched and counted. */
+async function rawRead(): Promise<number> {
+  const admin = createAdmin({ brokers: endpoints.kafkaBrokers, clientId: "vobe-bench" });
+  const fetcher = createFetcher({ brokers: endpoints.kafkaBrokers, clientId: "vobe-bench" });
+  try {
+    const ends = await admin.endOffsets(topic);
+    const positions = new Map(ends.map((_, p) => [p, 0n]));
+    let count = 0;
+    while ([...positions].some(([p, at]) => at < (ends[p] ?? 0n))) {
+      const active = [...positions].filter(([p, at]) => at < (ends[p] ?? 0n));
+      for (const batch of await fetcher.fetch(
+        active.map(([partition, offset]) => ({ topic, partition, offset })),
+      )) {
+        count += batch.records.length;
+        positions.set(batch.partition, batch.nextOffset);
+      }
+    }
+    return count;
+  } finally {
+    await Promise.all([admin.close(), fetcher.close()]);
+  }
+}
+
+let exportRun = 0;
+async function exportOnce(): Promise<number> {
+  const out = join(work, `run-${exportRun++}`);
+  try {
+    const result = await exportTopic({
+      brokers: endpoints.kafkaBrokers,
+      registryUrl: endpoints.schemaRegistryUrl,
+      entry,
+      out,
+    });
+    return result.records;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+async function timed(run: () => Promise<number>): Promise<{ records: number; seconds: number }> {
+  const started = performance.now();
+  const records = await run();
+  return { records, seconds: (performance.now() - started) / 1000 };
+}
+
+try {
+  console.log(`publishing ${events} plays over ${values.days} days to ${topic}…`);
+  await publish();
+  await rawRead();
+  await exportOnce();
+  const sides = values.reverse
+    ? ([
+        ["export", exportOnce],
+        ["raw read", rawRead],
+      ] as const)
+    : ([
+        ["raw read", rawRead],
+        ["export", exportOnce],
+      ] as const);
+  const runs = new Map<string, Array<{ records: number; seconds: number }>>();
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const [name, run] of sides) {
+      const result = await timed(run);
+      if (result.records !== events)
+        throw new Error(`${name} saw ${result.records} of ${events} records`);
+      runs.set(name, [...(runs.get(name) ?? []), result]);
+    }
+  }
+  const rate = (name: string) => {
+    const list = runs.get(name) ?? [];
+    return list.reduce((s, r) => s + r.records, 0) / list.reduce((s, r) => s + r.seconds, 0);
+  };
+  const table = new Table({ head: ["side", "runs", "events/s", "ratio to raw read"] });
+  for (const [name] of sides) {
+    table.push([
+      name,
+      (runs.get(name) ?? []).map((r) => `${r.seconds.toFixed(2)} s`).join(", "),
+      Math.round(rate(name)).toLocaleString("en"),
+      (rate(name) / rate("raw read")).toFixed(3),
+    ]);
+  }
+  console.log(table.toString());
+} finally {
+  rmSync(work, { recursive: true, force: true });
+  const admin = createAdmin({ brokers: endpoints.kafkaBrokers, clientId: "vobe-bench" });
+  await admin.deleteTopics([topic]).catch(() => {});
+  await admin.close();
+  const registry = registryApi(endpoints.schemaRegistryUrl);
+  for (const s of entries.flatMap((t) => t.events.map(subjectOf))) {
+    await registry.deleteSubject(s).catch(() => {});
+  }
+}
