@@ -30,8 +30,11 @@ export function isFenced(error: unknown): boolean {
  * that answered with an error code. Matched by message (the client has no finer code):
  * tests/integration/faults-kafka-stopped.test.ts fails if a client upgrade changes them.
  */
+// "Connection pool is closed." comes from a client replaced while Kafka was away (the
+// producer starts over with a new client after a refused transaction) whose pool refuses
+// a request before sending it: seen as a 500 for a command during an outage.
 const notSent =
-  /^(Connection to .* (failed|timed out)\.|Connection closed while waiting for ready\.|Cannot connect to any broker\.|Client closed while retrying|Client is closed\.)/;
+  /^(Connection to .* (failed|timed out)\.|Connection closed while waiting for ready\.|Cannot connect to any broker\.|Client closed while retrying|Client is closed\.|Connection pool is closed\.)/;
 const maybeSent = /^(Connection closed|Request timed out)$/;
 
 function leaves(error: unknown): unknown[] {
