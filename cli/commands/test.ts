@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { stackConfig } from "../../stack/config.ts";
 import { findChromium } from "../../stack/host.ts";
@@ -49,14 +51,43 @@ export function registerTestCommand(program: Command): void {
           ["run", "--project", "browser", ...narrowed],
         ],
       ];
+      const cli = ["--import", "tsx", "cli/main.ts"];
+      const browserFiles = readdirSync(join(stackConfig.projectRoot, "tests", "browser"))
+        .filter((f) => f.endsWith(".test.ts"))
+        .map((f) => `tests/browser/${f}`);
+      const browsing =
+        filters.length === 0 || browserFiles.some((f) => filters.some((q) => f.includes(q)));
+      let failed = false;
       for (const [title, command, args] of steps) {
-        if (command === "vitest" && args.includes("browser")) await findChromium();
+        if (command === "vitest" && args.includes("browser")) {
+          if (!browsing) continue;
+          await findChromium();
+          // The journeys run against the platform a user gets from ./vobe start (the demo
+          // catalog, the gateway serving the app): started here if it is not running, so that
+          // one command on a fresh clone passes. Idempotent: what runs is left as it is.
+          const started = await step(
+            "start the platform for the browser tests (./vobe start)",
+            process.execPath,
+            [...cli, "start"],
+          );
+          if (started !== 0) {
+            say(`\n✗ the platform did not start (exit ${started})`);
+            process.exitCode = started;
+            failed = true;
+            break;
+          }
+        }
         const code = await step(title, command, args);
         if (code !== 0) {
           say(`\n✗ ${title} failed (exit ${code})`);
           process.exitCode = code;
-          return;
+          failed = true;
+          break;
         }
       }
+      // CI leaves nothing running behind it; a developer keeps the platform for the next run.
+      if (process.env.CI && browsing)
+        await step("stop the platform (CI)", process.execPath, [...cli, "stop"]);
+      if (failed) return;
     });
 }
