@@ -10,7 +10,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultDemoSeed, generateDemoCatalog } from "../../connect/demo/index.ts";
-import { openWeb, type Web } from "./support/browser.ts";
+import { demoAdmin, logIn, openWeb, type Web } from "./support/browser.ts";
 
 let web: Web;
 let page: Page;
@@ -106,6 +106,30 @@ describe("player", () => {
     await page.getByRole("button", { name: "Play", exact: true }).waitFor();
     await page.locator("body").press("k");
     await page.getByRole("button", { name: "Pause" }).waitFor();
+  });
+
+  it("records one play once half of the track was heard, never on the click", async () => {
+    const listener = await web.page();
+    await logIn(listener, demoAdmin.username, demoAdmin.password);
+    // The catalog's first track: 20 s of audio, so a play counts after 10 s heard.
+    await listener.goto(`/tracks/${firstTrack.trackId}`);
+    const plays = listener.getByTestId("plays");
+    await plays.waitFor();
+    const count = async () => Number((await plays.textContent())?.replace(/\D/g, ""));
+    const before = await count();
+    await listener.getByRole("button", { name: /^Play (?!next)/ }).click();
+    await expect.poll(() => audioTime(listener), { timeout: 15_000 }).toBeGreaterThan(1);
+    expect(await count()).toBe(before); // a click is not a play
+    await listener
+      .getByRole("status")
+      .filter({ hasText: "Counted as a play." })
+      .waitFor({ state: "attached", timeout: 20_000 });
+    await expect.poll(count, { timeout: 20_000 }).toBe(before + 1);
+    // Heard to the end (the queue ends with it): still one play for this listen.
+    await listener.getByRole("button", { name: "Play", exact: true }).waitFor({ timeout: 20_000 });
+    await listener.waitForTimeout(1_500);
+    expect(await count()).toBe(before + 1);
+    await listener.context().close();
   });
 
   it("keeps a phone-sized screen within its width, in Russian", async () => {
