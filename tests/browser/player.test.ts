@@ -92,6 +92,7 @@ describe("player", () => {
     await web.screenshot(page, "player");
 
     // The bar survives navigation, still playing.
+    await page.getByRole("button", { name: "Hide the queue" }).click();
     await page
       .getByRole("navigation", { name: "Main" })
       .getByRole("link", { name: "Home" })
@@ -100,6 +101,24 @@ describe("player", () => {
     expect(await title(page)).toContain(fourth);
     const before = await audioTime(page);
     await expect.poll(() => audioTime(page), { timeout: 10_000 }).toBeGreaterThan(before + 0.5);
+
+    // A search hit goes to the end of the queue, marked as coming from the search.
+    const last = names[names.length - 1] ?? "";
+    const search = page.locator("header [role=combobox]");
+    await search.fill(last);
+    await search.press("Enter");
+    await page.getByRole("heading", { name: `Results for “${last}”` }).waitFor();
+    await page
+      .getByRole("button", { name: `Add to queue: ${last}` })
+      .first()
+      .click();
+    await expect
+      .poll(() => page.getByTestId("queue-toggle").textContent())
+      .toContain(`(${names.length + 2})`);
+    await page.getByTestId("queue-toggle").click();
+    expect(await page.getByTestId("queue-source").last().textContent()).toContain(
+      `from the search “${last}”`,
+    );
 
     // k pauses and plays again (the "?" overlay lists it).
     await page.locator("body").press("k");
