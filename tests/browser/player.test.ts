@@ -111,6 +111,11 @@ describe("player", () => {
     await page
       .getByRole("button", { name: `Add to queue: ${last}` })
       .first()
+      .waitFor();
+    await web.checkA11y(page, "search results with the player");
+    await page
+      .getByRole("button", { name: `Add to queue: ${last}` })
+      .first()
       .click();
     await expect
       .poll(() => page.getByTestId("queue-toggle").textContent())
