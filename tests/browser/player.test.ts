@@ -55,6 +55,9 @@ describe("player", () => {
 
     await bar.getByRole("button", { name: "Next track" }).click();
     await expect.poll(() => title(page)).toContain(names[1]);
+    // The system's media controls show it too (Media Session).
+    await expect.poll(() => page.evaluate("navigator.mediaSession.metadata?.title")).toBe(names[1]);
+    expect(await page.evaluate("navigator.mediaSession.playbackState")).toBe("playing");
     await expect.poll(() => audioTime(page), { timeout: 15_000 }).toBeGreaterThan(0.5);
 
     // "Play next" on the fourth track puts it right after the current one, before the rest.

@@ -100,7 +100,9 @@ describe("player store", () => {
     player.remove(0); // the current one: 3 follows
     expect(player.current?.track.trackId).toBe("3");
     expect(player.playing).toBe(true);
+    const generation = player.generation;
     player.remove(0);
+    expect(player.generation).toBe(generation + 1); // the bar unloads the removed audio
     expect(player.current).toBeUndefined();
     expect(player.playing).toBe(false);
     expect(player.queue).toEqual([]);

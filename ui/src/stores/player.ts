@@ -150,6 +150,8 @@ export const usePlayer = defineStore("player", () => {
       if (following < 0) {
         index.value = queue.value.length === 0 ? -1 : Math.min(at, queue.value.length) - 1;
         playing.value = false;
+        // The removed track's audio must not come back on "play": load the new current one.
+        generation.value++;
       } else {
         start(following);
         playing.value = wasPlaying;
@@ -161,6 +163,7 @@ export const usePlayer = defineStore("player", () => {
     queue.value = [];
     index.value = -1;
     playing.value = false;
+    generation.value++;
   }
 
   function toggle() {
