@@ -133,6 +133,12 @@ describe("player", () => {
     await page.getByRole("button", { name: "Play", exact: true }).waitFor();
     await page.locator("body").press("k");
     await page.getByRole("button", { name: "Pause" }).waitFor();
+
+    // A reload finds the queue again, paused (a page load never starts sound by itself).
+    await page.reload();
+    await expect.poll(() => title(page)).toContain(fourth);
+    await page.getByRole("button", { name: "Play", exact: true }).click();
+    await expect.poll(() => audioTime(page), { timeout: 15_000 }).toBeGreaterThan(1);
   });
 
   it("records one play once half of the track was heard, never on the click", async () => {

@@ -1,5 +1,5 @@
 import { mount } from "@vue/test-utils";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import ShortcutsHelp from "../src/components/ShortcutsHelp.vue";
 import { type PlayerTrack, usePlayer } from "../src/stores/player.ts";
 import { plugins } from "./setup.ts";
@@ -15,6 +15,7 @@ const press = (key: string, target: EventTarget = document.body, shiftKey = fals
 
 describe("player shortcuts", () => {
   let wrapper: ReturnType<typeof mount> | undefined;
+  beforeEach(() => localStorage.clear());
   afterEach(() => wrapper?.unmount());
 
   it("k and space play or pause, Shift+N and Shift+P move in the queue", () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { type PlayerTrack, type QueueSource, usePlayer } from "../src/stores/player.ts";
 import { plugins } from "./setup.ts";
 
@@ -20,6 +20,8 @@ function fresh() {
 const titles = (player: ReturnType<typeof usePlayer>) => player.queue.map((e) => e.track.trackId);
 
 describe("player store", () => {
+  beforeEach(() => localStorage.clear());
+
   it("plays an album from its first track, then next and previous", () => {
     const player = fresh();
     player.playAll([track("1"), track("2"), track("3")], album);
@@ -120,5 +122,20 @@ describe("player store", () => {
     expect(player.playing).toBe(false);
     player.setVolume(1.5);
     expect(player.volume).toBe(1);
+  });
+
+  it("keeps the queue and the volume for the next page load, paused", () => {
+    const player = fresh();
+    player.playAll([track("1"), track("2")], album);
+    player.next();
+    player.setVolume(0.4);
+    const reloaded = fresh(); // a new Pinia, as after a reload
+    expect(titles(reloaded)).toEqual(["1", "2"]);
+    expect(reloaded.current?.track.trackId).toBe("2");
+    expect(reloaded.current?.source).toEqual(album);
+    expect(reloaded.playing).toBe(false);
+    expect(reloaded.volume).toBe(0.4);
+    reloaded.add([track("3")], search);
+    expect(new Set(reloaded.queue.map((e) => e.key)).size).toBe(3);
   });
 });

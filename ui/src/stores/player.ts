@@ -8,9 +8,12 @@
  *
  * Tracks without audio stay in the queue, marked, and are skipped: next and previous step
  * over them, and starting on one starts at the next playable entry.
+ *
+ * The queue, the current entry and the volume are kept in localStorage, so a reload finds
+ * them again (paused: a page load never starts sound by itself).
  */
 import { defineStore } from "pinia";
-import { computed, ref } from "vue";
+import { computed, ref, watch } from "vue";
 
 export interface PlayerTrack {
   trackId: string;
@@ -37,18 +40,50 @@ export interface QueueEntry {
 
 export const playable = (track: PlayerTrack) => track.audio !== null;
 
+const storageKey = "vobe.player";
+interface Saved {
+  queue: QueueEntry[];
+  index: number;
+  volume: number;
+}
+
+function restore(): Saved | undefined {
+  try {
+    const saved = JSON.parse(localStorage.getItem(storageKey) ?? "null") as Saved | null;
+    if (!saved || !Array.isArray(saved.queue) || typeof saved.index !== "number") return undefined;
+    return saved;
+  } catch {
+    return undefined;
+  }
+}
+
 export const usePlayer = defineStore("player", () => {
-  const queue = ref<QueueEntry[]>([]);
+  const saved = restore();
+  const queue = ref<QueueEntry[]>(saved?.queue ?? []);
   /** The current entry's index, -1 when nothing was started. */
-  const index = ref(-1);
+  const index = ref(saved && saved.index < saved.queue.length ? saved.index : -1);
   /** Whether the person wants it playing (the element follows; it may still be loading). */
   const playing = ref(false);
-  const volume = ref(1);
+  const volume = ref(typeof saved?.volume === "number" ? saved.volume : 1);
   /** Bumped whenever the current entry should start from its beginning (even the same one). */
   const generation = ref(0);
   /** Plays recorded by this player (usePlayCounter), so a page can read its counts again. */
   const counted = ref<{ trackId: string; times: number }>();
-  let nextKey = 1;
+  let nextKey = Math.max(0, ...queue.value.map((e) => e.key)) + 1;
+
+  watch(
+    [queue, index, volume],
+    () => {
+      try {
+        const keep: Saved = { queue: queue.value, index: index.value, volume: volume.value };
+        localStorage.setItem(storageKey, JSON.stringify(keep));
+      } catch {
+        // Storage full or refused (private mode): the queue lives as long as the page.
+      }
+    },
+    // Written at once: a reload right after a click must find it.
+    { deep: true, flush: "sync" },
+  );
 
   const current = computed(() => queue.value[index.value]);
   const upcoming = computed(() => queue.value.slice(index.value + 1));
