@@ -16,6 +16,7 @@ describe("gateway options from the env", () => {
       corsOrigins: ["https://vobe.example", "http://localhost:5173"],
       rateLimit: { max: 600, authMax: 5, timeWindowMs: 60_000 },
       breaker: { timeoutMs: 800 },
+      web: { root: expect.stringMatching(/ui\/dist$/) },
     });
     expect(servesLocally(options, "comment")).toBe(false);
     expect(servesLocally(options, "content")).toBe(true);
@@ -25,6 +26,11 @@ describe("gateway options from the env", () => {
     expect(servesLocally(alone, "comment")).toBe(true);
     expect(servesLocally(alone, "content")).toBe(false);
     expect(gatewayOptionsFromEnv({ VOBE_RATE_LIMIT_MAX: "0" }).rateLimit).toBe(false);
+    // The built web app: ui/dist by default, another folder, or none.
+    expect(gatewayOptionsFromEnv({ VOBE_WEB_ROOT: "/srv/vobe-web" }).web).toEqual({
+      root: "/srv/vobe-web",
+    });
+    expect(gatewayOptionsFromEnv({ VOBE_WEB_ROOT: "off" }).web).toBe(false);
   });
 
   it("refuses what it cannot use", () => {
