@@ -17,6 +17,8 @@ import { databaseUrlFor } from "../../platform/config/endpoints.ts";
 import { brokerErrorNames, createAdmin, createProducer } from "../../platform/kafka/index.ts";
 import { createKeyStore, ensureKeyTable, keysTable } from "../../platform/pii/key-store.ts";
 import { createPool } from "../../platform/postgres/pool.ts";
+import { applyCatalog } from "../../schemas/apply.ts";
+import { catalog } from "../../schemas/catalog.ts";
 import { stackConfig } from "../../stack/config.ts";
 import {
   analystPrincipal,
@@ -29,6 +31,12 @@ import { readStackSecrets, type StackSecrets } from "../../stack/secrets.ts";
 import { freePort, type PrivateStack, privateStack } from "../support/private-stack.ts";
 
 const endpoints = inject("endpoints");
+const checkedTopics = [
+  "auth.credentials",
+  "auth.users",
+  "auth.account-snapshots",
+  "listening.plays",
+];
 
 describe("Kafka access control (SASL/SCRAM, StandardAuthorizer, ACLs from the catalog)", () => {
   let brokers: string[];
@@ -40,6 +48,13 @@ describe("Kafka access control (SASL/SCRAM, StandardAuthorizer, ACLs from the ca
     if (shared?.kafkaSaslListener && endpoints.kafkaBrokers.includes(shared.kafkaSaslListener)) {
       brokers = endpoints.kafkaBrokers;
       secrets = shared;
+      // The catalog's topics the checks name, as `vobe topics apply` makes them (on a fresh
+      // clone the integration tests run before anything applied the catalog).
+      await applyCatalog({
+        kafkaBrokers: brokers,
+        schemaRegistryUrl: endpoints.schemaRegistryUrl,
+        catalog: catalog.filter((t) => checkedTopics.includes(t.name)),
+      });
     } else {
       stack = await privateStack({ kafka: await freePort() });
       await stack.up("kafka");
@@ -48,11 +63,7 @@ describe("Kafka access control (SASL/SCRAM, StandardAuthorizer, ACLs from the ca
       // The catalog's topics the checks name; on the project's stack `vobe topics apply` made them.
       const admin = createAdmin({ brokers, clientId: "vobe-tests-acl-setup" });
       try {
-        await admin.createTopics(
-          ["auth.credentials", "auth.users", "auth.account-snapshots", "listening.plays"].map(
-            (name) => ({ name, partitions: 1 }),
-          ),
-        );
+        await admin.createTopics(checkedTopics.map((name) => ({ name, partitions: 1 })));
       } finally {
         await admin.close();
       }
