@@ -10,7 +10,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultDemoSeed, generateDemoCatalog } from "../../connect/demo/index.ts";
-import { demoAdmin, logIn, openWeb, type Web } from "./support/browser.ts";
+import { demoAdmin, logIn, openWeb, type Web, webUrl } from "./support/browser.ts";
 
 let web: Web;
 let page: Page;
@@ -36,7 +36,9 @@ beforeAll(async () => {
 afterAll(async () => web?.close());
 
 describe("player", () => {
-  it("plays an album, next, play next before the rest, seek, and really plays", async () => {
+  it("plays an album, next, play next before the rest, seek, and really plays", {
+    timeout: 300_000,
+  }, async () => {
     await page.goto(`/albums/${albumId}`);
     const rows = page.locator("table tbody tr");
     await rows.first().waitFor();
@@ -107,6 +109,17 @@ describe("player", () => {
 
     // A search hit goes to the end of the queue, marked as coming from the search.
     const last = names[names.length - 1] ?? "";
+    // On a platform that has just loaded the demo, the search documents come after the
+    // processors have read the catalog: wait for the index, not a fixed time.
+    await expect
+      .poll(
+        async () =>
+          JSON.stringify(
+            await (await fetch(`${webUrl}/api/search?q=${encodeURIComponent(last)}`)).json(),
+          ).includes(last),
+        { timeout: 180_000, interval: 1_000 },
+      )
+      .toBe(true);
     const search = page.locator("header [role=combobox]");
     await search.fill(last);
     await search.press("Enter");
