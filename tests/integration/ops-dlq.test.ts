@@ -15,6 +15,7 @@ import { FeedbackSubmitted } from "../../schemas/generated/feedback.ts";
 import { OperatorActionTaken } from "../../schemas/generated/ops.ts";
 import { dlqHeaders } from "../../sinks/engine/dlq.ts";
 import { feedbackView } from "../../sinks/postgres/feedback/view.ts";
+import { cliEnv } from "../support/platform-children.ts";
 import {
   applyTopics,
   cleanup,
@@ -282,13 +283,7 @@ describe("vobe dlq", () => {
     expect(all.done).toEqual([]);
     expect(all.already.sort()).toEqual(letters.map((l) => l.id).sort());
 
-    const env = {
-      ...process.env,
-      KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
-      SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
-      DATABASE_URL: endpoints.databaseUrl,
-      SEARCH_URL: endpoints.searchUrl,
-    };
+    const env = { ...process.env, ...cliEnv(endpoints, {}) };
     const { stdout } = await run("./vobe", ["dlq", "list", "--prefix", prefix, "--json"], { env });
     const groups = JSON.parse(stdout) as Array<{
       source: string;

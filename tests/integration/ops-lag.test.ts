@@ -13,6 +13,7 @@ import {
 } from "../../platform/kafka/index.ts";
 import { createPool, type Pool } from "../../platform/postgres/pool.ts";
 import { brokers, testAdmin, uniqueName } from "../support/kafka.ts";
+import { cliEnv } from "../support/platform-children.ts";
 
 const run = promisify(execFile);
 
@@ -141,13 +142,7 @@ describe("lag", () => {
   });
 
   it("the command prints JSON for every application and view, and a clear error without Kafka", async () => {
-    const env = {
-      ...process.env,
-      KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
-      SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
-      DATABASE_URL: endpoints.databaseUrl,
-      SEARCH_URL: endpoints.searchUrl,
-    };
+    const env = { ...process.env, ...cliEnv(endpoints, {}) };
     const { stdout } = await run("./vobe", ["lag", "--json", "--sample", "0"], { env });
     const report = JSON.parse(stdout) as { consumers: Array<{ kind: string; name: string }> };
     expect(report.consumers.filter((c) => c.kind === "application").map((c) => c.name)).toContain(

@@ -8,6 +8,7 @@ import { createAdmin, createFetcher, createProducer } from "../../platform/kafka
 import { createSchemaRegistry } from "../../platform/registry/schema-registry.ts";
 import { FeedbackSubmitted } from "../../schemas/generated/feedback.ts";
 import { feedbackView } from "../../sinks/postgres/feedback/view.ts";
+import { cliEnv } from "../support/platform-children.ts";
 import {
   applyTopics,
   cleanup,
@@ -154,13 +155,7 @@ describe("vobe topics: tail and describe", () => {
   });
 
   it("the command: NDJSON of the matching records", async () => {
-    const env = {
-      ...process.env,
-      KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
-      SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
-      DATABASE_URL: endpoints.databaseUrl,
-      SEARCH_URL: endpoints.searchUrl,
-    };
+    const env = { ...process.env, ...cliEnv(endpoints, {}) };
     const { stdout } = await run(
       "./vobe",
       [

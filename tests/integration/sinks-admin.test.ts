@@ -19,6 +19,7 @@ import {
   type ServedSinks,
   serveSinks,
 } from "../../sinks/runtime.ts";
+import { cliEnv } from "../support/platform-children.ts";
 import {
   applyTopics,
   cleanup,
@@ -178,10 +179,7 @@ describe("vobe sinks: rebuild, swap, rollback, drop", () => {
   it("the command line: a clear message and exit 1, never a stack trace", async () => {
     const env = {
       ...process.env,
-      KAFKA_BROKERS: testRun.endpoints.kafkaBrokers.join(","),
-      SCHEMA_REGISTRY_URL: testRun.endpoints.schemaRegistryUrl,
-      DATABASE_URL: endpoints.databaseUrl,
-      SEARCH_URL: testRun.endpoints.searchUrl,
+      ...cliEnv({ ...testRun.endpoints, databaseUrl: endpoints.databaseUrl }, {}),
     };
     const failed = await run(
       "./vobe",

@@ -59,7 +59,7 @@ export async function prefixedPlatform(endpoints: Endpoints, name: string) {
 }
 
 /** Every endpoint in the env: the CLI then uses them as given, and starts nothing. */
-function cliEnv(endpoints: Endpoints, extra: Record<string, string>): NodeJS.ProcessEnv {
+export function cliEnv(endpoints: Endpoints, extra: Record<string, string>): NodeJS.ProcessEnv {
   return {
     KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
     SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
