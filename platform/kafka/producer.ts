@@ -14,6 +14,7 @@ import { encodeHeaders } from "./headers.ts";
 import { partitionFor } from "./partitioner.ts";
 import { lastPerPartition } from "./positions.ts";
 import type { InRecord, OutRecord, RecordPosition } from "./types.ts";
+import { apiKeys, forgetWireRequests, wireRequestsMark } from "./wire-requests.ts";
 
 export interface ProducerOptions {
   brokers: string[];
@@ -187,6 +188,7 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
     const old = producer;
     producer = newClient();
     old.close().catch(() => {});
+    forgetWireRequests(old.instanceId);
   };
 
   const partitionCounts = async (topics: string[]): Promise<Map<string, number>> => {
@@ -285,8 +287,15 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
   const ifReached = (error: unknown) => (mayHaveReachedBroker(error) ? "unknown" : "no");
 
   return {
-    send: (records) =>
-      unavailable("the send", ifReached, () => sendWith(producer.send, producer, records)),
+    send: (records) => {
+      const client = producer;
+      const mark = wireRequestsMark(client.instanceId, apiKeys.produce);
+      return unavailable(
+        "the send",
+        (error) => (mark.since() ? "unknown" : ifReached(error)),
+        () => sendWith(client.send, client, records),
+      );
+    },
 
     async initTransactions() {
       if (!options.transactionalId) throw new Error("initTransactions() needs a transactionalId");
@@ -395,12 +404,16 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
         },
         // The commit request may reach the coordinator and its answer be lost: then the
         // transaction may be committed.
-        commit: () =>
-          ending(() =>
-            unavailable("the commit", ifReached, () =>
-              bounded(() => (touched ? tx.commit() : tx.cancel())),
+        commit: () => {
+          const mark = wireRequestsMark(client.instanceId, apiKeys.endTxn);
+          return ending(() =>
+            unavailable(
+              "the commit",
+              (error) => (mark.since() ? "unknown" : ifReached(error)),
+              () => bounded(() => (touched ? tx.commit() : tx.cancel())),
             ),
-          ),
+          );
+        },
         async abort() {
           try {
             await ending(() => bounded(() => (touched ? tx.abort() : tx.cancel())));
@@ -413,6 +426,9 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
       };
     },
 
-    close: () => producer.close(),
+    close: async () => {
+      await producer.close();
+      forgetWireRequests(producer.instanceId);
+    },
   };
 }
