@@ -9,6 +9,7 @@ import { versions } from "../versions.ts";
 
 const NAME = "search";
 const { search: port } = stackConfig.ports;
+const maxRunnerHttpPort = 9299;
 
 let java = "";
 let classpath = "";
@@ -36,6 +37,12 @@ export const searchService: NativeService = {
   },
 
   async start() {
+    // The runner looks for a free HTTP port from its base up to 9299 and, finding none,
+    // exits with nothing in its log but "Closed all nodes.".
+    if (port > maxRunnerHttpPort)
+      throw new Error(
+        `VOBE_SEARCH_PORT=${port}: the OpenSearch runner binds HTTP ports up to ${maxRunnerHttpPort} only`,
+      );
     // Left to its defaults a node looks for peers on 127.0.0.1:9300-9305 and joins one of
     // the same cluster name: a second stack's engine (a test's own) would join this one,
     // take shards from it and lose them when stopped. One node, so no discovery at all.
