@@ -23,7 +23,14 @@ if ! command -v npm >/dev/null 2>&1; then
   fi
 fi
 echo "vobe: installing npm dependencies (package-lock.json changed or first run)…" >&2
-npm ci --no-audit --no-fund --loglevel=error
+# A first install is a clean one. Later, `npm ci` would delete node_modules under every
+# process of the project still running from it (the platform, a test run): `npm install`
+# brings the existing tree to the lockfile in place.
+if [[ -x node_modules/.bin/node ]]; then
+  npm install --no-audit --no-fund --loglevel=error
+else
+  npm ci --no-audit --no-fund --loglevel=error
+fi
 if ! node_modules/.bin/node --version >/dev/null 2>&1; then
   echo "vobe: the pinned Node.js did not install (node_modules/.bin/node does not run)" >&2
   exit 1
