@@ -18,7 +18,9 @@ import { type Browser, type BrowserContextOptions, chromium, type Page } from "p
 const require = createRequire(import.meta.url);
 const projectRoot = fileURLToPath(new URL("../../..", import.meta.url));
 export const screenshotDir = join(projectRoot, "docs", "screenshots");
-export const webUrl = (process.env.VOBE_WEB_URL ?? "http://127.0.0.1:8080").replace(/\/$/, "");
+export const webUrl = (
+  process.env.VOBE_WEB_URL ?? `http://127.0.0.1:${process.env.VOBE_API_PORT ?? 8080}`
+).replace(/\/$/, "");
 const chromiumPath = process.env.VOBE_CHROMIUM ?? "/usr/bin/chromium";
 
 // Root needs --no-sandbox; the rest keep Chromium off the network this machine does not have
