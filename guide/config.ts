@@ -1,6 +1,7 @@
 /** The guide's settings from the environment; every limit has a default that suits a demo. */
 import type { LimitSettings } from "./limits.ts";
 import type { ModelSettings } from "./model.ts";
+import { offlineModelId } from "./offline-model/server.ts";
 
 export interface GuideConfig {
   model: ModelSettings;
@@ -20,13 +21,26 @@ const int = (env: NodeJS.ProcessEnv, name: string, fallback: number) => {
   return n;
 };
 
+/**
+ * No endpoint and no key: the guide talks to the offline demo model that `vobe start` runs
+ * (`vobe serve model`, guide/offline-model/), a retrieval responder, not a language model.
+ */
+export const usesOfflineModel = (env: NodeJS.ProcessEnv = process.env) =>
+  !env.OPENAI_BASE_URL && !env.OPENAI_API_KEY;
+
+export const offlineModelPort = (env: NodeJS.ProcessEnv = process.env) =>
+  int(env, "VOBE_MODEL_PORT", 8089);
+
 export function guideConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GuideConfig {
+  const offline = usesOfflineModel(env);
   return {
     model: {
-      // Nothing configured: the local endpoint `vobe serve model` would answer on.
-      baseURL: env.OPENAI_BASE_URL || "http://127.0.0.1:8089/v1",
+      // A key alone is OpenAI's own endpoint (the client's default).
+      baseURL: offline
+        ? `http://127.0.0.1:${offlineModelPort(env)}/v1`
+        : env.OPENAI_BASE_URL || "https://api.openai.com/v1",
       apiKey: env.OPENAI_API_KEY || "not-needed-locally",
-      model: env.VOBE_CHAT_MODEL || "gpt-4o-mini",
+      model: env.VOBE_CHAT_MODEL || (offline ? offlineModelId : "gpt-4o-mini"),
       maxAttempts: int(env, "VOBE_GUIDE_MAX_ATTEMPTS", 3),
       backoffMs: int(env, "VOBE_GUIDE_BACKOFF_MS", 500),
       callTimeoutMs: int(env, "VOBE_GUIDE_CALL_TIMEOUT_MS", 60_000),

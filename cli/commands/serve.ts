@@ -32,4 +32,19 @@ export function registerServeCommand(program: Command): void {
       const { runGuide } = await import("../../guide/serve.ts");
       await runGuide(endpoints);
     });
+
+  serve
+    .command("model")
+    .description(
+      "the offline demo model for the guide (guide/offline-model/: retrieval and templates, not an LLM), OpenAI chat completions protocol on 127.0.0.1:VOBE_MODEL_PORT (8089)",
+    )
+    .action(async () => {
+      const { offlineModelPort } = await import("../../guide/config.ts");
+      const { startOfflineModel } = await import("../../guide/offline-model/server.ts");
+      const server = await startOfflineModel({ port: offlineModelPort() });
+      say(`model: offline demo model (not an LLM) ready at ${server.baseURL}`);
+      const stop = () => void server.close().then(() => process.exit(0));
+      process.once("SIGTERM", stop);
+      process.once("SIGINT", stop);
+    });
 }

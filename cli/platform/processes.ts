@@ -1,3 +1,4 @@
+import { offlineModelPort, usesOfflineModel } from "../../guide/config.ts";
 import type { Endpoints } from "../../platform/config/endpoints.ts";
 import { stackConfig, stackPaths } from "../../stack/config.ts";
 import { StackError } from "../../stack/errors.ts";
@@ -26,12 +27,15 @@ interface PlatformProcess {
   endpoint: string;
   healthy(): Promise<boolean>;
   startupTimeoutMs: number;
+  /** Started only when this says so (default: always). */
+  wanted?: () => boolean;
 }
 
 const apiPort = Number(process.env.VOBE_API_PORT ?? 8080);
 const processorsPort = Number(process.env.VOBE_PROCESSORS_PORT ?? 9464);
 const sinksPort = Number(process.env.VOBE_SINKS_PORT ?? 9465);
 const guidePort = Number(process.env.VOBE_GUIDE_PORT ?? 9466);
+const modelPort = offlineModelPort();
 const answers = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
 
 export const platformProcesses: readonly PlatformProcess[] = [
@@ -60,6 +64,16 @@ export const platformProcesses: readonly PlatformProcess[] = [
     endpoint: `http://127.0.0.1:${sinksPort}/health`,
     healthy: () => answers(`http://127.0.0.1:${sinksPort}/health`),
     startupTimeoutMs: 180_000,
+  },
+  {
+    // No OpenAI endpoint or key configured: the guide's offline demo model (not an LLM).
+    name: "model",
+    command: ["serve", "model"],
+    env: {},
+    endpoint: `http://127.0.0.1:${modelPort}/v1/models (offline demo model, not an LLM)`,
+    healthy: () => answers(`http://127.0.0.1:${modelPort}/health`),
+    startupTimeoutMs: 60_000,
+    wanted: () => usesOfflineModel(),
   },
   {
     name: "guide",
@@ -114,6 +128,7 @@ export async function startPlatform(
 ): Promise<string[]> {
   const started: string[] = [];
   for (const p of platformProcesses) {
+    if (p.wanted && !p.wanted()) continue;
     const pid = readPid(stackPaths.pid(p.name));
     if (pid === undefined || !isAlive(pid)) {
       log(`${p.name}: starting`);
