@@ -32,6 +32,7 @@ import {
   IdentityClaimed,
   IdentityOwner,
   IdentityReleased,
+  PlaylistSnapshot,
   PostCommentCount,
   PostDeleted,
   PostDetail,
@@ -65,6 +66,7 @@ import { catalogSnapshotsTopology } from "./catalog-snapshots.ts";
 import type { TopologyOptions } from "./common.ts";
 import { contentSnapshotsTopology } from "./content-snapshots.ts";
 import { identityOwnersTopology } from "./identity-owners.ts";
+import { playlistEvents, playlistSnapshotsTopology } from "./playlist-snapshots.ts";
 import { playsPerTrackTopology } from "./plays-per-track.ts";
 import { postCommentCountsTopology } from "./post-comment-counts.ts";
 import { postDetailsTopology } from "./post-details.ts";
@@ -171,6 +173,12 @@ export const topologies = {
     build: serviceSnapshotsTopology,
     reads: [FeedbackSubmitted, FeedbackTriaged, FeedbackResolved, ChatMessageSent],
     writes: [FeedbackStatus, ConversationOwner],
+  },
+  "playlist-snapshots": {
+    description: "each playlist as it is now: owner, name, visibility, entries in order",
+    build: playlistSnapshotsTopology,
+    reads: playlistEvents,
+    writes: [PlaylistSnapshot],
   },
 } as const satisfies Record<string, TopologyDefinition>;
 
