@@ -31,7 +31,13 @@ import {
 } from "../schemas/generated/artist.ts";
 import { ProfileUpdated, UserErased, UserRegistered } from "../schemas/generated/auth.ts";
 import { ChatMessageSent, ChatReplyGenerated } from "../schemas/generated/chat.ts";
-import { CommentAdded, CommentDeleted, CommentEdited } from "../schemas/generated/comment.ts";
+import {
+  CommentAdded,
+  CommentDeleted,
+  CommentEdited,
+  TrackMomentDeleted,
+  TrackMomentPosted,
+} from "../schemas/generated/comment.ts";
 import { PostDetail } from "../schemas/generated/content.ts";
 import {
   FeedbackResolved,
@@ -82,7 +88,11 @@ export const viewContracts = {
   },
   // Each post with its artist's name and comment count, as the post-details topology has it.
   content: { database: "content", events: [PostDetail] },
-  comment: { database: "comment", events: [CommentAdded, CommentEdited, CommentDeleted] },
+  // Comments by post and moments (timed comments) by track: each event one row.
+  comment: {
+    database: "comment",
+    events: [CommentAdded, CommentEdited, CommentDeleted, TrackMomentPosted, TrackMomentDeleted],
+  },
   feedback: {
     database: "feedback",
     events: [FeedbackSubmitted, FeedbackTriaged, FeedbackResolved],

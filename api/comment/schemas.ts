@@ -33,3 +33,26 @@ export const remove = {
   params: IdParams,
   response: accepted,
 };
+
+/** A moment's text: a short reaction to a point of the track, shown in a popover. */
+const MomentBody = Text(500);
+
+export const postMoment = {
+  tags: ["comment"],
+  summary: "Comment on a track at a moment of it (milliseconds from its start)",
+  security,
+  params: Type.Object({ trackId: Uuid }, { additionalProperties: false }),
+  body: Type.Object(
+    { body: MomentBody, atMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }) },
+    { additionalProperties: false },
+  ),
+  response: accepted,
+};
+
+export const removeMoment = {
+  tags: ["comment"],
+  summary: "Delete one of the caller's moments (admins may delete any)",
+  security,
+  params: IdParams,
+  response: accepted,
+};

@@ -37,6 +37,8 @@ const types = {
   CommentAdded: generated.CommentAdded,
   CommentEdited: generated.CommentEdited,
   CommentDeleted: generated.CommentDeleted,
+  TrackMomentPosted: generated.TrackMomentPosted,
+  TrackMomentDeleted: generated.TrackMomentDeleted,
   FeedbackSubmitted: generated.FeedbackSubmitted,
   FeedbackTriaged: generated.FeedbackTriaged,
   FeedbackResolved: generated.FeedbackResolved,

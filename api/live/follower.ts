@@ -1,9 +1,9 @@
 /**
  * One follower per process for the live routes: the shared follower
- * (platform/kafka/follower.ts) reads every partition of comment.comments and
- * listening.track-play-counts from their end at start (no consumer group, nothing
+ * (platform/kafka/follower.ts) reads every partition of comment.comments,
+ * comment.track-moments and listening.track-play-counts from their end at start (no consumer group, nothing
  * committed), decodes the records somebody watches with the registry and hands each to the
- * subscribers of its key (a post id, a track id). Started by the first subscriber, stopped
+ * subscribers of its key (a post id, a track id; a track id for moments). Started by the first subscriber, stopped
  * with the app.
  *
  *   const follower = createLiveFollower({ source: ctx.viewSource, topicPrefix });
@@ -12,18 +12,26 @@
  */
 import { createFollower, type FollowedRecord, type InRecord } from "../../platform/kafka/index.ts";
 import { eventHeaders } from "../../producers/index.ts";
-import { CommentAdded, CommentDeleted, CommentEdited } from "../../schemas/generated/comment.ts";
+import {
+  CommentAdded,
+  CommentDeleted,
+  CommentEdited,
+  TrackMomentDeleted,
+  TrackMomentPosted,
+} from "../../schemas/generated/comment.ts";
 import { TrackPlayCount } from "../../schemas/generated/listening.ts";
 import { formatPosition } from "../read/positions.ts";
 import type { ViewSource } from "../state/topic-view.ts";
 
-export type LiveChannel = "comments" | "plays";
+export type LiveChannel = "comments" | "plays" | "moments";
 
 /** One server-sent event: its name, id (the record's position) and JSON data. */
 export interface LiveMessage {
   event: string;
   id: string;
   data: Record<string, unknown>;
+  /** The record's W3C traceparent: the message's span continues that trace. */
+  traceparent?: Buffer;
 }
 
 export type LiveListener = (message: LiveMessage) => void;
@@ -60,25 +68,34 @@ const commentEvents: Record<string, string> = {
   [CommentDeleted.name]: "comment.deleted",
 };
 
+const momentEvents: Record<string, string> = {
+  [TrackMomentPosted.name]: "moment.posted",
+  [TrackMomentDeleted.name]: "moment.deleted",
+};
+
 export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
   const prefix = options.topicPrefix ?? "";
   const { admin, decode, log } = options.source;
   const topics: Record<LiveChannel, string> = {
     comments: `${prefix}${CommentAdded.topic}`,
     plays: `${prefix}${TrackPlayCount.topic}`,
+    moments: `${prefix}${TrackMomentPosted.topic}`,
   };
   // channel → key → listeners
   const subscribers: Record<LiveChannel, Map<string, Set<LiveListener>>> = {
     comments: new Map(),
     plays: new Map(),
+    moments: new Map(),
   };
   let subscriberCount = 0;
   let delivered = 0;
   let starting: Promise<void> | undefined;
 
-  const deliver = (channel: LiveChannel, key: string, message: LiveMessage) => {
+  const deliver = (channel: LiveChannel, key: string, message: LiveMessage, record: InRecord) => {
     const listeners = subscribers[channel].get(key);
     if (!listeners) return;
+    const traceparent = record.headers.get(eventHeaders.traceparent);
+    if (traceparent) message.traceparent = traceparent;
     for (const listener of listeners) {
       delivered += 1;
       try {
@@ -94,12 +111,20 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
     return type ? commentEvents[type] : undefined;
   };
 
+  const momentEventOf = (record: InRecord) => {
+    const type = record.headers.get(eventHeaders.eventType)?.toString();
+    return type ? momentEvents[type] : undefined;
+  };
+
   // Nobody watching: nothing to decode. Play counts are keyed by track; comments by comment
-  // id, their post is in the value.
-  const wanted = (record: InRecord) =>
-    record.topic === topics.plays
-      ? subscribers.plays.has(record.key?.toString() ?? "")
-      : subscribers.comments.size > 0 && commentEventOf(record) !== undefined;
+  // id, their post is in the value; moments by moment id, their track in the value.
+  const wanted = (record: InRecord) => {
+    if (record.topic === topics.plays) return subscribers.plays.has(record.key?.toString() ?? "");
+    if (record.topic === topics.moments) {
+      return subscribers.moments.size > 0 && momentEventOf(record) !== undefined;
+    }
+    return subscribers.comments.size > 0 && commentEventOf(record) !== undefined;
+  };
 
   const handle = (followed: FollowedRecord) => {
     const { record } = followed;
@@ -116,16 +141,39 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
       const trackId = record.key?.toString();
       if (!trackId || !subscribers.plays.has(trackId)) return;
       if (record.value === null) {
-        deliver("plays", trackId, { event: "plays.removed", id, data: { trackId } });
+        deliver("plays", trackId, { event: "plays.removed", id, data: { trackId } }, record);
         return;
       }
       if (followed.status !== "decoded") return;
       const value = followed.value as TrackPlayCount;
-      deliver("plays", trackId, {
-        event: "plays",
-        id,
-        data: { trackId, plays: Number(value.plays), at: iso(value.occurredAt) },
-      });
+      deliver(
+        "plays",
+        trackId,
+        {
+          event: "plays",
+          id,
+          data: { trackId, plays: Number(value.plays), at: iso(value.occurredAt) },
+        },
+        record,
+      );
+      return;
+    }
+    if (record.topic === topics.moments) {
+      const event = momentEventOf(record);
+      if (followed.status !== "decoded" || !event) return;
+      const value = followed.value as TrackMomentPosted | TrackMomentDeleted;
+      if (!subscribers.moments.has(value.trackId)) return;
+      const data: Record<string, unknown> = {
+        momentId: value.momentId,
+        trackId: value.trackId,
+        authorId: value.authorId,
+        at: iso(value.occurredAt),
+      };
+      if ("body" in value) {
+        data.body = value.body;
+        data.atMs = Number(value.atMs);
+      }
+      deliver("moments", value.trackId, { event, id, data }, record);
       return;
     }
     const event = commentEventOf(record);
@@ -142,7 +190,7 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
     };
     if ("body" in value) data.body = value.body;
     if ("parentCommentId" in value) data.parentCommentId = value.parentCommentId ?? null;
-    deliver("comments", value.postId, { event, id, data });
+    deliver("comments", value.postId, { event, id, data }, record);
   };
 
   const follower = createFollower({
@@ -201,7 +249,7 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
       const { fetches, running } = follower.stats();
       return {
         subscribers: subscriberCount,
-        keys: subscribers.comments.size + subscribers.plays.size,
+        keys: subscribers.comments.size + subscribers.plays.size + subscribers.moments.size,
         delivered,
         fetches,
         running,

@@ -3,6 +3,7 @@
  *
  *   GET /api/live/posts/:postId/comments   event: comment.added | comment.edited | comment.deleted
  *   GET /api/live/plays?tracks=<id,id,…>   event: plays { trackId, plays } | plays.removed
+ *   GET /api/live/tracks/:trackId/moments  event: moment.posted | moment.deleted (ADR-028)
  *
  * Each event's `id` is the record's position (`<topic>:<partition>:<offset>`, the same form
  * as `after=` on the read routes), its `data` one JSON object. A `: heartbeat` comment every
@@ -16,6 +17,7 @@
  */
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { endSpan, SpanKind, startSpan } from "../../platform/telemetry/tracing.ts";
 import { ApiError, unavailable } from "../http/errors.ts";
 import { ErrorReply, Uuid } from "../http/schemas.ts";
 import type { ViewSource } from "../state/topic-view.ts";
@@ -133,9 +135,18 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
     request.raw.on("close", release);
     reply.raw.on("close", release);
     try {
-      off = await follower.subscribe(channel, keys, (message: LiveMessage) =>
-        write(reply, frame(message)),
-      );
+      off = await follower.subscribe(channel, keys, (message: LiveMessage) => {
+        // The last hop of a trace: the record's message leaving for this browser.
+        const span = message.traceparent
+          ? startSpan(`sse ${message.event}`, {
+              parent: message.traceparent,
+              kind: SpanKind.PRODUCER,
+              attributes: { "vobe.request.id": request.id, "vobe.live.position": message.id },
+            })
+          : undefined;
+        write(reply, frame(message));
+        endSpan(span);
+      });
     } catch (error) {
       release();
       request.log.warn({ err: error }, "live follower cannot start");
@@ -172,6 +183,22 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
     },
     async (request, reply) => {
       await open(request, reply, "comments", [request.params.postId.toLowerCase()]);
+    },
+  );
+
+  app.get(
+    "/tracks/:trackId/moments",
+    {
+      schema: {
+        tags: ["live"],
+        summary:
+          "Server-Sent Events: the track's moments as they are posted and deleted (from now on)",
+        params: Type.Object({ trackId: Uuid }, { additionalProperties: false }),
+        response: streamResponses,
+      },
+    },
+    async (request, reply) => {
+      await open(request, reply, "moments", [request.params.trackId.toLowerCase()]);
     },
   );
 

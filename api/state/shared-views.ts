@@ -6,6 +6,7 @@
 
 import { type CatalogState, createCatalogView } from "../artist/state.ts";
 import { type ConversationsState, createConversationsView } from "../chat/state.ts";
+import { createMomentsView, type MomentsState } from "../comment/moments-state.ts";
 import { type CommentsState, createCommentsView } from "../comment/state.ts";
 import { createPostsView, type PostsState } from "../content/state.ts";
 import type { EventTypes } from "../events/event-types.ts";
@@ -16,6 +17,7 @@ export interface SharedViews {
   catalog(): Promise<TopicView<CatalogState>>;
   posts(): Promise<TopicView<PostsState>>;
   comments(): Promise<TopicView<CommentsState>>;
+  moments(): Promise<TopicView<MomentsState>>;
   feedback(): Promise<TopicView<FeedbackState>>;
   conversations(): Promise<TopicView<ConversationsState>>;
   close(): Promise<void>;
@@ -38,6 +40,7 @@ export function createSharedViews(source: ViewSource, types: EventTypes): Shared
     catalog: once(() => createCatalogView(source, types)),
     posts: once(() => createPostsView(source, types)),
     comments: once(() => createCommentsView(source, types)),
+    moments: once(() => createMomentsView(source, types)),
     feedback: once(() => createFeedbackView(source, types)),
     conversations: once(() => createConversationsView(source, types)),
     async close() {

@@ -46,6 +46,9 @@ import {
   TrackDocument,
   TrackLikeCount,
   TrackLiked,
+  TrackMomentDeleted,
+  TrackMomentPosted,
+  TrackMomentSnapshot,
   TrackPlayCount,
   TrackPlayed,
   TrackPlaysHourly,
@@ -157,10 +160,20 @@ export const topologies = {
     writes: [ArtistSnapshot, AlbumSnapshot, TrackSnapshot],
   },
   "content-snapshots": {
-    description: "the latest state of each post and comment (the API's content and comment checks)",
+    description:
+      "the latest state of each post, comment and moment (the API's content and comment checks)",
     build: contentSnapshotsTopology,
-    reads: [PostPublished, PostEdited, PostDeleted, CommentAdded, CommentEdited, CommentDeleted],
-    writes: [PostSnapshot, CommentSnapshot],
+    reads: [
+      PostPublished,
+      PostEdited,
+      PostDeleted,
+      CommentAdded,
+      CommentEdited,
+      CommentDeleted,
+      TrackMomentPosted,
+      TrackMomentDeleted,
+    ],
+    writes: [PostSnapshot, CommentSnapshot, TrackMomentSnapshot],
   },
   "account-snapshots": {
     description: "each account as it is now (the API's login and profile checks)",
