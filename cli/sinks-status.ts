@@ -3,12 +3,13 @@
  * that is followed is behind its topics (records and seconds, ops/lag/). Retired versions
  * are listed without lag: nothing reads for them, so "behind" would only grow.
  */
-import Table from "cli-table3";
+
 import prettyMs from "pretty-ms";
 import { ageLag } from "../ops/lag/age.ts";
 import { sampleLag, type ViewVersionConsumer } from "../ops/lag/positions.ts";
 import { endpointsFromEnv } from "../platform/config/endpoints.ts";
 import { createAdmin, createFetcher } from "../platform/kafka/index.ts";
+import { plainTable } from "./output.ts";
 import { platformConsumers } from "./platform/consumers.ts";
 
 export async function viewsStatus(
@@ -40,11 +41,10 @@ export async function viewsStatus(
       };
     });
     if (json) return JSON.stringify({ versions: rows }, null, 2);
-    const table = new Table({
-      head: ["view", "version", "state", "schema", "behind", "age"],
-      colAligns: ["left", "right", "left", "left", "right", "right"],
-      style: { head: [], border: [], compact: true },
-    });
+    const table = plainTable(
+      ["view", "version", "state", "schema", "behind", "age"],
+      ["left", "right", "left", "left", "right", "right"],
+    );
     for (const r of rows) {
       table.push([
         r.view,

@@ -2,7 +2,6 @@
  * `vobe topics list | describe | tail`: the catalog's topics and what the broker holds,
  * and a bounded, decoded read of one topic. Endpoints as configured; nothing is started.
  */
-import Table from "cli-table3";
 import { describeTopic, summarize } from "../ops/topics/describe.ts";
 import {
   type DecodedRecord,
@@ -15,7 +14,8 @@ import { endpointsFromEnv } from "../platform/config/endpoints.ts";
 import { createAdmin, createFetcher } from "../platform/kafka/index.ts";
 import { createSchemaRegistry } from "../platform/registry/schema-registry.ts";
 import { catalog, prefixedCatalog, type TopicEntry } from "../schemas/catalog.ts";
-import { say } from "./output.ts";
+import { positiveWhole } from "./options.ts";
+import { plainTable, say } from "./output.ts";
 
 const entriesFor = (prefix: string): TopicEntry[] =>
   prefix ? prefixedCatalog(prefix) : [...catalog];
@@ -82,11 +82,10 @@ export async function listTopics(options: { prefix: string; all?: boolean; json?
       );
       return;
     }
-    const table = new Table({
-      head: ["topic", "owner", "kind", "partitions", "records", "events"],
-      colAligns: ["left", "left", "left", "right", "right", "left"],
-      style: { head: [], border: [], compact: true },
-    });
+    const table = plainTable(
+      ["topic", "owner", "kind", "partitions", "records", "events"],
+      ["left", "left", "left", "right", "right", "left"],
+    );
     for (const r of rows) {
       const kind = r.entry
         ? `${r.entry.derived ? "derived" : "log"}${r.entry.cleanupPolicy === "compact" ? ", compacted" : ""}${r.entry.restricted ? ", restricted" : ""}`
@@ -135,11 +134,10 @@ export async function describe(name: string, options: { prefix: string; json?: b
         "  not in the catalog (an internal topic of the engine, a dead-letter topic, or a stranger)",
       );
     }
-    const table = new Table({
-      head: ["partition", "first offset", "end offset", "records"],
-      colAligns: ["right", "right", "right", "right"],
-      style: { head: [], border: [], compact: true },
-    });
+    const table = plainTable(
+      ["partition", "first offset", "end offset", "records"],
+      ["right", "right", "right", "right"],
+    );
     for (const o of detail.offsets)
       table.push([o.partition, o.first.toString(), o.end.toString(), (o.end - o.first).toString()]);
     say(table.toString());
@@ -196,13 +194,8 @@ export async function tail(topic: string, options: TailOptions) {
   const stop = new AbortController();
   const onSigint = () => stop.abort();
   process.once("SIGINT", onSigint);
-  const count = (text: string | undefined, name: string) => {
-    if (text === undefined) return undefined;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1)
-      throw new Error(`${name} must be a whole number ≥ 1, not "${text}"`);
-    return n;
-  };
+  const count = (text: string | undefined, name: string) =>
+    text === undefined ? undefined : positiveWhole(text, name);
   const seconds = count(options.seconds, "--seconds");
   try {
     const summary = await readTopic(

@@ -1,9 +1,8 @@
-import Table from "cli-table3";
 import type { Command } from "commander";
 import prettyMs from "pretty-ms";
 import type { AgedLag } from "../../ops/lag/age.ts";
 import type { LagSample, LagTrend } from "../../ops/lag/trend.ts";
-import { say } from "../output.ts";
+import { plainTable, say } from "../output.ts";
 
 /**
  * `vobe lag`: every streams application and every view version, how far behind its
@@ -89,11 +88,10 @@ const seconds = (s: number | null) =>
 const rate = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(1));
 
 function render(report: LagReport, partitions: boolean): string {
-  const table = new Table({
-    head: ["consumer", "kind", "behind", "age", "read/s", "behind/min", "ETA"],
-    colAligns: ["left", "left", "right", "right", "right", "right", "right"],
-    style: { head: [], border: [], compact: true },
-  });
+  const table = plainTable(
+    ["consumer", "kind", "behind", "age", "read/s", "behind/min", "ETA"],
+    ["left", "left", "right", "right", "right", "right", "right"],
+  );
   for (const { lag, trend } of report.rows) {
     table.push([
       nameOf(lag),

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { requireReason } from "../../ops/audit/audit.ts";
 import { provideEndpoints } from "../../stack/provide.ts";
+import { positiveWhole } from "../options.ts";
 import { say } from "../output.ts";
 import { progressBar } from "../progress.ts";
 
@@ -99,7 +100,7 @@ export function registerSinksCommands(program: Command): void {
           ...admin(options, bar),
           swap: options.swap,
           signal: stop.signal,
-          ...(options.version ? { version: positive(options.version, "--version") } : {}),
+          ...(options.version ? { version: positiveWhole(options.version, "--version") } : {}),
         });
         bar?.stop();
         say(`${view}: v${built.version} ${options.swap ? "is live" : "is built (not live)"}`);
@@ -130,7 +131,12 @@ export function registerSinksCommands(program: Command): void {
       const { swapView } = await import("../../sinks/admin.ts");
       const bar = options.progress ? progressBar(`${view} catch-up`) : undefined;
       try {
-        await swapView(await endpoints(), view, positive(version, "version"), admin(options, bar));
+        await swapView(
+          await endpoints(),
+          view,
+          positiveWhole(version, "version"),
+          admin(options, bar),
+        );
       } finally {
         bar?.stop();
       }
@@ -196,7 +202,12 @@ export function registerSinksCommands(program: Command): void {
     .action(async (view: string, version: string, options: Placed) => {
       const reason = requireReason(options.reason);
       const { dropViewVersion } = await import("../../sinks/admin.ts");
-      await dropViewVersion(await endpoints(), view, positive(version, "version"), admin(options));
+      await dropViewVersion(
+        await endpoints(),
+        view,
+        positiveWhole(version, "version"),
+        admin(options),
+      );
       await audit(options, { action: "sinks.drop", target: view, reason, details: { version } });
     });
 }
@@ -222,13 +233,6 @@ interface CatchingUp extends Placed {
 async function endpoints() {
   const { endpointsFromEnv } = await import("../../platform/config/endpoints.ts");
   return endpointsFromEnv();
-}
-
-function positive(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`${name} must be a whole number ≥ 1, not "${value}"`);
-  return n;
 }
 
 function admin(options: Placed & { timeout?: string }, bar?: ReturnType<typeof progressBar>) {
