@@ -5,6 +5,7 @@
  */
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import { notFound } from "../http/errors.ts";
+import { caller } from "../http/request-context.ts";
 import { IdParams } from "../http/schemas.ts";
 import type { ReadPluginOptions } from "../read/context.ts";
 import { decodeCursor, limitOf, page } from "../read/cursor.ts";
@@ -168,6 +169,33 @@ const artistReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
         (r) => ({ key: r.name as string, id: r.artist_id as string }),
         artist,
       );
+    },
+  );
+
+  app.get(
+    "/me/artists",
+    {
+      schema: {
+        tags,
+        summary:
+          "The caller's own artists by name (an artist's dashboard), taken-down ones included: the owner still manages them",
+        security: [{ bearer: [] }],
+        querystring: Query({}),
+        response: readResponses({
+          200: Type.Object({ items: Type.Array(Artist) }, { additionalProperties: false }),
+        }),
+      },
+      onRequest: reads.ctx.auth.require("artist"),
+      preHandler,
+    },
+    async (req) => {
+      // Bounded by what one account creates by hand; no pages needed.
+      const rows = await view.query<Row>(
+        `select * from ${t("artists")} where owner_user_id = $1 and not deleted
+          order by name, artist_id limit 100`,
+        [caller(req).userId],
+      );
+      return { items: rows.map(artist) };
     },
   );
 

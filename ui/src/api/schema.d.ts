@@ -5464,6 +5464,225 @@ export interface paths {
       };
     };
   };
+  "/api/artist/me/artists": {
+    /** The caller's own artists by name (an artist's dashboard), taken-down ones included: the owner still manages them */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          after?: string;
+          /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
+          wait?: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              items: ({
+                  artistId: string;
+                  ownerUserId: string;
+                  name: string;
+                  country: string | null;
+                  genres: string[];
+                  bio: string | null;
+                  /** Format: date-time */
+                  createdAt: string;
+                  /** Format: date-time */
+                  updatedAt: string;
+                })[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        500: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        504: {
+          content: {
+            "application/json": {
+              error: {
+                /** @enum {string} */
+                code: "position_not_reached";
+                message: string;
+                view: string;
+                unreached: ({
+                    position: string;
+                    topic: string;
+                    partition: number;
+                    offset: string;
+                    viewNextOffset: string | null;
+                  })[];
+              };
+            };
+          };
+        };
+      };
+    };
+  };
   "/api/content/posts": {
     /** The feed: posts, newest first (keyset pages; deleted posts are left out) */
     get: {
