@@ -90,6 +90,19 @@ export const router = createRouter({
       meta: { title: "feedback.title" },
     },
     {
+      path: "/dashboard",
+      name: "dashboard",
+      component: () => import("./views/artist-dashboard/DashboardView.vue"),
+      meta: { title: "dashboard.title" },
+    },
+    {
+      path: "/dashboard/artists/:id",
+      name: "artist-dashboard",
+      component: () => import("./views/artist-dashboard/ArtistDashboardView.vue"),
+      props: true,
+      meta: { title: "dashboard.title" },
+    },
+    {
       path: "/admin/feedback",
       name: "admin-feedback",
       component: () => import("./views/AdminFeedbackView.vue"),

@@ -55,6 +55,8 @@ let token: string | undefined;
 export const setToken = (value: string | undefined) => {
   token = value;
 };
+/** For the few requests fetch cannot make (an upload with progress: XMLHttpRequest). */
+export const currentToken = () => token;
 
 function url(path: string, options: Options<unknown>): string {
   const params = (options.path ?? {}) as Record<string, string>;
