@@ -60,6 +60,13 @@ export const router = createRouter({
       props: true,
     },
     {
+      path: "/guide/:conversationId?",
+      name: "guide",
+      component: () => import("./views/guide/GuideView.vue"),
+      props: true,
+      meta: { title: "guide.title" },
+    },
+    {
       path: "/login",
       name: "login",
       component: () => import("./views/LoginView.vue"),

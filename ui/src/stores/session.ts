@@ -40,6 +40,8 @@ export const useSession = defineStore("session", () => {
 
   const user = computed<User | undefined>(() => saved.value?.user);
   const isAdmin = computed(() => user.value?.role === "admin");
+  /** For what cannot send a header (EventSource: the guide's reply stream). */
+  const token = computed<string | undefined>(() => saved.value?.token);
 
   function keep(value: LoggedIn | undefined) {
     saved.value = value;
@@ -80,5 +82,5 @@ export const useSession = defineStore("session", () => {
     keep(undefined);
   }
 
-  return { user, isAdmin, login, signup, logout, expired, rename };
+  return { user, isAdmin, token, login, signup, logout, expired, rename };
 });
