@@ -5,6 +5,12 @@ import { say } from "../output.ts";
 import { startPlatform, stopPlatform } from "../platform/processes.ts";
 import { seconds } from "./stack.ts";
 
+/**
+ * The demo's back-dated listening: enough plays in the last hour to rank a few dozen
+ * tracks, few enough to be read in seconds.
+ */
+const recentDemoPlays = { count: 3_000, minutes: 75 };
+
 export function registerStartCommand(program: Command): void {
   program
     .command("start")
@@ -30,9 +36,14 @@ export function registerStartCommand(program: Command): void {
       const { findFfmpeg } = await import("../../stack/host.ts");
       await findFfmpeg();
       if (options.demo) {
-        const { isPlatformEmpty, loadDemoCatalog, demoPassword } = await import(
-          "../../connect/demo/index.ts"
-        );
+        const {
+          defaultDemoSeed,
+          demoListening,
+          demoPassword,
+          isPlatformEmpty,
+          loadDemoCatalog,
+          sendRecentPlays,
+        } = await import("../../connect/demo/index.ts");
         if (await isPlatformEmpty({ endpoints })) {
           say("loading the demo catalog into the empty platform…");
           const loaded = await loadDemoCatalog({ endpoints, size: "full" });
@@ -40,6 +51,17 @@ export function registerStartCommand(program: Command): void {
           const { loadDemoAudio } = await import("../../connect/demo/audio.ts");
           const audio = await loadDemoAudio({ endpoints, catalog: loaded.catalog });
           say(`demo audio: ${audio.tracks} tracks in ${audio.seconds.toFixed(1)} s`);
+          // The last hour's listening, so "trending now" has a closed hour to rank.
+          const recent = await sendRecentPlays({
+            endpoints,
+            seed: defaultDemoSeed,
+            ...demoListening(loaded.catalog),
+            count: recentDemoPlays.count,
+            minutes: recentDemoPlays.minutes,
+          });
+          say(
+            `demo listening: ${recent.sent} plays over the last ${recentDemoPlays.minutes} minutes`,
+          );
           say(
             `demo catalog: ${loaded.events.toLocaleString("en-US")} events (sign in as "admin", password "${demoPassword}")`,
           );
@@ -51,6 +73,12 @@ export function registerStartCommand(program: Command): void {
       const { buildWebApp } = await import("../../ui/scripts/build.ts");
       await buildWebApp(say);
       const platform = await startPlatform(endpoints, say);
+      const { waitForCatchUp } = await import("../platform/catch-up.ts");
+      const catchUp = await waitForCatchUp(endpoints, say);
+      if (!catchUp.caughtUp)
+        say(
+          `warning: the processors and views are still ${catchUp.behind.toLocaleString("en-US")} records behind; \`./vobe lag\` shows where`,
+        );
       say(
         `\nVobeMusic is up in ${seconds(began)} s (started now: ${[...started, ...platform].join(", ") || "nothing, all were running"})`,
       );

@@ -43,9 +43,11 @@ export {
   dueEvents,
   type PlayModel,
   type PlayPayload,
+  type RecentPlaysOptions,
   type SimulatedTrack,
   type SimulationOptions,
   type SimulationProgress,
   type SimulationReport,
+  sendRecentPlays,
   simulatePlays,
 } from "./simulate.ts";

@@ -227,3 +227,62 @@ export async function simulatePlays(options: SimulationOptions): Promise<Simulat
   const seconds = (performance.now() - began) / 1000;
   return { sent, seconds, eventsPerSecond: sent / Math.max(seconds, 1e-3), stoppedBy };
 }
+
+export interface RecentPlaysOptions {
+  endpoints: DemoEndpoints;
+  seed: number;
+  tracks: readonly SimulatedTrack[];
+  userIds: readonly string[];
+  /** How many plays, spread evenly over the last `minutes` up to now. */
+  count: number;
+  minutes: number;
+  topicPrefix?: string;
+  /** The clock (tests). */
+  now?: Date;
+}
+
+/**
+ * The demo's last hour of listening, back-dated: a platform loaded a moment ago would
+ * otherwise have no plays in any closed hour, and "trending now" would stay empty until a
+ * simulator had run for an hour. The plays are the simulator's (fresh ids, source
+ * "simulator"), in event-time order, the newest at `now`, so the hours that end before
+ * it close as soon as the processors read them.
+ */
+export async function sendRecentPlays(options: RecentPlaysOptions): Promise<{ sent: number }> {
+  if (!(options.count > 0) || !(options.minutes > 0))
+    throw new Error("recent plays need a positive count and a positive number of minutes");
+  const plays = createPlayGenerator(options);
+  const type = prefixedType(TrackPlayed, options.topicPrefix ?? "");
+  const end = (options.now ?? new Date()).getTime();
+  const spanMs = options.minutes * 60_000;
+  const producer = createProducer({
+    brokers: options.endpoints.kafkaBrokers,
+    clientId: "vobe-demo-recent-plays",
+  });
+  const events = createEventProducer({
+    producer,
+    registry: registryApi(options.endpoints.schemaRegistryUrl),
+  });
+  try {
+    await events.prepare([type]);
+    const batchSize = 1_000;
+    for (let first = 0; first < options.count; first += batchSize) {
+      const batch: Array<PendingEvent<Envelope>> = [];
+      for (let i = first; i < Math.min(options.count, first + batchSize); i++) {
+        const play = plays.next();
+        // The i-th of `count` plays, evenly from end − span to end.
+        const occurredAt = new Date(end - spanMs + Math.round(((i + 1) * spanMs) / options.count));
+        batch.push({
+          type,
+          key: play.trackId,
+          payload: play,
+          context: { actor: systemActor, occurredAt },
+        } as PendingEvent<Envelope>);
+      }
+      await events.publishAll(batch);
+    }
+  } finally {
+    await producer.close();
+  }
+  return { sent: options.count };
+}

@@ -9,6 +9,7 @@ import {
   isPlatformEmpty,
   type LoadReport,
   loadDemoCatalog,
+  sendRecentPlays,
   simulatePlays,
 } from "../../connect/demo/index.ts";
 import { registryApi } from "../../platform/registry/confluent-api.ts";
@@ -146,6 +147,43 @@ describe("the demo loader and the listener simulator, on the real broker and reg
       expect(durations.get(play.trackId)).toBe(play.trackDurationMs);
       expect(listeners.has(play.userId)).toBe(true);
       expect(play.actor).toEqual({ userId: null, role: "system" });
+    }
+  });
+
+  it("back-dates the last hour's plays: evenly up to now, in event-time order", async () => {
+    const { tracks, userIds } = demoListening(generateDemoCatalog({ size: "tiny", seed }));
+    const before = await records("listening.plays");
+    const now = new Date("2026-12-01T12:00:00.000Z");
+    const report = await sendRecentPlays({
+      endpoints: endpoints(),
+      seed,
+      topicPrefix: prefix,
+      tracks,
+      userIds,
+      count: 120,
+      minutes: 60,
+      now,
+    });
+    expect(report.sent).toBe(120);
+    const all = await readTopic(`${prefix}listening.plays`, before + 120, { settleMs: 300 });
+    expect(all).toHaveLength(before + 120);
+    // The simulator's plays of the test before are at the wall clock's time, a day later.
+    const recent = all.filter((r) => Number(r.timestamp) <= now.getTime());
+    expect(recent).toHaveLength(120);
+    // Every 30 s of the hour, the last at `now`; each partition in event-time order.
+    const times = recent.map((r) => Number(r.timestamp)).sort((a, b) => a - b);
+    expect(times).toEqual(
+      Array.from({ length: 120 }, (_, i) => now.getTime() - 60 * 60_000 + (i + 1) * 30_000),
+    );
+    for (const partition of new Set(recent.map((r) => r.partition))) {
+      const own = recent.filter((r) => r.partition === partition).map((r) => Number(r.timestamp));
+      expect(own).toEqual([...own].sort((a, b) => a - b));
+    }
+    const registry = createSchemaRegistry(inject("endpoints").schemaRegistryUrl);
+    for (const record of recent) {
+      const play = (await registry.decode(record.value as Buffer)) as TrackPlayed;
+      expect(play.source).toBe("simulator");
+      expect(play.occurredAt.getTime()).toBe(Number(record.timestamp));
     }
   });
 });
