@@ -3,10 +3,11 @@
  * language model. It reads an OpenAI chat request and decides, from the last user message
  * and the tool results after it, either which of the guide's tools to call next or the text
  * of the answer, built from templates and the catalog facts in the tool results. It only
- * names what a tool result holds, in bold, so the guide's grounding links every name.
+ * names what a tool result holds, each as a link to its page by id (two tracks may share a
+ * title), which the guide's grounding keeps because the id is in a tool result.
  *
  *   respond({ messages, tools })  → { toolCalls: [{ name: "search_catalog", arguments }] }
- *   respond({ messages: [..., tool results] }) → { text: "In the catalog I found **…** …" }
+ *   respond({ messages: [..., tool results] }) → { text: "…\n- [Blue](/tracks/<id>) by …" }
  *
  * It ignores the system prompt and earlier turns: it has no memory and no reasoning.
  */
@@ -78,9 +79,10 @@ export function intentOf(question: string): Intent {
 interface Track {
   trackId: string;
   title?: string;
+  artistId?: string;
   artistName?: string;
+  albumId?: string;
   albumTitle?: string;
-  genre?: string;
 }
 interface Artist {
   artistId: string;
@@ -128,7 +130,7 @@ function found(after: OfflineMessage[]): Found {
       const o = v as Record<string, unknown>;
       if (typeof o.trackId === "string") {
         const seen = tracks.get(o.trackId) ?? { trackId: o.trackId };
-        for (const k of ["title", "artistName", "albumTitle", "genre"] as const) {
+        for (const k of ["title", "artistId", "artistName", "albumId", "albumTitle"] as const) {
           if (typeof o[k] === "string" && !seen[k]) seen[k] = o[k] as string;
         }
         tracks.set(o.trackId, seen);
@@ -154,8 +156,10 @@ const tool = (name: string, args: Record<string, unknown> = {}) => ({
   arguments: JSON.stringify(args),
 });
 
-// Markdown's own characters in a catalog name would end the bold early.
-const bold = (s: string) => `**${s.replace(/\*/g, "")}**`;
+// A catalog name as a link label: brackets would end it early (as grounding.ts escapes them).
+const label = (s: string) => s.replace(/[[\]()\\]/g, (c) => `\\${c}`);
+const link = (kind: "track" | "album" | "artist", id: string, name: string) =>
+  `[${label(name)}](/${kind}s/${id})`;
 
 const words = {
   en: {
@@ -207,9 +211,11 @@ function compose(question: string, intent: Intent, query: string, f: Found): str
   if (titled.length > 0) {
     lines.push(intent === "search" ? w.tracks(query) : w[intent]);
     for (const t of titled.slice(0, maxListed)) {
-      const by = t.artistName ? ` ${w.by} ${bold(t.artistName)}` : "";
-      const from = t.albumTitle ? ` (${w.from} ${bold(t.albumTitle)})` : "";
-      lines.push(`- ${bold(t.title as string)}${by}${from}`);
+      const by =
+        t.artistName && t.artistId ? ` ${w.by} ${link("artist", t.artistId, t.artistName)}` : "";
+      const from =
+        t.albumTitle && t.albumId ? ` (${w.from} ${link("album", t.albumId, t.albumTitle)})` : "";
+      lines.push(`- ${link("track", t.trackId, t.title as string)}${by}${from}`);
     }
   }
   const artists = f.artists.filter((a) => !titled.some((t) => t.artistName === a.name));
@@ -218,7 +224,7 @@ function compose(question: string, intent: Intent, query: string, f: Found): str
     lines.push(w.artists);
     for (const a of artists.slice(0, 3)) {
       const genres = a.genres?.length ? ` (${a.genres.slice(0, 3).join(", ")})` : "";
-      lines.push(`- ${bold(a.name)}${genres}`);
+      lines.push(`- ${link("artist", a.artistId, a.name)}${genres}`);
     }
   }
   if (lines.length === 0) return intent === "search" ? w.nothing(query) : w.nothingOf[intent];

@@ -19,10 +19,14 @@ const track = {
   artistId: "05384f01-da68-4ee0-b074-9190b1c29d0f",
   artistName: "Angelo Klein",
 };
+/** Another track of the same title: each must link to its own page. */
+const twin = { ...track, trackId: "29cb1bd4-4d07-4b86-b227-d313b5a43e05", artistName: "Other" };
 const reads: string[] = [];
 const read: ReadApi = async (path) => {
   reads.push(path);
   if (path.startsWith("/api/search") && path.includes("type=tracks")) {
+    if (path.includes("twins"))
+      return { status: 200, body: { items: [{ document: track }, { document: twin }] } };
     return { status: 200, body: { items: path.includes("jazz") ? [{ document: track }] : [] } };
   }
   if (path.startsWith("/api/search")) return { status: 200, body: { items: [] } };
@@ -78,7 +82,7 @@ describe("the offline demo model", () => {
     expect(reads.some((p) => p.includes("q=jazz&type=tracks"))).toBe(true);
     expect(pieces.length).toBeGreaterThan(5); // word by word, not one lump
     expect(reply.text).toBe(
-      "Tracks in the catalog for jazz:\n- **Mediocre Jazz** by **Angelo Klein** (from **Ten**)",
+      `Tracks in the catalog for jazz:\n- [Mediocre Jazz](/tracks/${track.trackId}) by [Angelo Klein](/artists/${track.artistId}) (from [Ten](/albums/${track.albumId}))`,
     );
     expect(reply.promptTokens).toBeGreaterThan(0);
     expect(reply.completionTokens).toBeGreaterThan(0);
@@ -91,10 +95,22 @@ describe("the offline demo model", () => {
     expect(grounded.unverified).toEqual([]);
   });
 
+  it("links two tracks of the same title each to its own page", async () => {
+    const { reply } = await ask("twins");
+    const grounded = ground(
+      reply.text,
+      reply.toolCalls.flatMap((c) => entitiesIn(c.result)),
+    );
+    expect(grounded.text).toContain(`[Mediocre Jazz](/tracks/${track.trackId})`);
+    expect(grounded.text).toContain(`[Mediocre Jazz](/tracks/${twin.trackId})`);
+  });
+
   it("reads the trending tracks by id before naming them", async () => {
     const { reply, tools } = await ask("What is trending?");
     expect(tools).toEqual(["trending_now", "get_track"]);
-    expect(reply.text).toBe("Trending now on VobeMusic:\n- **Mediocre Jazz**");
+    expect(reply.text).toBe(
+      `Trending now on VobeMusic:\n- [Mediocre Jazz](/tracks/${track.trackId})`,
+    );
   });
 
   it("says plainly when the catalog has nothing", async () => {

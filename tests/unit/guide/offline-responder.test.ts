@@ -29,6 +29,7 @@ const called = (id: string, name: string, args: unknown, result: unknown): Offli
 ];
 const t1 = "11111111-1111-4111-8111-111111111111";
 const a1 = "22222222-2222-4222-8222-222222222222";
+const al1 = "33333333-3333-4333-8333-333333333333";
 
 describe("offline responder", () => {
   it("searches tracks and artists for the words that matter", () => {
@@ -52,7 +53,7 @@ describe("offline responder", () => {
     });
   });
 
-  it("reads tracks named by id only, then answers with their titles in bold", () => {
+  it("reads tracks named by id only, then answers with their titles linked by id", () => {
     const first = [
       ...ask("what is trending?"),
       ...called("c1", "trending_now", {}, { items: [{ trackId: t1, plays: 3 }] }),
@@ -65,15 +66,16 @@ describe("offline responder", () => {
       ...called("c2", "get_track", { trackId: t1 }, { track: { trackId: t1, title: "Blue Hour" } }),
     ];
     const answer = respond({ messages: second, tools });
-    expect(answer).toEqual({ text: "Trending now on VobeMusic:\n- **Blue Hour**" });
+    expect(answer).toEqual({ text: `Trending now on VobeMusic:\n- [Blue Hour](/tracks/${t1})` });
   });
 
   it("names only catalog facts, and says plainly when there are none", () => {
     const hit = {
       trackId: t1,
-      title: "Mediocre Jazz",
+      title: "Mediocre [Jazz]",
       artistId: a1,
       artistName: "Angelo Klein",
+      albumId: al1,
       albumTitle: "Ten",
     };
     const messages = [
@@ -81,7 +83,7 @@ describe("offline responder", () => {
       ...called("c1", "search_catalog", { query: "jazz" }, { type: "tracks", results: [hit] }),
     ];
     expect(respond({ messages, tools })).toEqual({
-      text: "Tracks in the catalog for jazz:\n- **Mediocre Jazz** by **Angelo Klein** (from **Ten**)",
+      text: `Tracks in the catalog for jazz:\n- [Mediocre \\[Jazz\\]](/tracks/${t1}) by [Angelo Klein](/artists/${a1}) (from [Ten](/albums/${al1}))`,
     });
     const none = [
       ...ask("polka from Mars"),
