@@ -1,6 +1,6 @@
 /**
- * The live routes against the real broker: a prefixed copy of the two topics they follow
- * (comment.comments, listening.track-play-counts), a bare Fastify app with only
+ * The live routes against the real broker: a prefixed copy of the topics they follow
+ * (comment.comments, comment.track-moments, listening.track-play-counts), a bare Fastify app with only
  * `liveRoutes` on it listening on 127.0.0.1, typed events through the producer layer, and
  * an SSE reader over fetch.
  *
@@ -52,7 +52,10 @@ export async function startLiveApi(
   const entries = prefixedCatalog(
     topicPrefix,
     catalog.filter(
-      (t) => t.name === "comment.comments" || t.name === "listening.track-play-counts",
+      (t) =>
+        t.name === "comment.comments" ||
+        t.name === "comment.track-moments" ||
+        t.name === "listening.track-play-counts",
     ),
   );
   await applyCatalog({
@@ -92,6 +95,8 @@ export async function startLiveApi(
     CommentAdded: prefixed(comment.CommentAdded),
     CommentEdited: prefixed(comment.CommentEdited),
     CommentDeleted: prefixed(comment.CommentDeleted),
+    TrackMomentPosted: prefixed(comment.TrackMomentPosted),
+    TrackMomentDeleted: prefixed(comment.TrackMomentDeleted),
     TrackPlayCount: prefixed(listening.TrackPlayCount),
   };
   const streams = new Set<SseStream>();

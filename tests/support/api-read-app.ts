@@ -53,7 +53,13 @@ export interface Accepted {
 
 export async function startReadApi(
   name: string,
-  options: { searchUrl?: string; sinks?: boolean; processors?: boolean } = {},
+  options: {
+    searchUrl?: string;
+    sinks?: boolean;
+    processors?: boolean;
+    /** Only these topologies and these views (a test of one slice starts in seconds). */
+    only?: { topologies: readonly string[]; views: readonly string[] };
+  } = {},
 ) {
   const provided = inject("endpoints");
   const run = sinkTestRun(provided, `api-read-${name}`);
@@ -73,6 +79,7 @@ export async function startReadApi(
       prefix: run.topicPrefix,
       stateDir,
       instanceId: `tests-read-${run.id}`,
+      ...(options.only ? { only: options.only.topologies } : {}),
     });
   };
   if (options.processors !== false) await startAllProcessors();
@@ -92,7 +99,8 @@ export async function startReadApi(
     await sink.start();
     sinks.set(view.name, sink);
   };
-  if (options.sinks !== false) for (const view of views) await startSink(view);
+  const wanted = (view: ViewDefinition) => !options.only || options.only.views.includes(view.name);
+  if (options.sinks !== false) for (const view of views.filter(wanted)) await startSink(view);
 
   const endpoints: Endpoints = options.searchUrl
     ? { ...provided, searchUrl: options.searchUrl }
