@@ -45,10 +45,13 @@ import { remoteDocs } from "./gateway/openapi.ts";
 import { createAuth, jwtSecretFromEnv } from "./http/auth.ts";
 import { frameworkErrors, installErrorHandler } from "./http/error-handler.ts";
 import { clientErrorHandler, installUrlLimit, maxHeaderBytes } from "./http/limits.ts";
+import { installHttpMetrics } from "./http/metrics.ts";
 import { requestId } from "./http/request-context.ts";
 import { installTextChecks, textKeyword } from "./http/text.ts";
+import { installTracing } from "./http/tracing.ts";
 import listeningPlugin from "./listening/plugin.ts";
 import { liveRoutes } from "./live/index.ts";
+import opsPlugin from "./ops/plugin.ts";
 import { createReadContext } from "./read/context.ts";
 import type { ReadPlacement } from "./read/views.ts";
 import searchPlugin from "./search/plugin.ts";
@@ -113,7 +116,9 @@ export async function buildApp(options: AppOptions) {
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  installTracing(app);
   installErrorHandler(app);
+  installHttpMetrics(app);
   installUrlLimit(app);
   installTextChecks(app);
   const gateway = options.gateway ?? {};
@@ -157,6 +162,17 @@ export async function buildApp(options: AppOptions) {
     if (servesLocally(gateway, service)) {
       await app.register(plugin, { prefix: `/api/${service}`, ctx, reads });
     }
+  }
+  // The operator console belongs to the gateway (one per platform), not to a service.
+  if (!gateway.only) {
+    await app.register(opsPlugin, {
+      prefix: "/api/ops",
+      endpoints: options.endpoints,
+      auth: ctx.auth,
+      decode: ctx.viewSource.decode,
+      ...(options.topicPrefix ? { topicPrefix: options.topicPrefix } : {}),
+      ...(options.reads?.schemaPrefix ? { schemaPrefix: options.reads.schemaPrefix } : {}),
+    });
   }
   await registerGateway(app, gateway, clients);
   await app.register(liveRoutes, {

@@ -41,10 +41,17 @@ export function auditTopic(prefix = ""): string {
 }
 
 /** Encodes audit events into whatever sends them (a producer or one of its transactions). */
-export function auditWriter(endpoints: Endpoints, options: { topicPrefix?: string } = {}) {
+export function auditWriter(
+  endpoints: Endpoints,
+  options: {
+    topicPrefix?: string;
+    /** Who, when not this process's user (the console's signed-in operator). */
+    operator?: string;
+  } = {},
+) {
   const type = { ...OperatorActionTaken, topic: auditTopic(options.topicPrefix) };
   const registry = registryApi(endpoints.schemaRegistryUrl);
-  const operator = operatorName(endpoints.kafkaBrokers);
+  const operator = options.operator ?? operatorName(endpoints.kafkaBrokers);
   return (into: Pick<KafkaProducer, "send">, entry: AuditEntry) =>
     createEventProducer({ producer: into, registry }).publish(
       type,

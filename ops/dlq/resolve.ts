@@ -29,6 +29,10 @@ export interface ResolveOptions {
   /** At most this many letters per second. */
   perSecond?: number;
   topicPrefix?: string;
+  /** Who resolves, when not this process's user (the console's signed-in operator). */
+  operator?: string;
+  /** The Kafka principal that writes, when not this process's own (the console). */
+  principal?: string;
   log(line: string): void;
 }
 
@@ -51,11 +55,13 @@ export async function resolveLetters(
   if (dlqTopics.length > 1) throw new Error("one dead-letter topic at a time");
   const audit = auditWriter(options.endpoints, {
     ...(options.topicPrefix ? { topicPrefix: options.topicPrefix } : {}),
+    ...(options.operator ? { operator: options.operator } : {}),
   });
   const producer = createProducer({
     brokers: options.endpoints.kafkaBrokers,
     clientId: "vobe-dlq",
     transactionalId: `vobe-dlq-${dlqTopics[0]}`,
+    ...(options.principal ? { principal: options.principal } : {}),
   });
   try {
     if (!options.dryRun) await producer.initTransactions();

@@ -53,11 +53,16 @@ export interface KafkaAdmin {
   close(): Promise<void>;
 }
 
-export function createAdmin(options: { brokers: string[]; clientId: string }): KafkaAdmin {
+export function createAdmin(options: {
+  brokers: string[];
+  clientId: string;
+  /** The Kafka principal on the native stack, when not this process's own. */
+  principal?: string;
+}): KafkaAdmin {
   const admin = new Admin({
     clientId: options.clientId,
     bootstrapBrokers: options.brokers,
-    ...connectionOptions(options.brokers),
+    ...connectionOptions(options.brokers, options.principal),
   });
 
   const partitionCount = async (topic: string) => {

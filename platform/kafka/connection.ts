@@ -7,8 +7,15 @@ import { kafkaSaslFor } from "../config/kafka-credentials.ts";
  * nothing (PLAINTEXT) otherwise. Read when a client is made, so a stack started after this
  * module was loaded is still found.
  */
-export function connectionOptions(brokers: readonly string[]): { sasl?: SASLOptions } {
-  const sasl = kafkaSaslFor(brokers);
+export function connectionOptions(
+  brokers: readonly string[],
+  principal?: string,
+): { sasl?: SASLOptions } {
+  // A process acting for two identities (the gateway's operator console) names the second.
+  const sasl = kafkaSaslFor(
+    brokers,
+    principal ? { ...process.env, KAFKA_SASL_PRINCIPAL: principal } : process.env,
+  );
   return sasl ? { sasl } : {};
 }
 

@@ -36,13 +36,18 @@ export interface Fetcher {
 
 const ABORT_MARKER = 0;
 
-export function createFetcher(options: { brokers: string[]; clientId: string }): Fetcher {
+export function createFetcher(options: {
+  brokers: string[];
+  clientId: string;
+  /** The Kafka principal on the native stack, when not this process's own. */
+  principal?: string;
+}): Fetcher {
   // A group id is required by the client; this consumer never joins or commits.
   const consumer = new Consumer({
     clientId: options.clientId,
     groupId: `${options.clientId}-fetcher-unused`,
     bootstrapBrokers: options.brokers,
-    ...connectionOptions(options.brokers),
+    ...connectionOptions(options.brokers, options.principal),
     autocommit: false,
   });
 

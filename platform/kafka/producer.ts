@@ -36,6 +36,8 @@ export interface ProducerOptions {
    * caller waits for an answer. A send given up is never retried later in the background.
    */
   deliveryTimeoutMs?: number;
+  /** The Kafka principal on the native stack, when not this process's own. */
+  principal?: string;
 }
 
 /** The pause between two attempts of a bounded send. */
@@ -152,7 +154,7 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
       new Producer({
         clientId: options.clientId,
         bootstrapBrokers: options.brokers,
-        ...connectionOptions(options.brokers),
+        ...connectionOptions(options.brokers, options.principal),
         idempotent: true,
         acks: ProduceAcks.ALL,
         autocreateTopics: false,
