@@ -45,10 +45,8 @@ import { remoteDocs } from "./gateway/openapi.ts";
 import { createAuth, jwtSecretFromEnv } from "./http/auth.ts";
 import { frameworkErrors, installErrorHandler } from "./http/error-handler.ts";
 import { clientErrorHandler, installUrlLimit, maxHeaderBytes } from "./http/limits.ts";
-import { installHttpMetrics } from "./http/metrics.ts";
 import { requestId } from "./http/request-context.ts";
 import { installTextChecks, textKeyword } from "./http/text.ts";
-import { installTracing } from "./http/tracing.ts";
 import listeningPlugin from "./listening/plugin.ts";
 import { liveRoutes } from "./live/index.ts";
 import opsPlugin from "./ops/plugin.ts";
@@ -116,9 +114,7 @@ export async function buildApp(options: AppOptions) {
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
-  installTracing(app);
   installErrorHandler(app);
-  installHttpMetrics(app);
   installUrlLimit(app);
   installTextChecks(app);
   const gateway = options.gateway ?? {};
