@@ -5,13 +5,16 @@
  * reply text parsed into links to our pages only.
  */
 import { describe, expect, it } from "vitest";
-import { parseReply, trackLinks } from "../src/components/guide/reply-text.ts";
+import { blocksOf, parseReply, trackLinks } from "../src/components/guide/reply-text.ts";
+import { i18n } from "../src/i18n/index.ts";
 import {
   applyEvent,
   type ChatMessage,
   type ChatState,
   mergeMessages,
+  outcomeMessage,
   type StreamEvent,
+  toolMessage,
 } from "../src/stores/guide.ts";
 
 const q = "11111111-1111-4111-8111-111111111111";
@@ -142,5 +145,35 @@ describe("the guide's reply text", () => {
       { kind: "text", text: " <b>hi</b>" },
     ]);
     expect(trackLinks(lines)).toEqual([{ id: track, title: "Blue [live]" }]);
+    expect(blocksOf(lines).map((b) => (b.kind === "list" ? b.items.length : "p"))).toEqual([
+      "p",
+      2,
+    ]);
+  });
+});
+
+describe("the guide's states in words", () => {
+  it("says limit reached and model unavailable in both languages, and names unknown codes", () => {
+    const { t } = i18n.global;
+    const say = (error: string | null, outcome: "limited" | "error" = "error") => {
+      const o = outcomeMessage({ outcome, error });
+      return o && t(o.key, { code: o.code });
+    };
+    i18n.global.locale.value = "en";
+    expect(outcomeMessage({ outcome: "answered", error: null })).toBeUndefined();
+    expect(say("rate_limited", "limited")).toMatch(/^Limit reached/);
+    expect(say("token_budget", "limited")).toMatch(/^Limit reached/);
+    expect(say("model_unavailable")).toBe(
+      "The model is unavailable right now. Ask again in a moment.",
+    );
+    expect(say("something_new")).toBe("The guide could not answer (something_new).");
+    expect(t("guide.lookingUp", { tool: t(toolMessage("search_catalog")) })).toBe(
+      "The guide is searching the catalog…",
+    );
+    expect(t(toolMessage("drop_tables"))).toBe("looking something up");
+    i18n.global.locale.value = "ru";
+    expect(say("rate_limited", "limited")).toMatch(/^Лимит исчерпан/);
+    expect(say("model_unavailable")).toBe("Модель сейчас недоступна. Спросите чуть позже.");
+    i18n.global.locale.value = "en";
   });
 });

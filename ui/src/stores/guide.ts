@@ -71,6 +71,42 @@ export type StreamEvent =
 /** The offline demo model's id (guide/offline-model/): retrieval, not a language model. */
 export const offlineModelId = "vobe-offline-demo";
 
+const outcomeCodes = new Set([
+  "rate_limited",
+  "token_budget",
+  "model_rate_limited",
+  "model_unavailable",
+  "model_timeout",
+  "model_malformed",
+  "model_refused",
+  "reply_invalid",
+]);
+const toolNames = new Set([
+  "search_catalog",
+  "get_track",
+  "get_artist",
+  "trending_now",
+  "my_history",
+  "my_likes",
+]);
+
+/**
+ * Why a reply is not an answer, as a message key (guide.outcomes.*): the limits and the
+ * model's failures in the reader's words; the worker's own text is English only.
+ */
+export function outcomeMessage(
+  m: Pick<ChatMessage, "outcome" | "error">,
+): { key: string; code?: string } | undefined {
+  if (!m.outcome || m.outcome === "answered") return undefined;
+  const code = m.error ?? "unknown";
+  return outcomeCodes.has(code)
+    ? { key: `guide.outcomes.${code}` }
+    : { key: "guide.outcomes.unknown", code };
+}
+
+/** The tool the guide is using, as a message key (guide.tools.*). */
+export const toolMessage = (name: string) => `guide.tools.${toolNames.has(name) ? name : "other"}`;
+
 const byTime = (a: ChatMessage, b: ChatMessage) =>
   a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0;
 

@@ -70,3 +70,17 @@ export function trackLinks(lines: ReplyLine[]): Array<{ id: string; title: strin
       if (s.kind === "link" && s.entity === "track" && !seen.has(s.id)) seen.set(s.id, s.text);
   return [...seen].map(([id, title]) => ({ id, title }));
 }
+
+export type ReplyBlock = { kind: "p"; segments: Segment[] } | { kind: "list"; items: Segment[][] };
+
+/** Lines as paragraphs and lists (consecutive items in one list, as HTML wants them). */
+export function blocksOf(lines: ReplyLine[]): ReplyBlock[] {
+  const out: ReplyBlock[] = [];
+  for (const line of lines) {
+    const last = out[out.length - 1];
+    if (!line.item) out.push({ kind: "p", segments: line.segments });
+    else if (last?.kind === "list") last.items.push(line.segments);
+    else out.push({ kind: "list", items: [line.segments] });
+  }
+  return out;
+}
