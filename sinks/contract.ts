@@ -45,6 +45,7 @@ import {
   FeedbackTriaged,
 } from "../schemas/generated/feedback.ts";
 import {
+  PlaylistSnapshot,
   TrackLikeCount,
   TrackLiked,
   TrackPlayCount,
@@ -111,6 +112,9 @@ export const viewContracts = {
       UserTrackLike,
     ],
   },
+  // Playlists as they are now (vobe-playlist-snapshots): the listening service's, in its
+  // database, as a view of their own so that adding them rebuilt nothing (ADR-027).
+  playlists: { database: "listening", events: [PlaylistSnapshot] },
   chat: { database: "chat", events: [ChatMessageSent, ChatReplyGenerated] },
   // The documents of the search indices (sinks/search/contract.ts has their names).
   search: { database: "search", events: searchEvents },

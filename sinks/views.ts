@@ -8,6 +8,7 @@ import { commentView } from "./postgres/comment/view.ts";
 import { contentView } from "./postgres/content/view.ts";
 import { feedbackView } from "./postgres/feedback/view.ts";
 import { listeningView } from "./postgres/listening/view.ts";
+import { playlistsView } from "./postgres/playlists/view.ts";
 import { type SearchViewOptions, searchView } from "./search/view.ts";
 
 export const postgresViews: readonly ViewDefinition[] = [
@@ -17,6 +18,7 @@ export const postgresViews: readonly ViewDefinition[] = [
   commentView,
   feedbackView,
   listeningView,
+  playlistsView,
   chatView,
 ];
 

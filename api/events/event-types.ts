@@ -45,6 +45,13 @@ const types = {
   TrackPlayed: generated.TrackPlayed,
   TrackLiked: generated.TrackLiked,
   TrackUnliked: generated.TrackUnliked,
+  PlaylistCreated: generated.PlaylistCreated,
+  PlaylistRenamed: generated.PlaylistRenamed,
+  PlaylistTrackAdded: generated.PlaylistTrackAdded,
+  PlaylistTrackMoved: generated.PlaylistTrackMoved,
+  PlaylistTrackRemoved: generated.PlaylistTrackRemoved,
+  PlaylistVisibilityChanged: generated.PlaylistVisibilityChanged,
+  PlaylistDeleted: generated.PlaylistDeleted,
   ChatMessageSent: generated.ChatMessageSent,
 } as const;
 

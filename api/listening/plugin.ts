@@ -7,6 +7,7 @@ import type { FastifyRequest } from "fastify";
 import type { PluginOptions } from "../context.ts";
 import { accepted, position } from "../http/accepted.ts";
 import { caller } from "../http/request-context.ts";
+import playlistsPlugin from "../playlists/plugin.ts";
 import * as commands from "./commands.ts";
 import listeningReads from "./reads.ts";
 import * as schemas from "./schemas.ts";
@@ -40,6 +41,7 @@ const listeningPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, { 
   );
 
   await app.register(listeningReads, { reads });
+  await app.register(playlistsPlugin, { ctx, reads });
 };
 
 export default listeningPlugin;

@@ -29,6 +29,7 @@ export const checkTopologies = [
   "content-snapshots",
   "service-snapshots",
   "account-snapshots",
+  "playlist-snapshots",
 ] as const;
 
 /** How long a check waits on the processors by default before answering 503. */

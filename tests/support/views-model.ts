@@ -58,6 +58,7 @@ export const modelTopics = [
   "feedback.feedback",
   "listening.plays",
   "listening.likes",
+  "listening.playlists",
   "chat.messages",
 ] as const;
 
@@ -734,8 +735,66 @@ export function postgresModel(log: readonly LogRecord[]): Record<string, Record<
     comment: { comments: commentComments(log) },
     feedback: { items: feedbackItems(log) },
     listening: listeningTables(log),
+    playlists: { playlists: playlistRows(log) },
     chat: chatTables(log),
   };
+}
+
+/**
+ * Playlists as their events leave them, in log order per playlist: entries by entry id (a
+ * known id is not added again), positions clamped to the list, deleted is final (the row
+ * stays, flagged); events of a playlist never created change nothing.
+ */
+function playlistRows(log: readonly LogRecord[]): Table {
+  const rows: Table = new Map();
+  type Entry = { entryId: string; trackId: string; addedAt: string };
+  const place = (list: Entry[], position: number | null, entry: Entry) => {
+    const at = position === null ? list.length : Math.max(0, Math.min(position, list.length));
+    list.splice(at, 0, entry);
+  };
+  for (const r of log) {
+    if (r.topic !== "listening.playlists") continue;
+    const e = r.event as listening.PlaylistCreated;
+    const row = rows.get(e.playlistId);
+    if (is(r, listening.PlaylistCreated)) {
+      if (row) continue;
+      rows.set(e.playlistId, {
+        playlist_id: e.playlistId,
+        owner_id: e.ownerId,
+        name: e.name,
+        visibility: e.visibility,
+        entries: [],
+        track_count: 0,
+        created_at: iso(e.occurredAt),
+        updated_at: iso(e.occurredAt),
+        deleted: false,
+        last_offset: anyValue,
+      });
+      continue;
+    }
+    if (!row || row.deleted) continue;
+    const entries = row.entries as Entry[];
+    // What the fold applies moves updated_at; what it ignores does not; a delete keeps it.
+    let applied = true;
+    if (is(r, listening.PlaylistDeleted)) row.deleted = true;
+    else if (is(r, listening.PlaylistRenamed)) row.name = r.event.name;
+    else if (is(r, listening.PlaylistVisibilityChanged)) row.visibility = r.event.visibility;
+    else if (is(r, listening.PlaylistTrackAdded)) {
+      const { entryId, trackId, position } = r.event;
+      applied = !entries.some((x) => x.entryId === entryId) && entries.length < 500;
+      if (applied) place(entries, position, { entryId, trackId, addedAt: iso(r.event.occurredAt) });
+    } else if (is(r, listening.PlaylistTrackMoved) || is(r, listening.PlaylistTrackRemoved)) {
+      const index = entries.findIndex((x) => x.entryId === r.event.entryId);
+      applied = index >= 0;
+      if (applied) {
+        const [entry] = entries.splice(index, 1);
+        if (is(r, listening.PlaylistTrackMoved)) place(entries, r.event.position, entry as Entry);
+      }
+    } else applied = false;
+    row.track_count = entries.length;
+    if (applied && !row.deleted) row.updated_at = iso(e.occurredAt);
+  }
+  return rows;
 }
 
 /** The key columns of each table, in the order keyOf joins them. */
@@ -754,6 +813,7 @@ export const tableKeys: Record<string, readonly string[]> = {
   "listening.user_likes": ["user_id", "track_id"],
   "listening.track_plays_hourly": ["track_id", "window_start"],
   "listening.trending": ["list"],
+  "playlists.playlists": ["playlist_id"],
   "chat.messages": ["message_id"],
   "chat.conversations": ["conversation_id"],
 };
