@@ -45,6 +45,7 @@ import { remoteDocs } from "./gateway/openapi.ts";
 import { createAuth, jwtSecretFromEnv } from "./http/auth.ts";
 import { frameworkErrors, installErrorHandler } from "./http/error-handler.ts";
 import { clientErrorHandler, installUrlLimit, maxHeaderBytes } from "./http/limits.ts";
+import { installHttpMetrics } from "./http/metrics.ts";
 import { requestId } from "./http/request-context.ts";
 import { installTextChecks, textKeyword } from "./http/text.ts";
 import listeningPlugin from "./listening/plugin.ts";
@@ -115,6 +116,7 @@ export async function buildApp(options: AppOptions) {
     reply.header("x-request-id", request.id);
   });
   installErrorHandler(app);
+  installHttpMetrics(app);
   installUrlLimit(app);
   installTextChecks(app);
   const gateway = options.gateway ?? {};

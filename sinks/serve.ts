@@ -7,6 +7,8 @@ import type { Endpoints } from "../platform/config/endpoints.ts";
 import { connectSearch } from "../platform/search/connect.ts";
 import type { SearchEngine } from "../platform/search/engine.ts";
 import type { SinkLog, ViewDefinition } from "./engine/index.ts";
+import type { Registry } from "prom-client";
+import { metricsContentType, sinksProcessRegistry, startSinkLag } from "./metrics.ts";
 import { createSinkRuntime, type ServedSinks, serveSinks, type ViewPlacement } from "./runtime.ts";
 import { allViews, viewNames } from "./views.ts";
 
@@ -49,8 +51,21 @@ export async function selectViews(
  * database or search engine is out) makes it 503, naming the sink and the error; a process
  * that died does not answer.
  */
-export async function serveHealth(served: ServedSinks, port: number): Promise<Server> {
+export async function serveHealth(
+  served: ServedSinks,
+  port: number,
+  registry: Registry = sinksProcessRegistry(),
+): Promise<Server> {
   const health = createServer((request, response) => {
+    response.on("error", () => {});
+    if (request.url === "/metrics") {
+      // No scrape may end the process (issue 12): a failure is this request's 500.
+      registry.metrics().then(
+        (body) => response.writeHead(200, { "content-type": metricsContentType }).end(body),
+        (error: unknown) => response.writeHead(500).end(`${String(error)}\n`),
+      );
+      return;
+    }
     if (request.url !== "/health") {
       response.writeHead(404).end();
       return;
@@ -60,6 +75,7 @@ export async function serveHealth(served: ServedSinks, port: number): Promise<Se
     response.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
     response.end(JSON.stringify({ ok, sinks }));
   });
+  health.on("clientError", (_error, socket) => socket.destroy());
   await new Promise<void>((resolve) => health.listen(port, "127.0.0.1", resolve));
   return health;
 }
@@ -70,14 +86,17 @@ export async function runSinks(endpoints: Endpoints, options: ServeOptions = {})
   const runtime = createSinkRuntime(endpoints);
   const served = await serveSinks(runtime, views, { ...options, log });
   const port = Number(process.env.VOBE_SINKS_PORT ?? 9465);
-  const health = await serveHealth(served, port);
-  log.info(`sinks running (health on :${port})`);
+  const registry = sinksProcessRegistry();
+  const lag = startSinkLag(endpoints.kafkaBrokers, registry);
+  const health = await serveHealth(served, port, registry);
+  log.info(`sinks running (health and metrics on :${port})`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
   log.info("sinks stopping");
   health.close();
+  await lag.stop();
   await served.stop();
   await runtime.close();
   await engine?.close();

@@ -12,6 +12,8 @@
 
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Registry } from "prom-client";
+import type { LagExporter } from "../../ops/lag/exporter.ts";
 import { startHealthServer } from "./health-server.ts";
 import {
   defaultStopGraceMs,
@@ -19,6 +21,7 @@ import {
   type StartOptions,
   startProcessors,
 } from "./index.ts";
+import { startAppLag } from "./lag.ts";
 import { type Logger, processorsLogger } from "./log.ts";
 
 /** After a signal, the process exits within this, whatever its apps do. */
@@ -43,9 +46,19 @@ export async function serveProcessors(options: ServeOptions): Promise<ServedProc
   const log = options.log ?? processorsLogger();
   const running = await startProcessors({ ...options, log, isolation: "worker" });
   let server: Server;
+  let lag: LagExporter | undefined;
   try {
-    server = await startHealthServer(running.supervised, options.port, options.host, log);
+    const lagRegistry = new Registry();
+    lag = await startAppLag(running.supervised, options, lagRegistry);
+    server = await startHealthServer(
+      running.supervised,
+      options.port,
+      options.host,
+      log,
+      lagRegistry,
+    );
   } catch (error) {
+    await lag?.stop();
     await running.stop({ graceMs: options.stopGraceMs ?? defaultStopGraceMs });
     throw error;
   }
@@ -61,6 +74,7 @@ export async function serveProcessors(options: ServeOptions): Promise<ServedProc
     port,
     stop() {
       stopped ??= (async () => {
+        await lag?.stop();
         const outcomes = await running.stop({ graceMs: options.stopGraceMs ?? defaultStopGraceMs });
         log.info({ outcomes }, "processors stopped");
         server.closeAllConnections();

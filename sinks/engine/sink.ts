@@ -27,6 +27,7 @@ import { eventHeaders } from "../../producers/index.ts";
 import { positionsChannel } from "../contract.ts";
 import { deadLetter, type PoisonRecord } from "./dlq.ts";
 import { backoffMs, describeError, isRecordFault } from "./errors.ts";
+import { runningSinks, sinkMetrics } from "./metrics.ts";
 import { loadColumnTypes, quote } from "./rows.ts";
 import type { BatchScope, DecodedRecord, ViewDefinition } from "./types.ts";
 import { ensureVersion, versionSchema } from "./versions.ts";
@@ -117,6 +118,8 @@ export function createSink(options: SinkOptions): Sink {
   const log = options.log ?? silent;
   const name = `${view.name} v${options.version}`;
   const stats: SinkStats = { batches: 0, applied: 0, deadLettered: 0, retries: 0 };
+  const labels = { view: view.name, version: String(options.version) };
+  let newestApplied = 0;
   let scope: BatchScope | undefined;
   let failing: { since: number; lastError: string } | undefined;
   let attempts = 0;
@@ -211,6 +214,7 @@ export function createSink(options: SinkOptions): Sink {
 
   /** One fetch: rows, positions and dead letters in one transaction. */
   const commit = async ({ records, next }: FollowedBatch) => {
+    const started = performance.now();
     const { decoded, poison } = sort(records);
     const client = await connect();
     let broken: unknown;
@@ -278,8 +282,30 @@ export function createSink(options: SinkOptions): Sink {
       client.release(broken instanceof Error ? broken : undefined);
     }
     stats.batches += 1;
-    stats.applied += decoded.length - poison.filter((p) => p.kind === "rejected").length;
+    const applied = decoded.length - poison.filter((p) => p.kind === "rejected").length;
+    stats.applied += applied;
     stats.deadLettered += poison.length;
+    observeCommit(decoded, poison, applied, started);
+  };
+
+  const observeCommit = (
+    decoded: DecodedRecord[],
+    poison: PoisonRecord[],
+    applied: number,
+    started: number,
+  ) => {
+    const now = Date.now();
+    sinkMetrics.batches.inc(labels);
+    sinkMetrics.commitSeconds.observe(labels, (performance.now() - started) / 1000);
+    if (applied > 0) sinkMetrics.applied.inc(labels, applied);
+    const latency = sinkMetrics.applyLatency.labels(labels);
+    for (const d of decoded) {
+      const at = Number(d.record.timestamp);
+      latency.observe(Math.max(0, now - at) / 1000);
+      if (at > newestApplied) newestApplied = at;
+    }
+    if (newestApplied > 0) sinkMetrics.newestApplied.set(labels, newestApplied / 1000);
+    for (const p of poison) sinkMetrics.deadLetters.inc({ ...labels, kind: p.kind });
   };
 
   const follower = createFollower({
@@ -294,6 +320,8 @@ export function createSink(options: SinkOptions): Sink {
     ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
     onError(error, attempt) {
       stats.retries += 1;
+      sinkMetrics.retries.inc(labels);
+      sinkMetrics.healthy.set(labels, 0);
       attempts = attempt + 1;
       failing = { since: failing?.since ?? Date.now(), lastError: describeError(error) };
       // Capped at 2 s: an outage's end is noticed within that, and a retry every 2 s
@@ -306,10 +334,11 @@ export function createSink(options: SinkOptions): Sink {
       const seconds = ((Date.now() - (failing?.since ?? Date.now())) / 1000).toFixed(1);
       log.info(`${name}: recovered after ${retries} retries (${seconds} s)`);
       failing = undefined;
+      sinkMetrics.healthy.set(labels, 1);
     },
   });
 
-  return {
+  const sink: Sink = {
     name,
     schema,
     version: options.version,
@@ -341,6 +370,8 @@ export function createSink(options: SinkOptions): Sink {
       await view.prepare?.(scope);
       await follower.open();
       follower.run();
+      sinkMetrics.healthy.set(labels, 1);
+      runningSinks.add(running);
       log.info(`${name}: following ${topics.join(", ")} into ${schema}`);
     },
     async catchUp(timeoutMs = 30_000) {
@@ -359,8 +390,19 @@ export function createSink(options: SinkOptions): Sink {
           }
         : { ok: true },
     async stop() {
+      runningSinks.delete(running);
+      // A stopped version's series would look like a stuck one: they go with it.
+      for (const metric of Object.values(sinkMetrics)) metric.remove(labels);
       await follower.close();
       log.info(`${name}: stopped`);
     },
   };
+  const running = {
+    name,
+    view: view.name,
+    version: options.version,
+    topics,
+    positions: () => follower.positions(),
+  };
+  return sink;
 }

@@ -78,6 +78,12 @@ function describeFailure(error: unknown): string {
  *   await app.start();
  *   app.keyValueStore<string, number>("plays-per-track").get(trackId);
  */
+interface TaskCounters {
+  inc(n: number): void;
+  seconds: { inc(n: number): void };
+  e2e: { observe(seconds: number): void };
+}
+
 export class StreamsApp {
   readonly config: StreamsConfig;
   readonly metrics = new StreamsMetrics();
@@ -468,7 +474,11 @@ export class StreamsApp {
           task: progress.task,
           store: progress.store,
         };
-        this.metrics.restored.set(labels, progress.restored);
+        // Progress reports a running count per restore: the counter takes the difference.
+        const key = `${progress.task}\u0000${progress.store}`;
+        const before = this.restoredSoFar.get(key) ?? 0;
+        if (progress.restored > before) this.metrics.restored.inc(labels, progress.restored - before);
+        this.restoredSoFar.set(key, progress.done ? 0 : progress.restored);
         this.metrics.restoreRemaining.set(labels, Math.max(0, progress.total - progress.restored));
         for (const listener of this.restoreListeners) listener(progress);
       },
@@ -605,20 +615,28 @@ export class StreamsApp {
     for (const [task, cursors] of byTask) {
       const counter = this.processedCounter(task);
       let uncounted = 0;
+      let countedFrom = performance.now();
+      const count = () => {
+        counter.inc(uncounted);
+        const now = performance.now();
+        counter.seconds.inc((now - countedFrom) / 1000);
+        countedFrom = now;
+        uncounted = 0;
+      };
       for (let cursor = nextInTimeOrder(cursors); cursor; cursor = nextInTimeOrder(cursors)) {
         const record = cursor.batch.records[cursor.next++] as InRecord;
         // Only a serde that needs I/O (an unknown schema id) makes this wait.
         const pending = task.graph.prepare(record.topic, record.key, record.value);
         if (pending) await pending;
         this.processRecord(task, record);
+        counter.e2e.observe((Date.now() - Number(record.timestamp)) / 1000);
         uncounted++;
         if (++sinceCheck < CHECK_EVERY) continue;
         sinceCheck = 0;
         const commitDue = this.commitDue();
         const sliceOver = performance.now() - sliceStarted >= this.config.maxBlockMs;
         if (!commitDue && !sliceOver && this.running && !this.pendingAssignment) continue;
-        counter.inc(uncounted);
-        uncounted = 0;
+        count();
         this.advancePositions(task, cursors);
         if (!this.running || this.pendingAssignment) return;
         if (commitDue) {
@@ -630,8 +648,9 @@ export class StreamsApp {
         }
         if (!this.running || this.pendingAssignment) return;
         sliceStarted = performance.now();
+        countedFrom = sliceStarted;
       }
-      counter.inc(uncounted);
+      count();
       this.advancePositions(task, cursors);
       for (const { batch } of cursors) {
         this.metrics.lag.set(
@@ -704,14 +723,22 @@ export class StreamsApp {
     }
   }
 
-  private readonly counters = new Map<string, { inc(n: number): void }>();
+  private readonly counters = new Map<string, TaskCounters>();
+  private readonly restoredSoFar = new Map<string, number>();
+  private readonly droppedSoFar = new Map<string, number>();
 
-  /** The task's child of the processed-records counter, made once, not per record. */
-  private processedCounter(task: StreamTask): { inc(n: number): void } {
+  /** The task's children of the per-task metrics, made once, not per record. */
+  private processedCounter(task: StreamTask): TaskCounters {
     const id = taskIdString(task.id);
     let counter = this.counters.get(id);
     if (!counter) {
-      counter = this.metrics.processed.labels({ application: this.config.applicationId, task: id });
+      const labels = { application: this.config.applicationId, task: id };
+      const processed = this.metrics.processed.labels(labels);
+      counter = {
+        inc: (n) => processed.inc(n),
+        seconds: this.metrics.processSeconds.labels(labels),
+        e2e: this.metrics.e2eLatency.labels(labels),
+      };
       this.counters.set(id, counter);
     }
     return counter;
@@ -834,15 +861,26 @@ export class StreamsApp {
       { application: this.config.applicationId, guarantee: this.config.processingGuarantee },
       Number(process.hrtime.bigint() - started) / 1e9,
     );
+    for (const task of tasks) {
+      this.metrics.taskCommits.inc({
+        application: this.config.applicationId,
+        task: taskIdString(task.id),
+      });
+    }
+    // The sensor keeps running totals; the counter takes what is new since the last commit.
     for (const entry of droppedRecordsSensor.snapshot(this.config.applicationId)) {
-      this.metrics.dropped.set(
+      const key = `${entry.task}\u0000${entry.node}\u0000${entry.reason}`;
+      const before = this.droppedSoFar.get(key) ?? 0;
+      if (entry.count <= before) continue;
+      this.droppedSoFar.set(key, entry.count);
+      this.metrics.dropped.inc(
         {
           application: this.config.applicationId,
           task: entry.task,
           node: entry.node,
           reason: entry.reason,
         },
-        entry.count,
+        entry.count - before,
       );
     }
     return true;
