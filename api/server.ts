@@ -8,6 +8,8 @@
  *   await server.close();
  */
 import type { Endpoints } from "../platform/config/endpoints.ts";
+import { loggerOptions } from "../platform/telemetry/log.ts";
+import { startTracing, stopTracing } from "../platform/telemetry/tracing.ts";
 import { buildApp } from "./app.ts";
 import { gatewayOptionsFromEnv } from "./gateway/index.ts";
 
@@ -15,7 +17,7 @@ export async function startServer(options: { endpoints: Endpoints; port?: number
   const app = await buildApp({
     endpoints: options.endpoints,
     gateway: gatewayOptionsFromEnv(process.env),
-    logger: { level: process.env.VOBE_LOG_LEVEL ?? "info" },
+    logger: loggerOptions("api"),
   });
   const port = options.port ?? Number(process.env.VOBE_API_PORT ?? 8080);
   const host = options.host ?? process.env.VOBE_API_HOST ?? "127.0.0.1";
@@ -25,6 +27,7 @@ export async function startServer(options: { endpoints: Endpoints; port?: number
 
 /** Runs in the foreground and closes the Kafka clients on a signal. */
 export async function runServer(endpoints: Endpoints): Promise<void> {
+  startTracing("vobe-api");
   const app = await startServer({ endpoints });
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -34,4 +37,5 @@ export async function runServer(endpoints: Endpoints): Promise<void> {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+  await stopTracing().catch(() => {});
 }

@@ -6,6 +6,7 @@
 import { createServer } from "node:http";
 import { createAuth, jwtSecretFromEnv } from "../api/http/auth.ts";
 import type { Endpoints } from "../platform/config/endpoints.ts";
+import { createLogger, useProcessLogger } from "../platform/telemetry/log.ts";
 import { guideConfigFromEnv } from "./config.ts";
 import { createGuideMetrics } from "./metrics.ts";
 import { createModel } from "./model.ts";
@@ -14,6 +15,7 @@ import { createGuideWorker } from "./worker.ts";
 
 export async function runGuide(endpoints: Endpoints, env: NodeJS.ProcessEnv = process.env) {
   const config = guideConfigFromEnv(env);
+  const log = useProcessLogger(createLogger("guide"));
   const metrics = createGuideMetrics();
   // The tools read as the user who asked: a short token, signed with the API's secret.
   const auth = createAuth({ secret: jwtSecretFromEnv(env), ttlSeconds: 120 });
@@ -34,10 +36,12 @@ export async function runGuide(endpoints: Endpoints, env: NodeJS.ProcessEnv = pr
     historyTokens: config.historyTokens,
     concurrency: config.concurrency,
     metrics,
-    log: (fields, message) => console.error(JSON.stringify({ ...fields, msg: message })),
+    // A line with an error is something the worker coped with (a retry, an error reply).
+    log: (fields, message) =>
+      fields.err !== undefined ? log.warn(fields, message) : log.info(fields, message),
     onFenced: () => {
       healthy = false;
-      console.error("guide: fenced by a newer instance; exiting");
+      log.error("guide: fenced by a newer instance; exiting");
       process.exit(3);
     },
   });
@@ -57,7 +61,7 @@ export async function runGuide(endpoints: Endpoints, env: NodeJS.ProcessEnv = pr
   await new Promise<void>((resolve) => server.listen(config.port, "127.0.0.1", resolve));
   await worker.start();
   healthy = true;
-  console.log("guide: ready");
+  log.info("guide: ready");
   const stop = async () => {
     healthy = false;
     server.close();

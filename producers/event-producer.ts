@@ -1,5 +1,13 @@
 import type { KafkaProducer, OutRecord, RecordPosition } from "../platform/kafka/index.ts";
 import type { RegistryApi } from "../platform/registry/confluent-api.ts";
+import {
+  endSpan,
+  type Span,
+  SpanKind,
+  startSpan,
+  traceparentOf,
+  tracingEnabled,
+} from "../platform/telemetry/tracing.ts";
 import { type EventType, subjectOf } from "../schemas/event-type.ts";
 import {
   type AvroTypeFactory,
@@ -95,13 +103,30 @@ export function createEventProducer(options: {
     const now = new Date();
     const nowTimestamp = BigInt(now.getTime());
     const { ids, ascii } = eventIds(n);
+    // With tracing on, each event is a span of its request's trace, and its traceparent
+    // header names that span: the processors and sinks continue from the event itself.
+    const spans: Array<Span | undefined> | undefined = tracingEnabled() ? new Array(n) : undefined;
     for (let i = 0; i < n; i++) {
       const event = events[i] as PendingEvent<Envelope>;
       // A key is text too (Buffer.from would put U+FFFD in place of a lone surrogate).
       if (!event.key.isWellFormed()) {
         throw new IllFormedTextError(event.type.name, [{ path: "(key)", value: event.key }]);
       }
-      const context = event.context;
+      let context = event.context;
+      if (spans) {
+        const span = startSpan(`publish ${event.type.topic}`, {
+          parent: context.traceparent,
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            "messaging.system": "kafka",
+            "messaging.destination.name": event.type.topic,
+            "vobe.event.type": event.type.name,
+            "vobe.event.id": ids[i] as string,
+          },
+        });
+        spans[i] = span;
+        if (span) context = { ...context, traceparent: traceparentOf(span) };
+      }
       const occurredAt = context.occurredAt ?? now;
       const env: Envelope = { eventId: ids[i] as string, occurredAt, actor: context.actor };
       // Envelope and payload go to the encoder separately: no merged object per event.
@@ -114,12 +139,26 @@ export function createEventProducer(options: {
         timestamp: occurredAt === now ? nowTimestamp : BigInt(occurredAt.getTime()),
       };
     }
-    const positions = await options.producer.send(records);
+    let positions: RecordPosition[];
+    try {
+      positions = await options.producer.send(records);
+    } catch (error) {
+      for (const span of spans ?? []) endSpan(span, error);
+      throw error;
+    }
     const published = new Array<PublishedEvent>(n);
     for (let i = 0; i < n; i++) {
       const { topic, partition, offset } = positions[i] as RecordPosition;
       const key = (events[i] as PendingEvent<Envelope>).key;
       published[i] = { topic, partition, offset, eventId: ids[i] as string, key };
+      const span = spans?.[i];
+      if (span) {
+        span.setAttributes({
+          "messaging.destination.partition.id": String(partition),
+          "messaging.kafka.offset": Number(offset),
+        });
+        span.end();
+      }
     }
     return published;
   };

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { Actor, EventContext } from "../../producers/index.ts";
 import { unauthorized } from "./errors.ts";
+import { requestTraceparent } from "./tracing.ts";
 
 /** A client's X-Request-Id is kept when it looks like an id; otherwise a uuid is made. */
 export function requestId(request: { headers: Record<string, unknown> }): string {
@@ -25,7 +26,9 @@ export function eventContext(request: FastifyRequest, actor?: Actor): EventConte
         : { userId: null, role: "listener" }),
     correlationId: request.id,
   };
-  const traceparent = request.headers.traceparent;
+  // With tracing on, the events continue the request's own span; off, the client's
+  // traceparent passes through unchanged.
+  const traceparent = requestTraceparent(request) ?? request.headers.traceparent;
   if (typeof traceparent === "string" && traceparentPattern.test(traceparent)) {
     context.traceparent = traceparent;
   }

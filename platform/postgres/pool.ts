@@ -1,5 +1,6 @@
 import pg from "pg";
 import { withServiceRole } from "../config/postgres-role.ts";
+import { processLog } from "../telemetry/log.ts";
 
 /**
  * A pool for one service's database; errors on idle clients are reported, not fatal. It
@@ -8,7 +9,8 @@ import { withServiceRole } from "../config/postgres-role.ts";
 export function createPool(connectionString: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString: withServiceRole(connectionString), max });
   pool.on("error", (error) => {
-    console.error(`postgres pool: idle client error: ${error.message}`);
+    // The pool replaces the client by itself: the next query works or fails on its own.
+    processLog().warn({ err: error }, "postgres pool: idle client error");
   });
   return pool;
 }

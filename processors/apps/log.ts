@@ -1,20 +1,18 @@
 /**
- * The processors' log: pino, like the API's (Fastify's logger), one JSON object a line
- * (readable on a terminal through pino-pretty), level from VOBE_LOG_LEVEL. Lines about
- * one application carry it as `application`.
+ * The processors' log: the platform's logger (platform/telemetry/log.ts) named
+ * `processors`, level from VOBE_LOG_LEVEL. Lines about one application carry it as
+ * `application`; the engine's own lines go through the same logger.
  */
-import { type Logger, pino } from "pino";
-import { PinoPretty } from "pino-pretty";
+import {
+  createLogger,
+  type Logger,
+  silentLogger,
+  useProcessLogger,
+} from "../../platform/telemetry/log.ts";
 
 export type { Logger };
+export { silentLogger };
 
 export function processorsLogger(): Logger {
-  const options = { name: "processors", level: process.env.VOBE_LOG_LEVEL ?? "info" };
-  // Synchronous on a terminal, so the last lines before an exit are not lost.
-  return process.stdout.isTTY
-    ? pino(options, PinoPretty({ sync: true, ignore: "pid,hostname" }))
-    : pino(options, pino.destination({ sync: true }));
+  return useProcessLogger(createLogger("processors"));
 }
-
-/** For tests and embedders that want no output. */
-export const silentLogger: Logger = pino({ level: "silent" });

@@ -5,6 +5,7 @@
  * thread's loop is blocked (docs/adr/017-processor-isolation.md).
  */
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import { startTracing, stopTracing } from "../../platform/telemetry/tracing.ts";
 import { createProcessorApp, type ProcessorApp } from "./app.ts";
 import { type AppProbe, type ProbeStatus, probeApp } from "./app-probe.ts";
 import type { FromWorker, ToWorker, WorkerInput } from "./protocol.ts";
@@ -13,6 +14,8 @@ if (isMainThread || !parentPort) throw new Error("processors/apps/worker.ts runs
 const port = parentPort;
 const { name, options } = workerData as WorkerInput;
 const post = (message: FromWorker) => port.postMessage(message);
+// A thread has its own globals: its spans need their own exporter (off without an endpoint).
+startTracing(`vobe-processors-${name}`);
 
 let processor: ProcessorApp | undefined;
 let probe: AppProbe | undefined;
@@ -56,6 +59,7 @@ async function stop(code = 0): Promise<void> {
   await starting?.catch(() => {});
   await processor?.app.stop().catch(() => {});
   probe?.close();
+  await stopTracing().catch(() => {});
   port.close();
   process.exit(code);
 }
