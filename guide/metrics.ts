@@ -3,7 +3,7 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client
 
 export function createGuideMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "vobe_guide_" });
+  collectDefaultMetrics({ register: registry });
   const seconds = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
   return {
     registry,

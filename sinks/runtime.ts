@@ -25,6 +25,7 @@ import {
   swapTo,
   type ViewDefinition,
 } from "./engine/index.ts";
+import { rebuildingVersions, versionKey } from "./engine/metrics.ts";
 
 export interface SinkRuntime {
   readonly endpoints: Endpoints;
@@ -171,7 +172,14 @@ export async function buildVersion(
   const pool = await runtime.pool(view.database);
   const base = baseOf(view, options);
   const sink = sinkFor(runtime, view, pool, options.version, options);
-  await sink.start();
+  const rebuilding = versionKey(view.name, options.version);
+  rebuildingVersions.add(rebuilding);
+  try {
+    await sink.start();
+  } catch (error) {
+    rebuildingVersions.delete(rebuilding);
+    throw error;
+  }
   options.started?.(sink);
   try {
     const caughtUp = sink.catchUp(options.timeoutMs ?? 10 * 60_000);
@@ -189,6 +197,7 @@ export async function buildVersion(
       });
     }
   } finally {
+    rebuildingVersions.delete(rebuilding);
     await sink.stop();
   }
   return sink;

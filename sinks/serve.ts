@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import type { Registry } from "prom-client";
 /**
  * `vobe serve sinks`: every view's sink in one process until SIGINT/SIGTERM. Prints
  * "sinks running" once every sink has started (tests and `vobe start` wait for it).
@@ -7,7 +8,6 @@ import type { Endpoints } from "../platform/config/endpoints.ts";
 import { connectSearch } from "../platform/search/connect.ts";
 import type { SearchEngine } from "../platform/search/engine.ts";
 import type { SinkLog, ViewDefinition } from "./engine/index.ts";
-import type { Registry } from "prom-client";
 import { metricsContentType, sinksProcessRegistry, startSinkLag } from "./metrics.ts";
 import { createSinkRuntime, type ServedSinks, serveSinks, type ViewPlacement } from "./runtime.ts";
 import { allViews, viewNames } from "./views.ts";

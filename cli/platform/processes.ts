@@ -25,6 +25,8 @@ interface PlatformProcess {
   env: NodeJS.ProcessEnv;
   /** Where a person reaches it, printed by `vobe start`. */
   endpoint: string;
+  /** Its Prometheus metrics (host:port and path), scraped by the stack's Prometheus. */
+  metrics?: { target: string; path: string };
   healthy(): Promise<boolean>;
   startupTimeoutMs: number;
   /** Started only when this says so (default: always). */
@@ -42,6 +44,7 @@ export const platformProcesses: readonly PlatformProcess[] = [
   {
     name: "api",
     command: ["serve", "api"],
+    metrics: { target: `127.0.0.1:${apiPort}`, path: "/metrics" },
     // The API only reads views: each database through its own role.
     env: { KAFKA_SASL_PRINCIPAL: apiPrincipal, VOBE_POSTGRES_SERVICE_ROLES: "1" },
     endpoint: `http://127.0.0.1:${apiPort}/api/docs`,
@@ -51,6 +54,7 @@ export const platformProcesses: readonly PlatformProcess[] = [
   {
     name: "processors",
     command: ["serve", "processors"],
+    metrics: { target: `127.0.0.1:${processorsPort}`, path: "/metrics" },
     env: { KAFKA_SASL_PRINCIPAL: processorsPrincipal },
     endpoint: `http://127.0.0.1:${processorsPort}/metrics`,
     healthy: () => answers(`http://127.0.0.1:${processorsPort}/health`),
@@ -59,6 +63,7 @@ export const platformProcesses: readonly PlatformProcess[] = [
   {
     name: "sinks",
     command: ["serve", "sinks"],
+    metrics: { target: `127.0.0.1:${sinksPort}`, path: "/metrics" },
     // The sinks own the views' tables (migrations, swaps): they stay the owner role.
     env: { KAFKA_SASL_PRINCIPAL: sinksPrincipal },
     endpoint: `http://127.0.0.1:${sinksPort}/health`,
@@ -78,6 +83,7 @@ export const platformProcesses: readonly PlatformProcess[] = [
   {
     name: "guide",
     command: ["serve", "guide"],
+    metrics: { target: `127.0.0.1:${guidePort}`, path: "/metrics" },
     // The AI guide's reply worker is the chat service's: it writes the chat topics.
     env: { KAFKA_SASL_PRINCIPAL: apiServicePrincipal("chat") },
     endpoint: `http://127.0.0.1:${guidePort}/metrics`,

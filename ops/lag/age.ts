@@ -59,11 +59,12 @@ async function firstRecords(
   return found;
 }
 
-export async function ageLag(
+/** Any lag with partitions can be aged: the exporter's sinks report positions of their own. */
+export async function ageLag<L extends Pick<ConsumerLag, "partitions" | "behind"> = ConsumerLag>(
   fetcher: Fetcher,
-  lags: readonly ConsumerLag[],
+  lags: readonly L[],
   now: number,
-): Promise<AgedLag[]> {
+): Promise<Array<Omit<L, "partitions"> & Pick<AgedLag, "partitions" | "secondsBehind">>> {
   const probes = new Map<string, Probe>();
   for (const lag of lags) {
     for (const p of lag.partitions) {

@@ -38,9 +38,9 @@ export interface AppProbe {
   close(): void;
 }
 
-const LAG = "vobe_streams_consumer_lag_records";
-const PROCESSED = "vobe_streams_records_processed_total";
-const COMMITS = "vobe_streams_commit_duration_seconds";
+const LAG = "vobe_stream_consumer_records_lag";
+const PROCESSED = "vobe_stream_task_process_total";
+const COMMITS = "vobe_stream_thread_commit_latency_seconds";
 /** How often the commit count is sampled: the precision of lastCommitAt. */
 const SAMPLE_MS = 1000;
 

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Registry } from "prom-client";
 import { isHealthy } from "./health.ts";
 import type { Logger } from "./log.ts";
 import { metricsContentType, scrapeMetrics, supervisorRegistry } from "./metrics.ts";
@@ -16,8 +17,10 @@ export function startHealthServer(
   port: number,
   host = "127.0.0.1",
   log?: Logger,
+  /** Series of the main thread besides the supervisor's (the applications' lag). */
+  extra?: Registry,
 ): Promise<Server> {
-  const own = supervisorRegistry(apps);
+  const own = extra ? Registry.merge([supervisorRegistry(apps), extra]) : supervisorRegistry(apps);
 
   const health = (response: ServerResponse) => {
     const now = Date.now();

@@ -61,9 +61,7 @@ describe("the processors inline", () => {
         `${world.prefix}vobe-plays-per-track`,
         `${world.prefix}vobe-trending-tracks`,
       ]) {
-        expect(scrapes[0]?.body).toContain(
-          `vobe_streams_records_processed_total{application="${id}"`,
-        );
+        expect(scrapes[0]?.body).toContain(`vobe_stream_task_process_total{application="${id}"`);
       }
       expect(await get(`${base}/nothing`)).toMatchObject({ status: 404 });
     } finally {

@@ -101,7 +101,7 @@ describe("a stuck application in the processors process", () => {
 
     const metrics = await get(`${base}/metrics`, 5_000);
     expect(metrics.status).toBe(200);
-    expect(metrics.body).toContain(`vobe_streams_records_processed_total{application="${counter}"`);
+    expect(metrics.body).toContain(`vobe_stream_task_process_total{application="${counter}"`);
     expect(metrics.body).toContain(
       `vobe_processors_app_up{application="${blocker}",state="stuck"} 0`,
     );

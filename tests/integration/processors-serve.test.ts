@@ -83,11 +83,11 @@ describe("vobe serve processors, as a process", () => {
     const prefix = world.prefix.replaceAll(".", "\\.");
     for (const name of names) {
       expect(last).toMatch(
-        new RegExp(`vobe_streams_records_processed_total\\{application="${prefix}vobe-${name}"`),
+        new RegExp(`vobe_stream_task_process_total\\{application="${prefix}vobe-${name}"`),
       );
     }
     // One family per metric name, and the process's own metrics once.
-    expect(last.match(/^# TYPE vobe_streams_records_processed_total /gm)).toHaveLength(1);
+    expect(last.match(/^# TYPE vobe_stream_task_process_total /gm)).toHaveLength(1);
     expect(last.match(/^process_cpu_user_seconds_total /gm)).toHaveLength(1);
     expect(last).toMatch(
       new RegExp(

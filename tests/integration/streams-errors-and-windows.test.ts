@@ -103,7 +103,7 @@ describe("the runtime's error handlers and windows, on the broker", () => {
     expect(header(1, "vobe.error.stage")).toBe("process");
     expect(header(1, "vobe.error.message")).toBe("negative duration -5");
     const metrics = await app.metrics.registry.getSingleMetricAsString(
-      "vobe_streams_dead_letter_records_total",
+      "vobe_stream_dead_letter_records_total",
     );
     expect(metrics).toMatch(/stage="deserialize"[^\n]* 1/);
     expect(metrics).toMatch(/stage="process"[^\n]* 1/);
@@ -197,7 +197,7 @@ describe("the runtime's error handlers and windows, on the broker", () => {
       { start: 10_000, count: 3 },
     ]);
     const dropped = await app.metrics.registry.getSingleMetricAsString(
-      "vobe_streams_dropped_records",
+      "vobe_stream_task_dropped_records_total",
     );
     expect(dropped).toMatch(/reason="late"[^\n]* 1/);
   });

@@ -477,7 +477,8 @@ export class StreamsApp {
         // Progress reports a running count per restore: the counter takes the difference.
         const key = `${progress.task}\u0000${progress.store}`;
         const before = this.restoredSoFar.get(key) ?? 0;
-        if (progress.restored > before) this.metrics.restored.inc(labels, progress.restored - before);
+        if (progress.restored > before)
+          this.metrics.restored.inc(labels, progress.restored - before);
         this.restoredSoFar.set(key, progress.done ? 0 : progress.restored);
         this.metrics.restoreRemaining.set(labels, Math.max(0, progress.total - progress.restored));
         for (const listener of this.restoreListeners) listener(progress);
