@@ -48,6 +48,7 @@ import { clientErrorHandler, installUrlLimit, maxHeaderBytes } from "./http/limi
 import { installHttpMetrics } from "./http/metrics.ts";
 import { requestId } from "./http/request-context.ts";
 import { installTextChecks, textKeyword } from "./http/text.ts";
+import { installTracing } from "./http/tracing.ts";
 import listeningPlugin from "./listening/plugin.ts";
 import { liveRoutes } from "./live/index.ts";
 import opsPlugin from "./ops/plugin.ts";
@@ -97,6 +98,8 @@ export async function buildApp(options: AppOptions) {
     bodyLimit,
     genReqId: requestId,
     requestIdHeader: false,
+    // One name for the request id in every process's log lines (docs/adr/031).
+    requestIdLogLabel: "requestId",
     frameworkErrors,
     // 414 and 431 in the usual error shape (api/http/limits.ts), not Node's bare status line.
     http: { maxHeaderSize: maxHeaderBytes },
@@ -115,6 +118,7 @@ export async function buildApp(options: AppOptions) {
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  installTracing(app);
   installErrorHandler(app);
   installHttpMetrics(app);
   installUrlLimit(app);

@@ -7,6 +7,8 @@ import type { Registry } from "prom-client";
 import type { Endpoints } from "../platform/config/endpoints.ts";
 import { connectSearch } from "../platform/search/connect.ts";
 import type { SearchEngine } from "../platform/search/engine.ts";
+import { createLogger, type Logger, useProcessLogger } from "../platform/telemetry/log.ts";
+import { startTracing, stopTracing } from "../platform/telemetry/tracing.ts";
 import type { SinkLog, ViewDefinition } from "./engine/index.ts";
 import { metricsContentType, sinksProcessRegistry, startSinkLag } from "./metrics.ts";
 import { createSinkRuntime, type ServedSinks, serveSinks, type ViewPlacement } from "./runtime.ts";
@@ -20,9 +22,16 @@ export interface ServeOptions extends ViewPlacement {
   log?: SinkLog;
 }
 
+/** The sinks process's log: JSON lines of the platform's logger (docs/adr/031). */
 export const consoleLog: SinkLog = {
-  info: (m) => console.log(m),
-  warn: (m) => console.warn(m),
+  info: (m) => sinksLogger().info(m),
+  warn: (m) => sinksLogger().warn(m),
+};
+
+let logger: Logger | undefined;
+const sinksLogger = (): Logger => {
+  logger ??= useProcessLogger(createLogger("sinks"));
+  return logger;
 };
 
 export async function selectViews(
@@ -82,6 +91,7 @@ export async function serveHealth(
 
 export async function runSinks(endpoints: Endpoints, options: ServeOptions = {}): Promise<void> {
   const log = options.log ?? consoleLog;
+  startTracing("vobe-sinks");
   const { views, engine } = await selectViews(endpoints, options);
   const runtime = createSinkRuntime(endpoints);
   const served = await serveSinks(runtime, views, { ...options, log });
@@ -100,5 +110,6 @@ export async function runSinks(endpoints: Endpoints, options: ServeOptions = {})
   await served.stop();
   await runtime.close();
   await engine?.close();
+  await stopTracing().catch(() => {});
   log.info("sinks stopped");
 }

@@ -30,6 +30,8 @@ export interface LiveMessage {
   event: string;
   id: string;
   data: Record<string, unknown>;
+  /** The record's W3C traceparent: the message's span continues that trace. */
+  traceparent?: Buffer;
 }
 
 export type LiveListener = (message: LiveMessage) => void;
@@ -89,9 +91,11 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
   let delivered = 0;
   let starting: Promise<void> | undefined;
 
-  const deliver = (channel: LiveChannel, key: string, message: LiveMessage) => {
+  const deliver = (channel: LiveChannel, key: string, message: LiveMessage, record: InRecord) => {
     const listeners = subscribers[channel].get(key);
     if (!listeners) return;
+    const traceparent = record.headers.get(eventHeaders.traceparent);
+    if (traceparent) message.traceparent = traceparent;
     for (const listener of listeners) {
       delivered += 1;
       try {
@@ -137,16 +141,21 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
       const trackId = record.key?.toString();
       if (!trackId || !subscribers.plays.has(trackId)) return;
       if (record.value === null) {
-        deliver("plays", trackId, { event: "plays.removed", id, data: { trackId } });
+        deliver("plays", trackId, { event: "plays.removed", id, data: { trackId } }, record);
         return;
       }
       if (followed.status !== "decoded") return;
       const value = followed.value as TrackPlayCount;
-      deliver("plays", trackId, {
-        event: "plays",
-        id,
-        data: { trackId, plays: Number(value.plays), at: iso(value.occurredAt) },
-      });
+      deliver(
+        "plays",
+        trackId,
+        {
+          event: "plays",
+          id,
+          data: { trackId, plays: Number(value.plays), at: iso(value.occurredAt) },
+        },
+        record,
+      );
       return;
     }
     if (record.topic === topics.moments) {
@@ -164,7 +173,7 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
         data.body = value.body;
         data.atMs = Number(value.atMs);
       }
-      deliver("moments", value.trackId, { event, id, data });
+      deliver("moments", value.trackId, { event, id, data }, record);
       return;
     }
     const event = commentEventOf(record);
@@ -181,7 +190,7 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
     };
     if ("body" in value) data.body = value.body;
     if ("parentCommentId" in value) data.parentCommentId = value.parentCommentId ?? null;
-    deliver("comments", value.postId, { event, id, data });
+    deliver("comments", value.postId, { event, id, data }, record);
   };
 
   const follower = createFollower({

@@ -17,6 +17,7 @@
  */
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { endSpan, SpanKind, startSpan } from "../../platform/telemetry/tracing.ts";
 import { ApiError, unavailable } from "../http/errors.ts";
 import { ErrorReply, Uuid } from "../http/schemas.ts";
 import type { ViewSource } from "../state/topic-view.ts";
@@ -134,9 +135,18 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
     request.raw.on("close", release);
     reply.raw.on("close", release);
     try {
-      off = await follower.subscribe(channel, keys, (message: LiveMessage) =>
-        write(reply, frame(message)),
-      );
+      off = await follower.subscribe(channel, keys, (message: LiveMessage) => {
+        // The last hop of a trace: the record's message leaving for this browser.
+        const span = message.traceparent
+          ? startSpan(`sse ${message.event}`, {
+              parent: message.traceparent,
+              kind: SpanKind.PRODUCER,
+              attributes: { "vobe.request.id": request.id, "vobe.live.position": message.id },
+            })
+          : undefined;
+        write(reply, frame(message));
+        endSpan(span);
+      });
     } catch (error) {
       release();
       request.log.warn({ err: error }, "live follower cannot start");

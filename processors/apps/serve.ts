@@ -14,6 +14,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Registry } from "prom-client";
 import type { LagExporter } from "../../ops/lag/exporter.ts";
+import { startTracing, stopTracing } from "../../platform/telemetry/tracing.ts";
 import { startHealthServer } from "./health-server.ts";
 import {
   defaultStopGraceMs,
@@ -91,6 +92,8 @@ export async function serveProcessors(options: ServeOptions): Promise<ServedProc
  */
 export async function runProcessors(options: ServeOptions): Promise<number> {
   const log: Logger = options.log ?? processorsLogger();
+  // The apps that run on this thread (not in workers) trace through this exporter.
+  startTracing("vobe-processors");
   const served = await serveProcessors({ ...options, log });
   return new Promise<number>((resolve) => {
     let signalled = false;
@@ -106,7 +109,7 @@ export async function runProcessors(options: ServeOptions): Promise<number> {
       }, exitBoundMs);
       deadline.unref();
       served.stop().then(
-        () => resolve(0),
+        () => void stopTracing().finally(() => resolve(0)),
         (error: unknown) => {
           log.error({ err: error }, "stopping failed");
           resolve(1);

@@ -23,6 +23,7 @@ import {
   slotOf,
 } from "../../platform/kafka/index.ts";
 import type { Pool, PoolClient } from "../../platform/postgres/pool.ts";
+import { startBatchSpans, tracingEnabled } from "../../platform/telemetry/tracing.ts";
 import { eventHeaders } from "../../producers/index.ts";
 import { positionsChannel } from "../contract.ts";
 import { deadLetter, type PoisonRecord } from "./dlq.ts";
@@ -216,6 +217,14 @@ export function createSink(options: SinkOptions): Sink {
   const commit = async ({ records, next }: FollowedBatch) => {
     const started = performance.now();
     const { decoded, poison } = sort(records);
+    // Each traced record's trace reaches the view here; the spans end with the commit.
+    const spans = tracingEnabled()
+      ? startBatchSpans(
+          `apply ${view.name}`,
+          decoded.map((d) => d.record.headers.get(eventHeaders.traceparent)),
+          { "vobe.view": name },
+        )
+      : undefined;
     const client = await connect();
     let broken: unknown;
     try {
@@ -273,7 +282,9 @@ export function createSink(options: SinkOptions): Sink {
         }
       }
       await client.query("commit");
+      spans?.end();
     } catch (error) {
+      spans?.end(error);
       broken = error;
       await client.query("rollback").catch(() => {});
       throw error;

@@ -19,6 +19,16 @@ import {
   type RecordPosition,
   type TopicPartition,
 } from "../../../platform/kafka/index.ts";
+import { processLog } from "../../../platform/telemetry/log.ts";
+import {
+  endSpan,
+  type Span,
+  SpanKind,
+  startSpan,
+  traceIdOf,
+  traceparentOf,
+  tracingEnabled,
+} from "../../../platform/telemetry/tracing.ts";
 import { droppedRecordsSensor } from "../dsl/dropped-records.ts";
 import type { TaskId } from "../processor/record.ts";
 import { taskIdString } from "../processor/record.ts";
@@ -57,6 +67,10 @@ interface GlobalTable {
 
 const DAY_MS = 86_400_000;
 const MAX_FAILED_COMMITS = 10;
+/** A commit span links at most this many traces: a catch-up's commit holds thousands. */
+const MAX_COMMIT_LINKS = 128;
+/** The W3C header a traced record carries (schemas/header-names.ts spells it the same). */
+const traceparentHeader = "traceparent";
 /** Records processed between two looks at the clock (commit due, time to yield, stop). */
 const CHECK_EVERY = 64;
 
@@ -705,13 +719,35 @@ export class StreamsApp {
 
   /** Synchronous: the per-record path allocates no promise. */
   private processRecord(task: StreamTask, record: InRecord): void {
+    // A traced input is processed in a span of its trace, and the processors see that
+    // span as the record's traceparent: what they derive from it (the derived headers copy
+    // the input's) continues the trace from here. Untraced, nothing is allocated.
+    const traced = tracingEnabled() ? record.headers.get(traceparentHeader) : undefined;
+    const span = traced
+      ? startSpan(`process ${this.config.applicationId}`, {
+          parent: traced,
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            "messaging.destination.name": record.topic,
+            "messaging.destination.partition.id": String(record.partition),
+            "messaging.kafka.offset": Number(record.offset),
+            "vobe.task": taskIdString(task.id),
+          },
+        })
+      : undefined;
+    let headers = record.headers;
+    if (span) {
+      headers = new Map(record.headers);
+      headers.set(traceparentHeader, Buffer.from(traceparentOf(span), "latin1"));
+    }
+    let failed: unknown;
     try {
       task.graph.process(
         record.topic,
         record.key,
         record.value,
         Number(record.timestamp),
-        record.headers,
+        headers,
         {
           topic: record.topic,
           partition: record.partition,
@@ -719,9 +755,30 @@ export class StreamsApp {
         },
       );
     } catch (error) {
+      failed = error;
       if (!(error instanceof RecordError)) throw error;
       this.handleRecordError(error, record);
+    } finally {
+      endSpan(span, failed);
     }
+  }
+
+  /** The commit's span, linking the traces of its outputs; none when no output is traced. */
+  private commitSpan(outputs: readonly CollectedRecord[]): Span | undefined {
+    const traces = new Set<string>();
+    for (const output of outputs) {
+      const traceparent = output.headers.get(traceparentHeader);
+      if (traceparent) traces.add(traceparent.toString("latin1"));
+      if (traces.size >= MAX_COMMIT_LINKS) break;
+    }
+    if (traces.size === 0) return undefined;
+    return startSpan(`commit ${this.config.applicationId}`, {
+      links: [...traces],
+      attributes: {
+        "vobe.outputs": outputs.length,
+        "vobe.guarantee": this.config.processingGuarantee,
+      },
+    });
   }
 
   private readonly counters = new Map<string, TaskCounters>();
@@ -750,7 +807,22 @@ export class StreamsApp {
     this.metrics.errors.inc({ application: this.config.applicationId, stage: error.stage, action });
     if (action === "fail") throw error;
     if (action === "log-and-continue" || !record) {
-      console.warn(`${this.config.applicationId}: skipped a record: ${error.message}`);
+      processLog().warn(
+        {
+          application: this.config.applicationId,
+          stage: error.stage,
+          node: error.node,
+          ...(record
+            ? {
+                topic: record.topic,
+                partition: record.partition,
+                offset: String(record.offset),
+                traceId: traceIdOf(record.headers.get(traceparentHeader)),
+              }
+            : {}),
+        },
+        `skipped a record: ${error.message}`,
+      );
       return;
     }
     const headers = new Map(record.headers);
@@ -806,6 +878,8 @@ export class StreamsApp {
     }
     const started = process.hrtime.bigint();
     const records = [...outputs, ...changelogs.flat()];
+    // One transaction carries the outputs of many traces: its span links them.
+    const commitSpan = tracingEnabled() ? this.commitSpan(outputs) : undefined;
     let positions: RecordPosition[];
     try {
       if (this.config.processingGuarantee === "exactly_once") {
@@ -823,6 +897,7 @@ export class StreamsApp {
         await this.member.commit(offsets);
       }
     } catch (error) {
+      endSpan(commitSpan, error);
       if (isFenced(error)) {
         throw new Error(
           `${this.config.applicationId}: another instance with instanceId ${this.config.instanceId} took over; this one stops`,
@@ -840,13 +915,17 @@ export class StreamsApp {
           { cause: error },
         );
       }
-      console.warn(`${this.config.applicationId}: commit failed, rewinding: ${reason}`);
+      processLog().warn(
+        { application: this.config.applicationId, attempt: this.failedCommits },
+        `commit failed, rewinding: ${reason}`,
+      );
       await sleep(Math.min(5_000, 100 * 2 ** this.failedCommits));
       this.discardUncommitted();
       if (this.config.processingGuarantee === "exactly_once") await this.recreateTasks();
       await this.seekToCommitted(tasks.flatMap((t) => [...t.positions.values()].map((p) => p.tp)));
       return false;
     }
+    endSpan(commitSpan);
     this.failedCommits = 0;
     this.collected = [];
     this.purgeConsumed(offsets);
@@ -909,8 +988,9 @@ export class StreamsApp {
           const key = partitionKey(tp);
           if (!this.purgeable.has(key)) this.purgeable.set(key, tp);
         }
-        console.warn(
-          `${this.config.applicationId}: purging consumed repartition records failed: ${describeFailure(error)}`,
+        processLog().warn(
+          { application: this.config.applicationId },
+          `purging consumed repartition records failed: ${describeFailure(error)}`,
         );
       })
       .finally(() => {
@@ -935,7 +1015,7 @@ export class StreamsApp {
     this.failure = error;
     this.running = false;
     this.setState("error", error);
-    console.error(`${this.config.applicationId}: stopped on error: ${error.message}`);
+    processLog().error({ application: this.config.applicationId, err: error }, "stopped on error");
   }
 
   private setState(state: AppState, error?: Error): void {
