@@ -124,6 +124,17 @@ export const TopicList = Type.Object(
   { additionalProperties: false },
 );
 
+export const TopicListQuery = Type.Object(
+  {
+    all: Type.Optional(
+      Type.Union([Type.Literal("true"), Type.Literal("false")], {
+        description: "also the topics outside the catalog (internal ones, strangers)",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const TopicName = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 249, pattern: "^[A-Za-z0-9._-]+$" }) },
   { additionalProperties: false },

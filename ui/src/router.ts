@@ -116,6 +116,36 @@ export const router = createRouter({
       meta: { title: "admin.title" },
     },
     {
+      path: "/ops",
+      name: "ops",
+      component: () => import("./views/ops/OpsOverviewView.vue"),
+      meta: { title: "ops.overview.title" },
+    },
+    {
+      path: "/ops/dead-letters",
+      name: "ops-dead-letters",
+      component: () => import("./views/ops/OpsDeadLettersView.vue"),
+      meta: { title: "ops.dlq.title" },
+    },
+    {
+      path: "/ops/views",
+      name: "ops-views",
+      component: () => import("./views/ops/OpsViewsView.vue"),
+      meta: { title: "ops.views.title" },
+    },
+    {
+      path: "/ops/topics",
+      name: "ops-topics",
+      component: () => import("./views/ops/OpsTopicsView.vue"),
+      meta: { title: "ops.topics.title" },
+    },
+    {
+      path: "/ops/audit",
+      name: "ops-audit",
+      component: () => import("./views/ops/OpsAuditView.vue"),
+      meta: { title: "ops.audit.title" },
+    },
+    {
       path: "/:rest(.*)*",
       name: "not-found",
       component: () => import("./views/NotFoundView.vue"),

@@ -1,4 +1,6 @@
 /** English messages: the schema every other locale must match (ru.ts is checked against it). */
+import { opsEn } from "../views/ops/messages.ts";
+
 const en = {
   app: {
     name: "VobeMusic",
@@ -394,6 +396,7 @@ const en = {
     title: "Page not found",
     back: "Back to the home page",
   },
+  ops: opsEn,
 };
 
 export default en;

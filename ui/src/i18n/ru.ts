@@ -1,3 +1,4 @@
+import { opsRu } from "../views/ops/messages.ts";
 import type { Messages } from "./en.ts";
 
 /** Russian messages; Russian plurals take three forms (one | few | many), see index.ts. */
@@ -395,6 +396,7 @@ const ru: Messages = {
     title: "Страница не найдена",
     back: "На главную",
   },
+  ops: opsRu,
 };
 
 export default ru;
