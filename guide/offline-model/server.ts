@@ -45,7 +45,7 @@ const fail = (res: ServerResponse, status: number, message: string) => {
 };
 
 export async function startOfflineModel(options: OfflineModelOptions) {
-  const paceMs = options.paceMs ?? 15;
+  const paceMs = options.paceMs ?? 25;
 
   const complete = async (req: IncomingMessage, res: ServerResponse) => {
     let body: {
