@@ -48,9 +48,10 @@ export const eventHeaderDocs: readonly HeaderDoc[] = [
   {
     name: "traceparent",
     written:
-      "the events of an API request that carried a valid W3C `traceparent` header (absent otherwise); a derived record carries its input's",
+      "with tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set, docs/adr/031-traces-and-logs.md): every event of an API request, and every record derived from a traced one. With tracing off: the events of a request that carried a valid W3C `traceparent` header, as the client sent it, and the records derived from them; absent otherwise",
     format: "W3C Trace Context: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`",
-    meaning: "joins the record to the distributed trace of the request that caused it",
+    meaning:
+      "joins the record to the distributed trace of the request that caused it. With tracing on the parent id names the span that wrote the record: the producer layer's `publish <topic>` span for an event (a child of the request's span), the processor's `process <application>` span for a derived record (a child of its input's). A consumer continues the trace with a span whose parent is this header: the sinks' `apply <view>`, the live route's `sse <event>`",
   },
 ];
 

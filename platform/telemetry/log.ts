@@ -5,7 +5,7 @@
  * `process`; lines about a request carry `requestId`, lines about a traced record or
  * request `traceId`.
  *
- * Levels: `error` something failed and a person should look (a process stops, a commit is
+ * Levels (pino's numbers on the line: 50 error, 40 warn, 30 info, 20 debug): `error` something failed and a person should look (a process stops, a commit is
  * lost); `warn` the platform coped on its own but it is not normal (a retry, a dead
  * letter, a skipped record); `info` the life of a process (started, stopped, a view
  * swapped) and one line per HTTP request; `debug` detail for a developer.
@@ -100,7 +100,6 @@ export function loggerOptions(processName: string, settings: LoggerSettings = {}
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: redactedPaths, censor: "[redacted]" },
     formatters: {
-      level: (label) => ({ level: label }),
       // After redaction by path: whatever string is left is scrubbed.
       log: (object) => scrubDeep(object) as Record<string, unknown>,
     },
