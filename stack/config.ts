@@ -23,7 +23,7 @@ export const stackConfig = {
     registry: port("VOBE_REGISTRY_PORT", 8081),
     postgres: port("VOBE_POSTGRES_PORT", 5432),
     search: port("VOBE_SEARCH_PORT", 9200),
-    prometheus: port("VOBE_PROMETHEUS_PORT", 9090),
+    redis: port("VOBE_REDIS_PORT", 6379),
   },
   postgres: { user: "vobe", password: "vobe" },
   /** One database per service that owns a Postgres view (DESIGN.md). */

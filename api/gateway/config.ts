@@ -8,6 +8,7 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { stackConfig } from "../../stack/config.ts";
 
 /** Every `/api/<service>` prefix. search has reads only. */
 export const services = [
@@ -64,6 +65,13 @@ export interface GatewayOptions {
   proxyTimeoutMs?: number;
   /** The built web app served at `/` (api/gateway/web.ts); absent or false: none. */
   web?: { root: string } | false;
+  /**
+   * Redis shared by the gateway instances for their rate limits (api/gateway/shared-limits.ts);
+   * absent or false: each instance counts alone.
+   */
+  redisUrl?: string | false;
+  /** Where the shared counters' keys start (tests: one prefix per run). */
+  redisKeyPrefix?: string;
 }
 
 /** Where `./vobe start` builds the web app (ui/scripts/build.ts). */
@@ -91,7 +99,8 @@ export const defaultCorsOrigins = [
  * VOBE_SERVICE_URL_<SERVICE> (e.g. VOBE_SERVICE_URL_COMMENT=http://127.0.0.1:8091),
  * VOBE_API_ONLY=comment[,…], VOBE_CORS_ORIGINS=a,b, VOBE_RATE_LIMIT_MAX,
  * VOBE_RATE_LIMIT_AUTH_MAX, VOBE_RATE_LIMIT_WINDOW_MS (VOBE_RATE_LIMIT_MAX=0: off),
- * VOBE_GATEWAY_TIMEOUT_MS, VOBE_WEB_ROOT (the built web app; default ui/dist; "off": none).
+ * VOBE_GATEWAY_TIMEOUT_MS, VOBE_WEB_ROOT (the built web app; default ui/dist; "off": none),
+ * VOBE_REDIS_URL (default: the native stack's Redis; "off": limits per instance).
  */
 export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv): GatewayOptions {
   const remote: Partial<Record<Service, string>> = {};
@@ -125,6 +134,10 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv): GatewayOptions {
           },
     breaker: { timeoutMs: number("VOBE_GATEWAY_TIMEOUT_MS", defaultBreaker.timeoutMs) },
     web: env.VOBE_WEB_ROOT === "off" ? false : { root: env.VOBE_WEB_ROOT || defaultWebRoot },
+    redisUrl:
+      env.VOBE_REDIS_URL === "off"
+        ? false
+        : env.VOBE_REDIS_URL || `redis://127.0.0.1:${stackConfig.ports.redis}`,
   };
 }
 

@@ -20,7 +20,9 @@ import {
   services,
 } from "./config.ts";
 import detailRoutes from "./detail.ts";
+import { registerHealth } from "./health.ts";
 import proxyRoutes from "./proxy.ts";
+import { createSharedLimits } from "./shared-limits.ts";
 import webRoutes from "./web.ts";
 
 export type { GatewayOptions, Service } from "./config.ts";
@@ -61,6 +63,13 @@ export async function registerEdge(
     maxAge: 600,
   });
 
+  const shared =
+    options.rateLimit && options.redisUrl
+      ? createSharedLimits(options.redisUrl, options.redisKeyPrefix)
+      : undefined;
+  if (shared) app.addHook("onClose", async () => shared.close());
+  registerHealth(app, options, shared);
+
   if (options.rateLimit !== false && options.rateLimit !== undefined) {
     const limits = { ...defaultRateLimit, ...options.rateLimit };
     const isAuth = (request: { method: string; url: string }) =>
@@ -74,6 +83,8 @@ export async function registerEdge(
         isAuth(request) ? `${request.ip}|${pathOf(request.url)}` : request.ip,
       // The gateway's own in-process calls are part of a request already counted.
       allowList: (request) => request.headers[internalHeader] === clients.internalToken,
+      // Counted in Redis by every instance together; by this one alone while Redis is away.
+      ...(shared ? { store: shared.Store } : {}),
     });
   }
   return clients;

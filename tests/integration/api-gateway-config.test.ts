@@ -17,6 +17,7 @@ describe("gateway options from the env", () => {
       rateLimit: { max: 600, authMax: 5, timeWindowMs: 60_000 },
       breaker: { timeoutMs: 800 },
       web: { root: expect.stringMatching(/ui\/dist$/) },
+      redisUrl: expect.stringMatching(/^redis:\/\/127\.0\.0\.1:\d+$/),
     });
     expect(servesLocally(options, "comment")).toBe(false);
     expect(servesLocally(options, "content")).toBe(true);
@@ -31,6 +32,11 @@ describe("gateway options from the env", () => {
       root: "/srv/vobe-web",
     });
     expect(gatewayOptionsFromEnv({ VOBE_WEB_ROOT: "off" }).web).toBe(false);
+    // Redis for the shared limits: the native stack's, another, or none.
+    expect(gatewayOptionsFromEnv({ VOBE_REDIS_URL: "redis://redis:6379" }).redisUrl).toBe(
+      "redis://redis:6379",
+    );
+    expect(gatewayOptionsFromEnv({ VOBE_REDIS_URL: "off" }).redisUrl).toBe(false);
   });
 
   it("refuses what it cannot use", () => {

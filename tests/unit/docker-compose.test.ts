@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { stackConfig } from "../../stack/config.ts";
 import { serverProperties } from "../../stack/services/kafka.ts";
+import { redisArgs } from "../../stack/services/redis.ts";
 import { versions } from "../../stack/versions.ts";
 
 interface ComposeService {
@@ -29,7 +30,7 @@ const hostPorts = (name: string) => (service(name).ports ?? []).map((p) => Numbe
 describe("docker-compose.yml matches the native stack", () => {
   it("has every service the design asks for", () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ["elasticsearch", "kafka", "ksqldb", "platform", "postgres", "registry"].sort(),
+      ["elasticsearch", "kafka", "ksqldb", "platform", "postgres", "redis", "registry"].sort(),
     );
   });
 
@@ -38,6 +39,16 @@ describe("docker-compose.yml matches the native stack", () => {
     expect(hostPorts("registry")).toEqual([stackConfig.ports.registry]);
     expect(hostPorts("postgres")).toEqual([stackConfig.ports.postgres]);
     expect(hostPorts("elasticsearch")).toEqual([stackConfig.ports.search]);
+  });
+
+  it("runs Redis as the native stack does, and points the platform at it", () => {
+    expect(hostPorts("redis")).toEqual([stackConfig.ports.redis]);
+    const command = (service("redis") as { command?: string[] }).command ?? [];
+    const native = redisArgs(6379, "/data");
+    for (const flag of ["--save", "--appendonly", "--maxmemory", "--maxmemory-policy"]) {
+      expect(command[command.indexOf(flag) + 1], flag).toBe(native[native.indexOf(flag) + 1]);
+    }
+    expect(service("platform").environment?.VOBE_REDIS_URL).toBe("redis://redis:6379");
   });
 
   it("runs the same versions", () => {
