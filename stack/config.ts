@@ -24,6 +24,7 @@ export const stackConfig = {
     postgres: port("VOBE_POSTGRES_PORT", 5432),
     search: port("VOBE_SEARCH_PORT", 9200),
     redis: port("VOBE_REDIS_PORT", 6379),
+    prometheus: port("VOBE_PROMETHEUS_PORT", 9090),
   },
   postgres: { user: "vobe", password: "vobe" },
   /** One database per service that owns a Postgres view (DESIGN.md). */

@@ -5,6 +5,7 @@ import { isAlive, portInUse, readPid, stopProcess, waitUntil } from "./process.t
 import type { NativeService } from "./service.ts";
 import { kafkaService } from "./services/kafka.ts";
 import { postgresService } from "./services/postgres.ts";
+import { prometheusService } from "./services/prometheus.ts";
 import { redisService } from "./services/redis.ts";
 import { registryService } from "./services/registry.ts";
 import { searchService } from "./services/search.ts";
@@ -16,6 +17,7 @@ export const services: readonly NativeService[] = [
   searchService,
   registryService,
   redisService,
+  prometheusService,
 ];
 
 export type ServiceState = "healthy" | "starting" | "stopped" | "foreign";
