@@ -171,7 +171,8 @@ const topicRoutes: FastifyPluginAsyncTypebox<OpsPluginOptions> = async (app, opt
               { path: "query.time", message: "required with from=time" },
             ]);
           }
-          from = { at: "time", ms: Date.parse(q.time) };
+          // Before 1970 is the start: the broker reads -1 and -2 as "latest" and "earliest".
+          from = { at: "time", ms: Math.max(0, Date.parse(q.time)) };
       }
       let where: ReturnType<typeof fieldFilter> | undefined;
       if (q.where !== undefined) {
