@@ -1,5 +1,5 @@
 /**
- * Rate limits shared by every gateway instance through Redis (docs/adr/033-redis-gateways.md),
+ * Rate limits shared by every gateway instance through Redis (docs/adr/032-scaling-out.md),
  * falling back to this instance's own counters whenever Redis does not answer: a gateway
  * never stops serving because Redis did, and says which limits it applies (`mode()`,
  * reported by GET /api/health).

@@ -64,7 +64,7 @@ export function redisAnswers(port: number): Promise<boolean> {
 
 let binary = "";
 
-/** Redis 7 from Debian: rate limits shared by every gateway instance (docs/adr/033-redis-gateways.md). */
+/** Redis 7 from Debian: rate limits shared by every gateway instance (docs/adr/032-scaling-out.md). */
 export const redisService: NativeService = {
   name: NAME,
   ports: [stackConfig.ports.redis],

@@ -1,5 +1,5 @@
 /**
- * Two gateway instances of one platform (docs/adr/033-redis-gateways.md): one rate limit
+ * Two gateway instances of one platform (docs/adr/032-scaling-out.md): one rate limit
  * counted in Redis across both, a live update reaching a client of either, and, with
  * Redis stopped, both still serving under their own limits and saying so in health.
  * The Redis is the test's own (Debian's redis-server), so stopping it disturbs nobody.
