@@ -89,11 +89,9 @@ export const viewContracts = {
   },
   // Each post with its artist's name and comment count, as the post-details topology has it.
   content: { database: "content", events: [PostDetail] },
-  // Comments by post and moments (timed comments) by track: each event one row.
-  comment: {
-    database: "comment",
-    events: [CommentAdded, CommentEdited, CommentDeleted, TrackMomentPosted, TrackMomentDeleted],
-  },
+  comment: { database: "comment", events: [CommentAdded, CommentEdited, CommentDeleted] },
+  // Moments by track (ADR-028): their own view in the comment database, each event one row.
+  moments: { database: "comment", events: [TrackMomentPosted, TrackMomentDeleted] },
   feedback: {
     database: "feedback",
     events: [FeedbackSubmitted, FeedbackTriaged, FeedbackResolved],

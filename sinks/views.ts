@@ -8,6 +8,7 @@ import { commentView } from "./postgres/comment/view.ts";
 import { contentView } from "./postgres/content/view.ts";
 import { feedbackView } from "./postgres/feedback/view.ts";
 import { listeningView } from "./postgres/listening/view.ts";
+import { momentsView } from "./postgres/moments/view.ts";
 import { playlistsView } from "./postgres/playlists/view.ts";
 import { type SearchViewOptions, searchView } from "./search/view.ts";
 
@@ -16,6 +17,7 @@ export const postgresViews: readonly ViewDefinition[] = [
   artistView,
   contentView,
   commentView,
+  momentsView,
   feedbackView,
   listeningView,
   playlistsView,

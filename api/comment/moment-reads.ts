@@ -1,6 +1,6 @@
 /**
  * GET /api/comment/tracks/:trackId/moments: a track's moments in the order of the track (by
- * their point in it), deleted ones left out. The comment view does not know tracks: an
+ * their point in it), deleted ones left out. The moments view does not know tracks: an
  * unknown track has no moments (200).
  */
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
@@ -39,7 +39,7 @@ interface MomentRow {
 }
 
 const momentReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { reads }) => {
-  const view = reads.views.reader("comment");
+  const view = reads.views.reader("moments");
 
   app.get(
     "/tracks/:trackId/moments",

@@ -1,6 +1,6 @@
 /**
  * Moments that exist now, with their track and author: the latest snapshot per moment that
- * vobe-content-snapshots keeps (processors/topologies/content-snapshots.ts).
+ * vobe-moment-snapshots keeps (processors/topologies/moment-snapshots.ts).
  */
 import * as generated from "../../schemas/generated/index.ts";
 import type { EventTypes } from "../events/event-types.ts";
@@ -22,7 +22,7 @@ export function createMomentsView(source: ViewSource, types: EventTypes): TopicV
     name: "moments",
     topics: [derived.TrackMomentSnapshot.topic],
     inputs: [types.TrackMomentPosted.topic],
-    application: applicationGroup(types, "content-snapshots"),
+    application: applicationGroup(types, "moment-snapshots"),
     source,
     initial: new Map(),
     onTombstone: (s, momentId) => s.delete(momentId),

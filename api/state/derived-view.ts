@@ -27,6 +27,7 @@ export const checkTopologies = [
   "identity-owners",
   "catalog-snapshots",
   "content-snapshots",
+  "moment-snapshots",
   "service-snapshots",
   "account-snapshots",
   "playlist-snapshots",

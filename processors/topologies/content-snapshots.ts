@@ -4,7 +4,6 @@
  *
  *   content.posts    ─▶ entity table ─▶ content.post-snapshots    (deleted: tombstone)
  *   comment.comments ─▶ entity table ─▶ comment.comment-snapshots
- *   comment.track-moments ─▶ entity table ─▶ comment.track-moment-snapshots
  *
  * The one owner of "a post / a comment as it is now": post-details reads the post
  * snapshots (a post carries when it was published and last edited for it), and
@@ -21,10 +20,6 @@ import {
   PostPublished,
   type PostSnapshot,
   PostSnapshot as PostSnapshotType,
-  TrackMomentDeleted,
-  TrackMomentPosted,
-  type TrackMomentSnapshot,
-  TrackMomentSnapshot as TrackMomentSnapshotType,
 } from "../../schemas/generated/index.ts";
 import { StreamsBuilder, type Topology } from "../engine/index.ts";
 import { type DecodedEvent, isEvent } from "../serdes/avro.ts";
@@ -79,17 +74,6 @@ export function applyComment(row: CommentRow | null, event: DecodedEvent): Comme
   return isEvent(event, CommentDeleted) ? null : row;
 }
 
-export type MomentRow = Omit<TrackMomentSnapshot, keyof DerivedEnvelope>;
-
-/** Moments are posted and deleted, never edited: a repeated post (a resend) sets the same row. */
-export function applyMoment(row: MomentRow | null, event: DecodedEvent): MomentRow | null {
-  if (isEvent(event, TrackMomentPosted)) {
-    const { momentId, trackId, authorId, atMs, body } = event.value;
-    return { momentId, trackId, authorId, atMs, body };
-  }
-  return isEvent(event, TrackMomentDeleted) ? null : row;
-}
-
 export function contentSnapshotsTopology(options: TopologyOptions): Topology {
   const { serdes } = options;
   const builder = new StreamsBuilder();
@@ -109,14 +93,6 @@ export function contentSnapshotsTopology(options: TopologyOptions): Topology {
     [CommentAdded, CommentEdited, CommentDeleted],
     applyComment,
     CommentSnapshotType,
-  );
-  snapshots(
-    builder,
-    serdes,
-    "track-moment-snapshots",
-    [TrackMomentPosted, TrackMomentDeleted],
-    applyMoment,
-    TrackMomentSnapshotType,
   );
   return builder.build();
 }

@@ -69,6 +69,7 @@ import { catalogSnapshotsTopology } from "./catalog-snapshots.ts";
 import type { TopologyOptions } from "./common.ts";
 import { contentSnapshotsTopology } from "./content-snapshots.ts";
 import { identityOwnersTopology } from "./identity-owners.ts";
+import { momentSnapshotsTopology } from "./moment-snapshots.ts";
 import { playlistEvents, playlistSnapshotsTopology } from "./playlist-snapshots.ts";
 import { playsPerTrackTopology } from "./plays-per-track.ts";
 import { postCommentCountsTopology } from "./post-comment-counts.ts";
@@ -160,20 +161,16 @@ export const topologies = {
     writes: [ArtistSnapshot, AlbumSnapshot, TrackSnapshot],
   },
   "content-snapshots": {
-    description:
-      "the latest state of each post, comment and moment (the API's content and comment checks)",
+    description: "the latest state of each post and comment (the API's content and comment checks)",
     build: contentSnapshotsTopology,
-    reads: [
-      PostPublished,
-      PostEdited,
-      PostDeleted,
-      CommentAdded,
-      CommentEdited,
-      CommentDeleted,
-      TrackMomentPosted,
-      TrackMomentDeleted,
-    ],
-    writes: [PostSnapshot, CommentSnapshot, TrackMomentSnapshot],
+    reads: [PostPublished, PostEdited, PostDeleted, CommentAdded, CommentEdited, CommentDeleted],
+    writes: [PostSnapshot, CommentSnapshot],
+  },
+  "moment-snapshots": {
+    description: "each moment (a comment at a point of a track) as it is now (the API's checks)",
+    build: momentSnapshotsTopology,
+    reads: [TrackMomentPosted, TrackMomentDeleted],
+    writes: [TrackMomentSnapshot],
   },
   "account-snapshots": {
     description: "each account as it is now (the API's login and profile checks)",

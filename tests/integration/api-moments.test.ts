@@ -1,6 +1,6 @@
 /**
  * Moments (ADR-028) through the whole path: the write API checks the track and the point,
- * the comment view stores what the log says, the read route pages a track's moments by
+ * the moments view stores what the log says, the read route pages a track's moments by
  * their point, and the live route streams new and deleted ones.
  */
 import { randomUUID } from "node:crypto";
@@ -20,7 +20,7 @@ describe("moments: comments at a point of a track", () => {
   beforeAll(async () => {
     [api, live] = await Promise.all([
       startReadApi("moments", {
-        only: { topologies: checkTopologies, views: ["comment"] },
+        only: { topologies: checkTopologies, views: ["moments"] },
       }),
       startLiveApi("moments"),
     ]);

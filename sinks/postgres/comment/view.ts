@@ -1,18 +1,11 @@
 import { join } from "node:path";
-import {
-  CommentAdded,
-  CommentDeleted,
-  CommentEdited,
-  TrackMomentDeleted,
-  TrackMomentPosted,
-} from "../../../schemas/generated/comment.ts";
+import { CommentAdded, CommentDeleted, CommentEdited } from "../../../schemas/generated/comment.ts";
 import { viewContracts } from "../../contract.ts";
 import { defineView, on, type RowWriter, written } from "../../engine/index.ts";
 
 const key = ["comment_id"];
-const momentKey = ["moment_id"];
 
-/** Comments by post and moments by track (comment database). */
+/** Comments by post (comment database). */
 export const commentView = defineView<RowWriter>({
   name: "comment",
   ...viewContracts.comment,
@@ -43,27 +36,6 @@ export const commentView = defineView<RowWriter>({
     on(CommentDeleted, (e, rows, r) =>
       rows.patch("comments", key, {
         comment_id: e.commentId,
-        deleted: true,
-        deleted_at: e.occurredAt,
-        ...written(r),
-      }),
-    ),
-    on(TrackMomentPosted, (e, rows, r) =>
-      rows.upsert("track_moments", momentKey, {
-        moment_id: e.momentId,
-        track_id: e.trackId,
-        author_id: e.authorId,
-        at_ms: e.atMs,
-        body: e.body,
-        deleted: false,
-        created_at: e.occurredAt,
-        deleted_at: null,
-        ...written(r),
-      }),
-    ),
-    on(TrackMomentDeleted, (e, rows, r) =>
-      rows.patch("track_moments", momentKey, {
-        moment_id: e.momentId,
         deleted: true,
         deleted_at: e.occurredAt,
         ...written(r),

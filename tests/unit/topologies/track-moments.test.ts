@@ -2,17 +2,9 @@ import { randomUUID } from "node:crypto";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Serdes, TopologyTestDriver } from "../../../processors/engine/index.ts";
 import { AvroSerdes } from "../../../processors/serdes/avro.ts";
-import { contentSnapshotsTopology } from "../../../processors/topologies/content-snapshots.ts";
+import { momentSnapshotsTopology } from "../../../processors/topologies/moment-snapshots.ts";
 import type { EventType } from "../../../schemas/event-type.ts";
 import {
-  CommentAdded,
-  CommentDeleted,
-  CommentEdited,
-  CommentSnapshot,
-  PostDeleted,
-  PostEdited,
-  PostPublished,
-  PostSnapshot,
   TrackMomentDeleted,
   TrackMomentPosted,
   TrackMomentSnapshot,
@@ -24,18 +16,7 @@ const author = randomUUID();
 let serdes: AvroSerdes;
 let driver: TopologyTestDriver | undefined;
 beforeAll(async () => {
-  serdes = await AvroSerdes.inMemory([
-    PostPublished,
-    PostEdited,
-    PostDeleted,
-    CommentAdded,
-    CommentEdited,
-    CommentDeleted,
-    ...momentTypes,
-    PostSnapshot,
-    CommentSnapshot,
-    TrackMomentSnapshot,
-  ]);
+  serdes = await AvroSerdes.inMemory([...momentTypes, TrackMomentSnapshot]);
 });
 afterEach(() => driver?.close());
 
@@ -58,9 +39,9 @@ function send(d: TopologyTestDriver) {
   };
 }
 
-describe("moment snapshots (ADR-028): each moment as it is now, owned by content-snapshots", () => {
+describe("moment snapshots (ADR-028): each moment as it is now, owned by moment-snapshots", () => {
   it("keeps a posted moment's track, author and point, and makes a deleted one a tombstone for good", () => {
-    driver = new TopologyTestDriver(contentSnapshotsTopology({ serdes }));
+    driver = new TopologyTestDriver(momentSnapshotsTopology({ serdes }));
     const moment = send(driver);
     const out = driver.createOutputTopic(
       TrackMomentSnapshot.topic,
