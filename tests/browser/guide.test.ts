@@ -103,6 +103,11 @@ describe("the guide", () => {
     await page.goBack();
     const listed = page.getByTestId("guide-conversations").locator(`a[href="${conversationUrl}"]`);
     await listed.waitFor();
+    // The list counts the question and its reply.
+    await page
+      .getByTestId("guide-conversations")
+      .locator("li", { has: page.locator(`a[href="${conversationUrl}"]`), hasText: "2 messages" })
+      .waitFor({ timeout: 10_000 });
     await page.getByTestId("guide-new").click();
     await page.getByText("Ask a first question").waitFor();
     await listed.click();

@@ -230,14 +230,22 @@ export const useGuide = defineStore("guide", () => {
     return last?.kind === "user";
   });
 
-  async function loadConversations() {
+  /** `after`: a position on chat.messages the list must include (read your writes). */
+  async function loadConversations(after?: string) {
     listLoading.value = true;
     listError.value = undefined;
     try {
       conversations.value = (
-        await api.get("/api/chat/conversations", { query: { limit: "50" } })
+        await api.get("/api/chat/conversations", {
+          query: { limit: "50", ...(after ? { after } : {}) },
+        })
       ).items;
     } catch (e) {
+      // The view slower than its wait: the list as it is now, rather than an error.
+      if (after) {
+        await loadConversations();
+        return;
+      }
       listError.value = e;
     } finally {
       listLoading.value = false;
@@ -280,7 +288,8 @@ export const useGuide = defineStore("guide", () => {
         } catch {
           // A frame that is not JSON is not ours to show.
         }
-        if (name === "reply") void loadConversations();
+        // The frame's id is its position: the list is read once it holds this reply.
+        if (name === "reply") void loadConversations((e as MessageEvent).lastEventId || undefined);
       });
     }
     return new Promise<void>((resolve) => {
@@ -349,10 +358,15 @@ export const useGuide = defineStore("guide", () => {
       };
       state.value = { ...state.value, messages: [...state.value.messages, local] };
       try {
-        await api.send("post", "/api/chat/conversations/{conversationId}/messages", {
-          path: { conversationId: id },
-          body: { text: question },
-        });
+        const accepted = await api.send(
+          "post",
+          "/api/chat/conversations/{conversationId}/messages",
+          {
+            path: { conversationId: id },
+            body: { text: question },
+          },
+        );
+        void loadConversations(accepted.position);
       } catch (e) {
         state.value = {
           ...state.value,
@@ -360,7 +374,6 @@ export const useGuide = defineStore("guide", () => {
         };
         throw e;
       }
-      if (!conversations.value.some((c) => c.conversationId === id)) void loadConversations();
       return id;
     } catch (e) {
       sendError.value = e;
