@@ -117,6 +117,27 @@ describe("audio, likes and the library", () => {
       payload: bytes,
     });
 
+  it("an artist's dashboard lists the caller's own artists only, after= their creation (before the rebuild test pauses the artist sink)", async () => {
+    const token = await api.token({ role: "artist" });
+    const created = [];
+    for (const name of ["Zed", "Ada"]) {
+      created.push(await api.command("POST", "/api/artist/artists", token, { name }));
+    }
+    const after = `after=${created.map((c) => c.after).join(",")}&wait=10000`;
+    const mine = await api.get(`/api/artist/me/artists?${after}`, token);
+    expect(mine.status, JSON.stringify(mine.body)).toBe(200);
+    expect(mine.body.items.map((a: Body) => [a.name, a.artistId])).toEqual([
+      ["Ada", created[1]?.at.id],
+      ["Zed", created[0]?.at.id],
+    ]);
+    // Another artist's catalog is not listed; a listener and nobody are refused.
+    const theirs = await api.get("/api/artist/me/artists", otherArtistToken);
+    expect(theirs.body.items).toHaveLength(1);
+    expect(theirs.body.items.map((a: Body) => a.artistId)).not.toContain(created[0]?.at.id);
+    expect((await api.get("/api/artist/me/artists", listenerToken)).status).toBe(403);
+    expect((await api.get("/api/artist/me/artists")).status).toBe(401);
+  });
+
   let uploaded: Body;
 
   it("an upload stores the bytes under their hash, writes one event, and the track read shows it", async () => {
@@ -366,26 +387,5 @@ describe("audio, likes and the library", () => {
       expect.objectContaining({ trackId: b, plays: 1, completedPlays: 0, likes: 1 }),
     ]);
     expect((await api.get(`/api/listening/stats/tracks?trackIds=nope`)).status).toBe(400);
-  });
-
-  it("an artist's dashboard lists the caller's own artists only, after= their creation", async () => {
-    const token = await api.token({ role: "artist" });
-    const created = [];
-    for (const name of ["Zed", "Ada"]) {
-      created.push(await api.command("POST", "/api/artist/artists", token, { name }));
-    }
-    const after = `after=${created.map((c) => c.after).join(",")}&wait=10000`;
-    const mine = await api.get(`/api/artist/me/artists?${after}`, token);
-    expect(mine.status, JSON.stringify(mine.body)).toBe(200);
-    expect(mine.body.items.map((a: Body) => [a.name, a.artistId])).toEqual([
-      ["Ada", created[1]?.at.id],
-      ["Zed", created[0]?.at.id],
-    ]);
-    // Another artist's catalog is not listed; a listener and nobody are refused.
-    const theirs = await api.get("/api/artist/me/artists", otherArtistToken);
-    expect(theirs.body.items).toHaveLength(1);
-    expect(theirs.body.items.map((a: Body) => a.artistId)).not.toContain(created[0]?.at.id);
-    expect((await api.get("/api/artist/me/artists", listenerToken)).status).toBe(403);
-    expect((await api.get("/api/artist/me/artists")).status).toBe(401);
   });
 });
