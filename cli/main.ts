@@ -5,6 +5,7 @@ import { registerDemoCommands } from "./commands/demo.ts";
 import { registerDlqCommands } from "./commands/dlq.ts";
 import { registerExportCommand } from "./commands/export.ts";
 import { registerLagCommand } from "./commands/lag.ts";
+import { registerLogsCommand } from "./commands/logs.ts";
 import {
   registerProcessorsAdminCommand,
   registerProcessorsCommand,
@@ -33,6 +34,7 @@ registerSinksCommands(program);
 registerProcessorsCommand(program);
 registerProcessorsAdminCommand(program);
 registerLagCommand(program);
+registerLogsCommand(program);
 registerDlqCommands(program);
 registerExportCommand(program);
 registerSqlCommand(program);

@@ -1,5 +1,7 @@
 /**
- * One command, one trace (issue 15, docs/adr/031-traces-and-logs.md): a play reported over
+ * One command, one trace, and its logs (issue 15, docs/adr/031-traces-and-logs.md).
+ *
+ * Traces: a play reported over
  * HTTP with a W3C traceparent is followed through the real pieces on the real stack (the
  * API, the producer layer, the plays-per-track processor, the listening sink, the live SSE
  * route) and every hop's span reaches a real OTLP/HTTP receiver in ONE trace, each span
@@ -8,9 +10,25 @@
  *   POST /api/listening/plays → publish <plays> → process plays-per-track
  *     → (derived record: its traceparent names the process span) → apply listening
  *                                                                 → sse plays
+ *
+ * Logs: the same run's log files (the API's, the sinks', the engine's, written by the
+ * platform's logger) hold no e-mail, password or token, though a sign-up and a login went
+ * through; shipped to daily indices of the real search engine, `vobe logs` finds the
+ * play's lines by request id, trace id, process and level.
  */
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type LogQuery, searchLogs } from "../../ops/logs/search.ts";
+import { createLogShipper } from "../../ops/logs/shipper.ts";
+import { connectSearch } from "../../platform/search/connect.ts";
+import type { SearchEngine } from "../../platform/search/engine.ts";
+import { createLogger, loggerOptions, useProcessLogger } from "../../platform/telemetry/log.ts";
 import {
   flushTracing,
   startTracing,
@@ -25,10 +43,14 @@ import {
   type ReceivedSpan,
   startOtlpReceiver,
 } from "../support/otlp-receiver.ts";
+import { cliEnv } from "../support/platform-children.ts";
 import { cleanup, type SinkTestRun } from "../support/sinks-fixtures.ts";
 import { eventually } from "../support/streams.ts";
 
 type TestApi = Awaited<ReturnType<typeof startTestApi>>;
+
+const exec = promisify(execFile);
+const fileLog = (file: string) => pino.destination({ dest: file, sync: true, mkdir: true });
 
 describe("one command, one trace over every hop", () => {
   let receiver: OtlpReceiver;
@@ -37,8 +59,19 @@ describe("one command, one trace over every hop", () => {
   let run: SinkTestRun;
   let runtime: ReturnType<typeof createSinkRuntime>;
   let served: ServedSinks | undefined;
+  let logDir: string;
+  const logFile = (process: string) => join(logDir, `${process}.log`);
+  // What the run leaves in the logs: the scan below looks for each of these.
+  const secrets: string[] = [];
+  const traceId = randomUUID().replaceAll("-", "");
+  const clientSpan = randomUUID().replaceAll("-", "").slice(0, 16);
+  const requestId = `trace-req-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
+    logDir = await mkdtemp(join(tmpdir(), "vobe-trace-logs-"));
+    // Every logger of the run writes JSON lines to files, as under `vobe start`.
+    useProcessLogger(createLogger("processors", { destination: fileLog(logFile("processors")) }));
+    const sinksLog = createLogger("sinks", { destination: fileLog(logFile("sinks")) });
     receiver = await startOtlpReceiver();
     // Before the app is built: the API installs its request spans only when tracing is on.
     expect(startTracing("vobe-tests", { endpoint: receiver.endpoint, scheduledDelayMs: 100 })).toBe(
@@ -47,6 +80,7 @@ describe("one command, one trace over every hop", () => {
     // What a play needs: accounts (tokens), the catalog (the track exists), and its counter.
     api = await startTestApi("trace", {
       processors: ["identity-owners", "account-snapshots", "catalog-snapshots", "plays-per-track"],
+      logger: { ...loggerOptions("api"), stream: fileLog(logFile("api")) },
     });
     address = await api.app.listen({ host: "127.0.0.1", port: 0 });
     const id = randomUUID().replaceAll("-", "").slice(0, 8);
@@ -64,6 +98,7 @@ describe("one command, one trace over every hop", () => {
       schemaPrefix: run.schemaPrefix,
       topicPrefix: run.topicPrefix,
       maxWaitMs: 50,
+      log: { info: (m) => sinksLog.info(m), warn: (m) => sinksLog.warn(m) },
     });
   }, 120_000);
 
@@ -74,6 +109,7 @@ describe("one command, one trace over every hop", () => {
     await api?.stop();
     if (run) await cleanup(run, [listeningView]);
     await receiver?.close();
+    if (logDir) await rm(logDir, { recursive: true, force: true });
   });
 
   const command = async (url: string, token: string, payload: object, headers = {}) => {
@@ -103,12 +139,37 @@ describe("one command, one trace over every hop", () => {
       trackNumber: 1,
       genre: "ambient",
     });
-    const listener = await api.token({ role: "listener" });
+    // A person signs up and logs in: their e-mail, password and token pass through the API.
+    const id = randomUUID().slice(0, 8);
+    const person = {
+      username: `tracer_${id}`,
+      email: `Tracer.${id}@Example.com`,
+      password: `secret-horse-${id}`,
+      displayName: `Tracer ${id}`,
+      role: "listener" as const,
+    };
+    const signup = await api.app.inject({
+      method: "POST",
+      url: "/api/auth/signup",
+      payload: person,
+    });
+    expect(signup.statusCode, signup.body).toBe(201);
+    const login = await eventually(
+      async () =>
+        api.app.inject({
+          method: "POST",
+          url: "/api/auth/login",
+          payload: { usernameOrEmail: person.email, password: person.password },
+        }),
+      (res) => res.statusCode === 200,
+      20_000,
+    );
+    expect(login.statusCode, login.body).toBe(200);
+    const listener = login.json().token as string;
+    secrets.push(person.email, person.email.toLowerCase(), person.password, listener, artist);
 
     const live = await openSse(`${address}/api/live/plays?tracks=${trackId}`);
     try {
-      const traceId = randomUUID().replaceAll("-", "");
-      const clientSpan = randomUUID().replaceAll("-", "").slice(0, 16);
       await eventually(
         async () => {
           // The catalog's snapshot must have the track before a play of it is accepted.
@@ -118,7 +179,7 @@ describe("one command, one trace over every hop", () => {
             headers: {
               ...bearer(listener),
               traceparent: `00-${traceId}-${clientSpan}-01`,
-              "x-request-id": "trace-req-1",
+              "x-request-id": requestId,
             },
             payload: { plays: [{ trackId, listenedMs: 1_000, trackDurationMs: 2_000 }] },
           });
@@ -174,7 +235,7 @@ describe("one command, one trace over every hop", () => {
       const http = byId.get(publish.parentSpanId) as ReceivedSpan;
       expect(http?.name).toBe("POST /api/listening/plays");
       expect(http.attributes).toMatchObject({
-        "vobe.request.id": "trace-req-1",
+        "vobe.request.id": requestId,
         "http.response.status_code": 202,
       });
       const processing = named("process ");
@@ -208,6 +269,68 @@ describe("one command, one trace over every hop", () => {
       expect(tracingEnabled()).toBe(true);
     } finally {
       live.close();
+    }
+  }, 90_000);
+
+  it("hold no e-mail, password or token; shipped to daily indices, found by request, trace, process and level", async () => {
+    const files = ["api", "processors", "sinks"].map(logFile);
+    const text = (await Promise.all(files.map((f) => readFile(f, "utf8").catch(() => "")))).join(
+      "",
+    );
+    const lines = text.split("\n").filter(Boolean);
+    expect(lines.length).toBeGreaterThan(10);
+    expect(secrets.length).toBeGreaterThanOrEqual(5);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(text).not.toMatch(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/);
+    expect(text).not.toMatch(/\beyJ[A-Za-z0-9_-]{5,}\./);
+    expect(text).not.toMatch(/Bearer [A-Za-z0-9]/i);
+    // Every line is JSON naming its process; the play's carry its request and trace ids.
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed.every((l) => typeof l.process === "string" && typeof l.level === "number")).toBe(
+      true,
+    );
+    expect(parsed.some((l) => l.requestId === requestId && l.traceId === traceId)).toBe(true);
+
+    const indexPrefix = `test-logs-${randomUUID().slice(0, 8)}-`;
+    const engine: SearchEngine = await connectSearch(inject("endpoints"));
+    const shipper = createLogShipper({
+      engine,
+      files: [...files, logFile("guide")],
+      statePath: join(logDir, "shipper.json"),
+      indexPrefix,
+    });
+    let indices: string[] = [];
+    try {
+      const first = await shipper.shipOnce();
+      indices = first.indices;
+      expect(first.shipped).toBeGreaterThanOrEqual(lines.length);
+      const day = new Date().toISOString().slice(0, 10).replaceAll("-", ".");
+      expect(indices).toContain(`${indexPrefix}${day}`);
+      // Shipping again sends nothing new: offsets are kept, ids are the lines' own.
+      expect((await shipper.shipOnce()).shipped).toBe(0);
+      await engine.refresh(`${indexPrefix}*`);
+
+      // The command once (a process costs seconds); the other questions in-process.
+      const { stdout } = await exec(
+        "./vobe",
+        ["logs", "--no-ship", "--json", "--index-prefix", indexPrefix, "--request", requestId],
+        { env: { ...process.env, ...cliEnv(inject("endpoints"), {}) }, timeout: 60_000 },
+      );
+      const byRequest = stdout
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(byRequest.length).toBeGreaterThan(0);
+      expect(byRequest.every((l) => l.requestId === requestId && l.process === "api")).toBe(true);
+      const search = (query: Omit<LogQuery, "indexPrefix">) =>
+        searchLogs(engine, { ...query, indexPrefix });
+      const byTrace = await search({ traceId, process: "api", level: "info" });
+      expect(byTrace.map((l) => l.requestId)).toContain(requestId);
+      expect(await search({ traceId, level: "error" })).toEqual([]);
+      expect(await search({ traceId, process: "sinks" })).toEqual([]);
+    } finally {
+      for (const index of indices) await engine.deleteIndex(index);
+      await engine.close();
     }
   }, 90_000);
 });

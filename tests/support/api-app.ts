@@ -12,7 +12,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
-import { buildApp } from "../../api/app.ts";
+import { type AppOptions, buildApp } from "../../api/app.ts";
 import { type AuthUser, createAuth } from "../../api/http/auth.ts";
 import { checkTopologies } from "../../api/state/derived-view.ts";
 import { createFetcher, type InRecord } from "../../platform/kafka/index.ts";
@@ -39,7 +39,10 @@ export interface Position {
  * topologies they read run here too, in-process, under the test's prefix; `processors: []`
  * leaves them out (a test of what the API does without them).
  */
-export async function startTestApi(name: string, options: { processors?: readonly string[] } = {}) {
+export async function startTestApi(
+  name: string,
+  options: { processors?: readonly string[]; logger?: AppOptions["logger"] } = {},
+) {
   const prefix = `test.api-${name}.${randomUUID().slice(0, 8)}.`;
   const entries = prefixedCatalog(prefix, catalog);
   const endpoints = inject("endpoints");
@@ -66,7 +69,7 @@ export async function startTestApi(name: string, options: { processors?: readonl
     topicPrefix: prefix,
     jwtSecret: testJwtSecret,
     // VOBE_TEST_API_LOG=1 shows the app's errors (a 500's cause).
-    logger: process.env.VOBE_TEST_API_LOG ? { level: "error" } : false,
+    logger: options.logger ?? (process.env.VOBE_TEST_API_LOG ? { level: "error" } : false),
   });
   const auth = createAuth({ secret: testJwtSecret });
   const accounts = testAccounts(brokers(), endpoints.schemaRegistryUrl, prefix);
