@@ -61,7 +61,9 @@ export async function runGuide(endpoints: Endpoints, env: NodeJS.ProcessEnv = pr
   await new Promise<void>((resolve) => server.listen(config.port, "127.0.0.1", resolve));
   await worker.start();
   healthy = true;
-  log.info("guide: ready");
+  // The readiness line a supervisor waits for, as an exact line (tests/support/processes.ts);
+  // the shipper keeps a line that is not JSON as its message.
+  console.log("guide: ready");
   const stop = async () => {
     healthy = false;
     server.close();
