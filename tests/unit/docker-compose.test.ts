@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { platformProcesses } from "../../cli/platform/processes.ts";
 import { stackConfig } from "../../stack/config.ts";
 import { serverProperties } from "../../stack/services/kafka.ts";
 import { redisArgs } from "../../stack/services/redis.ts";
@@ -30,7 +31,44 @@ const hostPorts = (name: string) => (service(name).ports ?? []).map((p) => Numbe
 describe("docker-compose.yml matches the native stack", () => {
   it("has every service the design asks for", () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ["elasticsearch", "kafka", "ksqldb", "platform", "postgres", "redis", "registry"].sort(),
+      [
+        "elasticsearch",
+        "grafana",
+        "kafka",
+        "ksqldb",
+        "platform",
+        "postgres",
+        "prometheus",
+        "redis",
+        "registry",
+      ].sort(),
+    );
+  });
+
+  it("scrapes every platform process at its default port, with the rules and dashboards of observability/", () => {
+    const config = parse(
+      readFileSync(
+        resolve(stackConfig.projectRoot, "observability/prometheus/compose.yml"),
+        "utf8",
+      ),
+    ) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+    const scraped = config.scrape_configs.map(
+      (c) => `${c.job_name} ${c.static_configs[0]?.targets[0]}`,
+    );
+    const defaults: Record<string, number> = {
+      api: 8080,
+      processors: 9464,
+      sinks: 9465,
+      guide: 9466,
+    };
+    for (const p of platformProcesses.filter((p) => p.metrics)) {
+      expect(scraped).toContain(`${p.name} 127.0.0.1:${defaults[p.name]}`);
+    }
+    expect(service("prometheus").volumes).toContain(
+      "./observability/prometheus/rules:/etc/prometheus/rules:ro",
+    );
+    expect(service("grafana").volumes).toContain(
+      "./observability/grafana/dashboards:/var/lib/grafana/dashboards:ro",
     );
   });
 
