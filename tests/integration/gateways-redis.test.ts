@@ -28,6 +28,7 @@ const limit = 6;
 let api: TestApi;
 let redis: ChildProcess | undefined;
 let redisDir: string;
+let redisPort: number;
 const gateways: FastifyInstance[] = [];
 const urls: string[] = [];
 
@@ -42,6 +43,7 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   const binary = await findRedisServer();
   const port = await freePort();
+  redisPort = port;
   redisDir = await mkdtemp(join(tmpdir(), "vobe-redis-"));
   redis = spawn(binary, redisArgs(port, redisDir), { stdio: "ignore" });
   expect(
@@ -153,6 +155,18 @@ describe("two gateway instances with Redis", () => {
     expect(answers).toEqual(Array(limit).fill(200));
     expect(await status(a)).toBe(429);
     expect((await health(urls[1] as string)).status).toBe("degraded");
+
+    // Redis back (empty: nothing kept on disk): both share again, from a fresh window.
+    redis = spawn(await findRedisServer(), redisArgs(redisPort, redisDir), { stdio: "ignore" });
+    for (const url of urls) {
+      await eventually(
+        () => health(url),
+        (h) => h.status === "ok",
+        15_000,
+      );
+      expect(await health(url)).toEqual({ status: "ok", rateLimits: "shared", redis: "ready" });
+    }
+    expect(await status(a)).toBe(200);
   });
 });
 
