@@ -125,11 +125,12 @@ describe("artist dashboard", () => {
     // Read after the upload's position: the track has the probed length now.
     await track.getByText("audio 0:03").waitFor();
     const artistId = new URL(page.url()).pathname.split("/").pop();
-    const artist = await (await fetch(`${webUrl}/api/artist/artists/${artistId}`)).json();
-    const album = await (
-      await fetch(`${webUrl}/api/artist/albums/${artist.albums[0].albumId}`)
-    ).json();
-    trackId = album.tracks[0].trackId;
+    const read = async <T>(path: string) => (await (await fetch(`${webUrl}${path}`)).json()) as T;
+    const artist = await read<{ albums: { albumId: string }[] }>(`/api/artist/artists/${artistId}`);
+    const album = await read<{ tracks: { trackId: string }[] }>(
+      `/api/artist/albums/${artist.albums[0]?.albumId}`,
+    );
+    trackId = album.tracks[0]?.trackId ?? "";
     expect(trackId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -191,14 +192,13 @@ describe("artist dashboard", () => {
   });
 
   it("fits a phone, in Russian", async () => {
-    const phone = await web.page({ viewport: { width: 390, height: 844 }, locale: "ru-RU" });
+    // The same session (localStorage) in a phone-sized Russian browser.
+    const phone = await web.page({
+      viewport: { width: 390, height: 844 },
+      locale: "ru-RU",
+      storageState: await page.context().storageState(),
+    });
     const address = page.url();
-    await phone.goto("/");
-    await phone.evaluate(
-      `localStorage.setItem("vobe.session", ${JSON.stringify(
-        await page.evaluate("localStorage.getItem('vobe.session')"),
-      )})`,
-    );
     await phone.goto(address);
     await phone.getByRole("heading", { name: "Прослушивания и тренды" }).waitFor();
     await phone.getByTestId("track-stats").getByText(trackTitle).waitFor();
