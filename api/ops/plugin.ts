@@ -6,7 +6,9 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Endpoints } from "../../platform/config/endpoints.ts";
+import { brokerErrorNames } from "../../platform/kafka/index.ts";
 import type { Auth } from "../http/auth.ts";
+import { unavailable } from "../http/errors.ts";
 import auditRoutes from "./audit.ts";
 import { type OpsClients, opsClients } from "./clients.ts";
 import deadLetterRoutes from "./dead-letters.ts";
@@ -43,6 +45,17 @@ const opsPlugin: FastifyPluginAsyncTypebox<OpsOptions> = async (app, options) =>
     },
   };
   app.addHook("onRequest", options.auth.require("admin", "operator"));
+  // A console whose principal lacks the rights says so, instead of a bare 500.
+  app.setErrorHandler((error) => {
+    const names = brokerErrorNames(error);
+    if (names.some((n) => n.endsWith("_AUTHORIZATION_FAILED"))) {
+      throw unavailable(
+        "ops_not_authorized",
+        `the console's Kafka principal may not do this (${[...new Set(names)].join(", ")}): it must be the operators' (VOBE_OPS_KAFKA_PRINCIPAL)`,
+      );
+    }
+    throw error;
+  });
   app.addHook("onClose", async () => {
     if (used) await clients().close();
   });
