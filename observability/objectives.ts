@@ -26,6 +26,7 @@ export const viewObjectives: readonly ViewObjective[] = [
   { view: "comment", target: 0.99, seconds: 1, why: "a comment shows under its post" },
   { view: "feedback", target: 0.99, seconds: 1, why: "a like shows as liked" },
   { view: "chat", target: 0.99, seconds: 1, why: "a message reaches the conversation" },
+  { view: "moments", target: 0.99, seconds: 1, why: "a moment shows on its track as it plays" },
   { view: "playlists", target: 0.99, seconds: 1, why: "a track added shows in the playlist" },
   {
     view: "listening",
