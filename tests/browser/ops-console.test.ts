@@ -130,6 +130,7 @@ describe("operator console", () => {
     const detail = page.locator("#letter-detail");
     await detail.getByText(message).waitFor();
     await web.checkA11y(page, "ops dead letter");
+    await web.screenshot(page, "ops-dead-letter");
     const skip = detail.getByRole("button", { name: "Skip" });
     expect(await skip.isDisabled()).toBe(true); // no reason yet
     const reason = `seen in the journey ${marker}`;
