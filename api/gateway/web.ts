@@ -3,6 +3,8 @@
  * year (their names change with their content), index.html never cached, every other path
  * that is not /api/* answered with index.html (the app's router owns it: SPA fallback).
  * Files are sent pre-compressed (brotli or gzip, made at build time: ui/scripts/build.ts).
+ * The service worker (sw.js, and registerSW.js that installs it) is never cached either: a
+ * cached copy would keep serving the old build's precached shell after a deploy.
  *
  *   await app.register(webRoutes, { root: "/…/ui/dist" });   // registerGateway does this
  */
@@ -17,6 +19,9 @@ export interface WebOptions {
 }
 
 const year = 365 * 24 * 3600 * 1000;
+
+/** Asked again at every visit (vite-plugin-pwa's output; ui/vite.config.ts). */
+const neverCached = new Set(["sw.js", "registerSW.js"]);
 
 export default async function webRoutes(app: FastifyInstance, options: WebOptions) {
   const root = resolve(options.root);
@@ -48,6 +53,9 @@ export default async function webRoutes(app: FastifyInstance, options: WebOption
     if (path.startsWith("assets/")) {
       if (!file) return reply.callNotFound(); // an old page's chunk: a clear 404, not index.html
       return reply.sendFile(file, { maxAge: year, immutable: true });
+    }
+    if (file && neverCached.has(file)) {
+      return reply.sendFile(file, { cacheControl: false }).header("cache-control", "no-cache");
     }
     if (file && file !== "index.html") return reply.sendFile(file, { maxAge: 3600 * 1000 });
     return indexHtml(reply);

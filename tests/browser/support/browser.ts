@@ -21,11 +21,11 @@ export const screenshotDir = join(projectRoot, "docs", "screenshots");
 export const webUrl = (
   process.env.VOBE_WEB_URL ?? `http://127.0.0.1:${process.env.VOBE_API_PORT ?? 8080}`
 ).replace(/\/$/, "");
-const chromiumPath = process.env.VOBE_CHROMIUM ?? "/usr/bin/chromium";
+export const chromiumPath = process.env.VOBE_CHROMIUM ?? "/usr/bin/chromium";
 
 // Root needs --no-sandbox; the rest keep Chromium off the network this machine does not have
 // (without them it tries Google's hosts at every start).
-const chromiumArgs = [
+export const chromiumArgs = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-quic",
