@@ -1,7 +1,8 @@
 /**
  * Checks the Kubernetes manifests of deploy/k8s offline, as a cluster would on apply and
  * beyond: each object against the Kubernetes API's own OpenAPI schema (types, formats,
- * required fields; the `kubernetes-models` validators generated from it), then what a
+ * required fields; the `kubernetes-models` validators generated from it), unknown fields
+ * at any depth (strict-fields.ts), then what a
  * schema cannot see: every file in the kustomization, every ConfigMap, Secret key, claim,
  * Service selector, PDB and HPA target naming something that exists, and every container
  * with resource requests and readiness and liveness probes.
@@ -9,8 +10,12 @@
  *   const problems = await checkManifests(loadManifests("deploy/k8s"));   // [] when sound
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import { modelPath, unknownFields } from "./strict-fields.ts";
+
+const projectRoot = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
 export interface Manifest {
   file: string;
@@ -43,10 +48,6 @@ export function loadManifests(dir: string): ManifestSet {
   )[0]?.toJS() as K8sObject;
   return { kustomization, files, manifests };
 }
-
-/** `apps/v1` + `Deployment` → the module of kubernetes-models that validates it. */
-const modelPath = (apiVersion: string, kind: string) =>
-  `kubernetes-models/${apiVersion.includes("/") ? apiVersion : `v1`}/${kind}`;
 
 async function schemaProblems(m: Manifest): Promise<string[]> {
   const { apiVersion, kind } = m.object;
@@ -179,6 +180,10 @@ function referenceProblems(set: ManifestSet): string[] {
 
 /** Every problem of the set, schema and references; empty when it would apply and run. */
 export async function checkManifests(set: ManifestSet): Promise<string[]> {
-  const schema = (await Promise.all(set.manifests.map(schemaProblems))).flat();
-  return [...schema, ...referenceProblems(set)];
+  const each = await Promise.all(set.manifests.map(schemaProblems));
+  // Only objects of known kinds: an unknown kind is reported once, by its schema check.
+  const known = set.manifests.filter(
+    (_, i) => !each[i]?.some((p) => p.includes("not a Kubernetes API type")),
+  );
+  return [...each.flat(), ...unknownFields(known, projectRoot), ...referenceProblems(set)];
 }

@@ -19,7 +19,8 @@ const config = (set: ManifestSet) =>
   find(set, "ConfigMap", "vobe-config").data as Record<string, string>;
 
 // Offline: the Kubernetes API's schemas ship in kubernetes-models; no cluster is needed.
-describe("deploy/k8s", () => {
+// Type-checking the manifests takes seconds on a loaded machine.
+describe("deploy/k8s", { timeout: 60_000 }, () => {
   it("validates against the Kubernetes schemas, and every reference resolves", async () => {
     const set = fresh();
     expect(set.manifests.length).toBeGreaterThan(10);
@@ -95,6 +96,14 @@ describe("deploy/k8s", () => {
         find(s, "Service", "api").kind = "Servise";
       },
       /not a Kubernetes API type/,
+    ],
+    [
+      "a field the API does not know, deep in a pod",
+      (s: ManifestSet) => {
+        const c = container(s, "StatefulSet", "processors");
+        c.readinessProbee = c.readinessProbe;
+      },
+      /processors.yaml: StatefulSet\/processors: .*readinessProbee.* does not exist in type 'IContainer'/,
     ],
     [
       "a Secret key nobody wrote",
