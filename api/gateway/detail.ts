@@ -9,6 +9,7 @@
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import { ApiError, notFound } from "../http/errors.ts";
 import { ErrorReply, IdParams, responses } from "../http/schemas.ts";
+import { requestTraceparent } from "../http/tracing.ts";
 import { type ServiceClients, ServiceFailure, type ServiceResponse } from "./clients.ts";
 import type { Service } from "./config.ts";
 import { PostDetail } from "./schemas.ts";
@@ -43,6 +44,8 @@ const detailRoutes: FastifyPluginAsyncTypebox<DetailOptions> = async (app, { cli
     async (req) => {
       const { id } = req.params;
       const headers: Record<string, string> = { "x-request-id": req.id };
+      const traceparent = requestTraceparent(req);
+      if (traceparent) headers.traceparent = traceparent;
       if (typeof req.headers.authorization === "string") {
         headers.authorization = req.headers.authorization;
       }

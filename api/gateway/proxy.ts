@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError } from "../http/errors.ts";
+import { requestTraceparent } from "../http/tracing.ts";
 
 export interface ProxyOptions {
   service: string;
@@ -57,6 +58,9 @@ const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, { service, bas
       for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
     }
     headers.set("x-request-id", request.id);
+    // With tracing on, the service's request span is a child of the gateway's.
+    const traceparent = requestTraceparent(request);
+    if (traceparent) headers.set("traceparent", traceparent);
     headers.set("accept-encoding", "identity");
     const forwardedFor = request.headers["x-forwarded-for"];
     headers.set("x-forwarded-for", forwardedFor ? `${forwardedFor}, ${request.ip}` : request.ip);
