@@ -42,6 +42,18 @@ export const router = createRouter({
       props: true,
     },
     {
+      path: "/playlists",
+      name: "playlists",
+      component: () => import("./views/PlaylistsView.vue"),
+      meta: { title: "playlists.title" },
+    },
+    {
+      path: "/playlists/:id",
+      name: "playlist",
+      component: () => import("./views/PlaylistView.vue"),
+      props: true,
+    },
+    {
       path: "/search",
       name: "search",
       component: () => import("./views/SearchView.vue"),
