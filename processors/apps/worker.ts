@@ -5,6 +5,7 @@
  * thread's loop is blocked (docs/adr/017-processor-isolation.md).
  */
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import { createLogger, useProcessLogger } from "../../platform/telemetry/log.ts";
 import { startTracing, stopTracing } from "../../platform/telemetry/tracing.ts";
 import { createProcessorApp, type ProcessorApp } from "./app.ts";
 import { type AppProbe, type ProbeStatus, probeApp } from "./app-probe.ts";
@@ -16,6 +17,9 @@ const { name, options } = workerData as WorkerInput;
 const post = (message: FromWorker) => port.postMessage(message);
 // A thread has its own globals: its spans need their own exporter (off without an endpoint).
 startTracing(`vobe-processors-${name}`);
+// And its own logger: the engine's lines in this thread (which name their application) say
+// `processors`, like the main thread's.
+useProcessLogger(createLogger("processors"));
 
 let processor: ProcessorApp | undefined;
 let probe: AppProbe | undefined;
