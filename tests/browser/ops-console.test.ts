@@ -93,6 +93,9 @@ describe("operator console", () => {
     await expect
       .poll(() => page.getByTestId("lag-views").locator("tbody tr").count())
       .toBeGreaterThan(0);
+    // Per partition, behind a disclosure: where the consumer is against each end.
+    await apps.locator("summary").first().click();
+    await apps.getByRole("columnheader", { name: "Topic:partition" }).first().waitFor();
     await web.checkA11y(page, "ops overview");
     await web.screenshot(page, "ops-overview");
   });

@@ -25,6 +25,10 @@ export const opsEn = {
     unknown: "unknown",
     perSecond: "{n}/s",
     missing: "missing topics: {topics}",
+    partitions: "{count} partition | {count} partitions",
+    topicPartition: "Topic:partition",
+    position: "Position",
+    end: "End",
     empty: "No consumer found.",
   },
   views: {
@@ -143,6 +147,10 @@ export const opsRu: typeof opsEn = {
     unknown: "неизвестно",
     perSecond: "{n}/с",
     missing: "нет топиков: {topics}",
+    partitions: "{count} раздел | {count} раздела | {count} разделов",
+    topicPartition: "Топик:раздел",
+    position: "Позиция",
+    end: "Конец",
     empty: "Потребители не найдены.",
   },
   views: {
