@@ -170,6 +170,13 @@ describe("Prometheus scraping the platform's processes, with the repository's ru
 
   it("loads the rules and runs every dashboard query, each on metrics the processes export", async () => {
     await fetch(`http://127.0.0.1:${ports.api}/api/things/1`);
+    // Scrapes are safe (issue 12): many at once, while Prometheus scrapes too, all answer.
+    const burst = await Promise.all(
+      [ports.sinks, ports.processors].flatMap((port) =>
+        Array.from({ length: 10 }, () => get(`http://127.0.0.1:${port}/metrics`, 10_000)),
+      ),
+    );
+    expect(burst.map((a) => a.status)).toEqual(burst.map(() => 200));
     // What the processes export: every family their /metrics declares.
     const exported = new Set<string>(["up", "ALERTS", "ALERTS_FOR_STATE"]);
     for (const port of [ports.api, ports.processors, ports.sinks]) {
