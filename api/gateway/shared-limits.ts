@@ -47,7 +47,7 @@ export function createSharedLimits(url: string, keyPrefix = defaultKeyPrefix): S
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 1_000,
-    commandTimeout: 500,
+    commandTimeout: 1_000,
     // Keep trying in the background, so limits are shared again as soon as Redis is back.
     retryStrategy: (times) => Math.min(200 * times, 2_000),
     lazyConnect: false,
