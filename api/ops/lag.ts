@@ -4,7 +4,6 @@
  * process's window, so the overview's refresh is what draws it.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { platformConsumers } from "../../cli/platform/consumers.ts";
 import { ageLag } from "../../ops/lag/age.ts";
 import {
   consumerKey,
@@ -17,6 +16,15 @@ import type { OpsPluginOptions } from "./plugin.ts";
 import { LagReport, ok, route, ViewsReport } from "./schemas.ts";
 
 const trendWindowMs = 5 * 60_000;
+
+/**
+ * The platform's consumers (every topology, every view version). Loaded on the first
+ * console request: it brings in the topologies and the sinks' view definitions, which a
+ * gateway nobody operates never needs.
+ */
+const consumersOf = async (
+  ...args: Parameters<typeof import("../../cli/platform/consumers.ts").platformConsumers>
+) => (await import("../../cli/platform/consumers.ts")).platformConsumers(...args);
 
 const lagRoutes: FastifyPluginAsyncTypebox<OpsPluginOptions> = async (app, options) => {
   const history = new Map<string, LagSample[]>();
@@ -34,7 +42,7 @@ const lagRoutes: FastifyPluginAsyncTypebox<OpsPluginOptions> = async (app, optio
     },
     async () => {
       const { admin, fetcher } = options.clients();
-      const platform = await platformConsumers(options.endpoints, placement);
+      const platform = await consumersOf(options.endpoints, placement);
       try {
         const at = Date.now();
         const lags = await ageLag(fetcher, await sampleLag(admin, platform.consumers), at);
@@ -91,7 +99,7 @@ const lagRoutes: FastifyPluginAsyncTypebox<OpsPluginOptions> = async (app, optio
     },
     async () => {
       const { admin, fetcher } = options.clients();
-      const platform = await platformConsumers(options.endpoints, {
+      const platform = await consumersOf(options.endpoints, {
         ...placement,
         retired: true,
         applications: false,
