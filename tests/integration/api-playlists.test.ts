@@ -8,6 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkTopologies } from "../../api/state/derived-view.ts";
 import { type Body, bearer, type ReadApi, startReadApi } from "../support/api-read-app.ts";
 
 describe("playlists", () => {
@@ -17,7 +18,10 @@ describe("playlists", () => {
   let tracks: string[];
 
   beforeAll(async () => {
-    api = await startReadApi("playlists");
+    // The checks' topologies (playlist-snapshots among them) and the playlists view only.
+    api = await startReadApi("playlists", {
+      only: { topologies: checkTopologies, views: ["playlists"] },
+    });
     owner = await api.token({ role: "listener" });
     other = await api.token({ role: "listener" });
     const artist = await api.token({ role: "artist" });
