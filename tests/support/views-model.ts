@@ -55,6 +55,7 @@ export const modelTopics = [
   "artist.tracks",
   "content.posts",
   "comment.comments",
+  "comment.track-moments",
   "feedback.feedback",
   "listening.plays",
   "listening.likes",
@@ -416,6 +417,35 @@ export function commentComments(log: readonly LogRecord[]): Table {
   return comments;
 }
 
+/** Moments (ADR-028): posted is a whole row (a resend rewrites it), deleted flags it. */
+export function momentRows(log: readonly LogRecord[]): Table {
+  const moments: Table = new Map();
+  for (const r of log) {
+    if (is(r, comment.TrackMomentPosted)) {
+      const e = r.event;
+      moments.set(e.momentId, {
+        moment_id: e.momentId,
+        track_id: e.trackId,
+        author_id: e.authorId,
+        at_ms: Number(e.atMs),
+        body: e.body,
+        deleted: false,
+        created_at: iso(e.occurredAt),
+        deleted_at: null,
+        last_offset: r.offset,
+      });
+    } else if (is(r, comment.TrackMomentDeleted)) {
+      const e = r.event;
+      update(moments, e.momentId, {
+        deleted: true,
+        deleted_at: iso(e.occurredAt),
+        last_offset: r.offset,
+      });
+    }
+  }
+  return moments;
+}
+
 // ---- feedback: items and their triage status -------------------------------------------
 
 export function feedbackItems(log: readonly LogRecord[]): Table {
@@ -733,6 +763,7 @@ export function postgresModel(log: readonly LogRecord[]): Record<string, Record<
     artist: artistTables(log),
     content: { posts: contentPosts(log) },
     comment: { comments: commentComments(log) },
+    moments: { track_moments: momentRows(log) },
     feedback: { items: feedbackItems(log) },
     listening: listeningTables(log),
     playlists: { playlists: playlistRows(log) },
@@ -805,6 +836,7 @@ export const tableKeys: Record<string, readonly string[]> = {
   "artist.tracks": ["track_id"],
   "content.posts": ["post_id"],
   "comment.comments": ["comment_id"],
+  "moments.track_moments": ["moment_id"],
   "feedback.items": ["feedback_id"],
   "listening.plays": ["play_id"],
   "listening.likes": ["track_id", "user_id"],
