@@ -150,4 +150,30 @@ describe("playlists", () => {
     await stranger.getByText("Not found.").waitFor();
     await stranger.context().close();
   });
+
+  it("keeps a phone-sized screen within its width, in Russian", { timeout: 60_000 }, async () => {
+    const phone = await web.page({
+      viewport: { width: 390, height: 844 },
+      locale: "ru-RU",
+      storageState: await page.context().storageState(),
+    });
+    const overflow = () =>
+      phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+    await phone.goto(`/albums/${albumId}`);
+    await phone.getByTestId("add-to-playlist").first().waitFor();
+    expect(await overflow()).toBe(0);
+    await phone.goto("/playlists");
+    const name = unique("Телефон");
+    await phone.getByLabel("Новый плейлист").fill(name);
+    await phone.getByRole("button", { name: "Создать" }).click();
+    await phone.getByTestId("playlists").getByRole("link", { name }).click();
+    await phone.getByRole("heading", { name, level: 1 }).waitFor();
+    await phone.getByText("Треков пока нет.", { exact: false }).waitFor();
+    expect(await overflow()).toBe(0);
+    await web.checkA11y(phone, "a playlist (phone, ru)");
+    await phone.getByTestId("delete").click();
+    await phone.getByTestId("confirm-delete").click();
+    await phone.getByRole("heading", { name: "Плейлисты", level: 1 }).waitFor();
+    await phone.context().close();
+  });
 });
