@@ -64,10 +64,10 @@ describe("installable web app", () => {
   it("registers a service worker, Chromium finds it installable, and the shell opens offline", async () => {
     const page = await context.newPage();
     await page.goto("/");
-    const scope = await page.evaluate(async () => {
-      const registration = await navigator.serviceWorker.ready;
-      return { scope: registration.scope, script: registration.active?.scriptURL };
-    });
+    // Strings, not functions: the tests' TypeScript has no DOM types.
+    const scope = await page.evaluate(
+      "navigator.serviceWorker.ready.then((r) => ({ scope: r.scope, script: r.active?.scriptURL }))",
+    );
     expect(scope).toEqual({ scope: `${webUrl}/`, script: `${webUrl}/sw.js` });
 
     const cdp = await context.newCDPSession(page);
@@ -83,7 +83,7 @@ describe("installable web app", () => {
     expect(installabilityErrors).toEqual([]);
 
     // The page is controlled once the worker has claimed it; then the network can go.
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await page.waitForFunction("navigator.serviceWorker.controller !== null");
     await context.setOffline(true);
     try {
       await page.reload();
