@@ -34,7 +34,7 @@ export class StreamsMetrics {
   });
   readonly e2eLatency = new Histogram({
     name: "vobe_stream_task_record_e2e_latency_seconds",
-    help: "Wall-clock time when processed minus the record's timestamp (Kafka Streams record-e2e-latency at the source).",
+    help: "Wall-clock time when processed minus the record's timestamp (Kafka Streams record-e2e-latency at the source), sampled: one record in 64 and the last of each fetch.",
     labelNames: ["application", "task"],
     buckets: latencyBuckets,
     registers: [this.registry],
