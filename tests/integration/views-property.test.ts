@@ -111,7 +111,21 @@ type Command =
   | { kind: "resolveFeedback"; item: Target; body: Row }
   | { kind: "reportPlays"; who: number; plays: Play[] }
   | { kind: "like"; who: number; track: Target; liked: boolean }
-  | { kind: "chat"; who: number; conversation: Target | null; text: string };
+  | { kind: "chat"; who: number; conversation: Target | null; text: string }
+  | { kind: "createPlaylist"; who: number; name: string; visibility: "private" | "public" | null }
+  | { kind: "renamePlaylist"; playlist: Target; asOwner: boolean; who: number; name: string }
+  | { kind: "sharePlaylist"; playlist: Target; asOwner: boolean; who: number; shared: boolean }
+  | { kind: "deletePlaylist"; playlist: Target; asOwner: boolean; who: number }
+  | {
+      kind: "addToPlaylist";
+      playlist: Target;
+      asOwner: boolean;
+      who: number;
+      track: Target;
+      position: number | null;
+    }
+  | { kind: "moveEntry"; entry: Target; asOwner: boolean; who: number; position: number }
+  | { kind: "removeEntry"; entry: Target; asOwner: boolean; who: number };
 
 interface Play {
   track: Target;
@@ -341,6 +355,52 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     2,
     fc.record({ kind: kind("chat"), who, conversation: nullable(target), text: paragraph }),
   ),
+  weighted(
+    2,
+    fc.record({
+      kind: kind("createPlaylist"),
+      who,
+      name: line,
+      visibility: nullable(fc.constantFrom("private" as const, "public" as const)),
+    }),
+  ),
+  weighted(
+    1,
+    fc.record({ kind: kind("renamePlaylist"), playlist: target, asOwner, who, name: line }),
+  ),
+  weighted(
+    1,
+    fc.record({
+      kind: kind("sharePlaylist"),
+      playlist: target,
+      asOwner,
+      who,
+      shared: fc.boolean(),
+    }),
+  ),
+  weighted(1, fc.record({ kind: kind("deletePlaylist"), playlist: target, asOwner, who })),
+  weighted(
+    4,
+    fc.record({
+      kind: kind("addToPlaylist"),
+      playlist: target,
+      asOwner,
+      who,
+      track: target,
+      position: nullable(fc.nat({ max: 6 })),
+    }),
+  ),
+  weighted(
+    2,
+    fc.record({
+      kind: kind("moveEntry"),
+      entry: target,
+      asOwner,
+      who,
+      position: fc.nat({ max: 6 }),
+    }),
+  ),
+  weighted(1, fc.record({ kind: kind("removeEntry"), entry: target, asOwner, who })),
 );
 
 // ---- the world the commands act in -----------------------------------------------------------
@@ -353,7 +413,16 @@ interface Actor {
   registered: boolean;
 }
 
-type Entity = "artist" | "album" | "track" | "post" | "comment" | "feedback" | "conversation";
+type Entity =
+  | "artist"
+  | "album"
+  | "track"
+  | "post"
+  | "comment"
+  | "feedback"
+  | "conversation"
+  | "playlist"
+  | "entry";
 
 interface Position {
   topic: string;
@@ -402,6 +471,8 @@ describe("the views against a model of the topics (property)", () => {
     comment: [],
     feedback: [],
     conversation: [],
+    playlist: [],
+    entry: [],
   };
   /** Deleted entities, resolved feedback items, erased accounts. */
   const gone = new Set<string>();
@@ -678,6 +749,58 @@ describe("the views against a model of the topics (property)", () => {
           url: `/api/listening/tracks/${pick("track", c.track)}/like`,
           actor: someone(c.who),
         };
+      case "createPlaylist":
+        return {
+          method: "POST",
+          url: "/api/listening/playlists",
+          actor: someone(c.who),
+          payload: { name: c.name, ...(c.visibility ? { visibility: c.visibility } : {}) },
+          creates: { entity: "playlist" },
+        };
+      case "renamePlaylist": {
+        const id = pick("playlist", c.playlist);
+        return {
+          method: "PUT",
+          url: `/api/listening/playlists/${id}/name`,
+          actor: ownerOr(id, c.asOwner, c.who),
+          payload: { name: c.name },
+        };
+      }
+      case "sharePlaylist": {
+        const id = pick("playlist", c.playlist);
+        return {
+          method: "PUT",
+          url: `/api/listening/playlists/${id}/visibility`,
+          actor: ownerOr(id, c.asOwner, c.who),
+          payload: { visibility: c.shared ? "public" : "private" },
+        };
+      }
+      case "deletePlaylist": {
+        const id = pick("playlist", c.playlist);
+        const actor = ownerOr(id, c.asOwner, c.who);
+        return { method: "DELETE", url: `/api/listening/playlists/${id}`, actor, ends: id };
+      }
+      case "addToPlaylist": {
+        const id = pick("playlist", c.playlist);
+        return {
+          method: "POST",
+          url: `/api/listening/playlists/${id}/tracks`,
+          actor: ownerOr(id, c.asOwner, c.who),
+          payload: { trackId: pick("track", c.track), position: c.position },
+          // The 202's id is the new entry's (the event's key is the playlist's).
+          creates: { entity: "entry", parent: id },
+        };
+      }
+      case "moveEntry":
+      case "removeEntry": {
+        const entryId = pick("entry", c.entry);
+        const playlistId = parents.get(entryId) ?? nothing;
+        const url = `/api/listening/playlists/${playlistId}/tracks/${entryId}`;
+        const actor = ownerOr(entryId, c.asOwner, c.who);
+        return c.kind === "moveEntry"
+          ? { method: "PUT", url: `${url}/position`, actor, payload: { position: c.position } }
+          : { method: "DELETE", url, actor, ends: entryId };
+      }
       case "chat": {
         const existing = c.conversation === null ? undefined : pick("conversation", c.conversation);
         const conversationId =
@@ -764,7 +887,9 @@ describe("the views against a model of the topics (property)", () => {
     if (request.ends) gone.add(request.ends);
     const creates = request.creates;
     if (!creates) return { status };
-    const id = creates.id ?? (await keyAt(landed[0] as Position));
+    const id =
+      creates.id ??
+      (creates.entity === "entry" ? (body.id as string) : await keyAt(landed[0] as Position));
     entities[creates.entity].push(id);
     if (request.actor) owners.set(id, request.actor);
     if (creates.parent) parents.set(id, creates.parent);
