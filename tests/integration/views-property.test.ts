@@ -401,52 +401,6 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     }),
   ),
   weighted(1, fc.record({ kind: kind("removeEntry"), entry: target, asOwner, who })),
-  weighted(
-    2,
-    fc.record({
-      kind: kind("createPlaylist"),
-      who,
-      name: line,
-      visibility: nullable(fc.constantFrom("private" as const, "public" as const)),
-    }),
-  ),
-  weighted(
-    1,
-    fc.record({ kind: kind("renamePlaylist"), playlist: target, asOwner, who, name: line }),
-  ),
-  weighted(
-    1,
-    fc.record({
-      kind: kind("sharePlaylist"),
-      playlist: target,
-      asOwner,
-      who,
-      shared: fc.boolean(),
-    }),
-  ),
-  weighted(1, fc.record({ kind: kind("deletePlaylist"), playlist: target, asOwner, who })),
-  weighted(
-    4,
-    fc.record({
-      kind: kind("addToPlaylist"),
-      playlist: target,
-      asOwner,
-      who,
-      track: target,
-      position: nullable(fc.nat({ max: 6 })),
-    }),
-  ),
-  weighted(
-    2,
-    fc.record({
-      kind: kind("moveEntry"),
-      entry: target,
-      asOwner,
-      who,
-      position: fc.nat({ max: 6 }),
-    }),
-  ),
-  weighted(1, fc.record({ kind: kind("removeEntry"), entry: target, asOwner, who })),
 );
 
 // ---- the world the commands act in -----------------------------------------------------------
