@@ -23,10 +23,17 @@ export async function applyKafkaAccess(broker: string, sasl: SASLOptions): Promi
       .map((p) => [p, secrets.kafka[p] as string]),
   );
   await upsertScramUsers(broker, sasl, users);
+  await syncAcls(broker, sasl, kafkaPrincipals, await platformKafkaAcls());
+}
+
+/** The ACLs of the platform as it is: its topic catalog and the views its sinks run. */
+export async function platformKafkaAcls() {
   // Imported here: only a provisioning run needs the catalog (and its generated schemas).
   const { catalog } = await import("../schemas/catalog.ts");
-  const rules = kafkaAcls(catalog, [...stackConfig.serviceDatabases, "search"]);
-  await syncAcls(broker, sasl, kafkaPrincipals, rules);
+  // Every view the sinks run writes its own dead letters: the views' own names, not the
+  // databases' (several views share a database).
+  const { viewNames } = await import("../sinks/views.ts");
+  return kafkaAcls(catalog, viewNames);
 }
 
 /** Both halves against endpoints given by the environment; Kafka only when logged in as the super user. */

@@ -1,18 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { catalog } from "../../schemas/catalog.ts";
-import { stackConfig } from "../../stack/config.ts";
+import { viewNames } from "../../sinks/views.ts";
+import { platformKafkaAcls } from "../../stack/access.ts";
 import {
   type AclRule,
   analystPrincipal,
   apiPrincipal,
   apiServicePrincipal,
-  kafkaAcls,
   processorsPrincipal,
   services,
   sinksPrincipal,
 } from "../../stack/kafka-acls.ts";
 
-const rules = kafkaAcls(catalog, [...stackConfig.serviceDatabases, "search"]);
+const rules = await platformKafkaAcls();
 const may = (principal: string, operation: AclRule["operation"], topic: string) =>
   rules.some(
     (r) =>
@@ -23,6 +23,16 @@ const may = (principal: string, operation: AclRule["operation"], topic: string) 
   );
 
 describe("Kafka ACLs derived from the topic catalog", () => {
+  it("let the sinks create and write the dead letters of every view they run", () => {
+    expect(viewNames).toContain("moments");
+    for (const view of viewNames) {
+      for (const operation of ["CREATE", "WRITE", "READ"] as const)
+        expect(may(sinksPrincipal, operation, `${view}-dlq`), `${operation} ${view}-dlq`).toBe(
+          true,
+        );
+    }
+  });
+
   it("never lets the analyst read a restricted topic, and lets it read every topic it is listed on", () => {
     const restricted = catalog.filter((e) => e.restricted);
     expect(restricted.map((e) => e.name)).toContain("auth.credentials");
