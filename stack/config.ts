@@ -13,18 +13,29 @@ function port(name: string, fallback: number): number {
   return value;
 }
 
+/** The ports the native stack binds unless VOBE_*_PORT says otherwise (docker-compose publishes these). */
+export const defaultPorts = {
+  kafka: 9092,
+  kafkaController: 9093,
+  registry: 8081,
+  postgres: 5432,
+  search: 9200,
+  redis: 6379,
+  prometheus: 9090,
+} as const;
+
 /** Where the native stack keeps its state, and the ports it binds (all on 127.0.0.1). */
 export const stackConfig = {
   projectRoot,
   home: resolve(process.env.VOBE_STACK_HOME ?? resolve(projectRoot, ".stack")),
   ports: {
-    kafka: port("VOBE_KAFKA_PORT", 9092),
-    kafkaController: port("VOBE_KAFKA_CONTROLLER_PORT", 9093),
-    registry: port("VOBE_REGISTRY_PORT", 8081),
-    postgres: port("VOBE_POSTGRES_PORT", 5432),
-    search: port("VOBE_SEARCH_PORT", 9200),
-    redis: port("VOBE_REDIS_PORT", 6379),
-    prometheus: port("VOBE_PROMETHEUS_PORT", 9090),
+    kafka: port("VOBE_KAFKA_PORT", defaultPorts.kafka),
+    kafkaController: port("VOBE_KAFKA_CONTROLLER_PORT", defaultPorts.kafkaController),
+    registry: port("VOBE_REGISTRY_PORT", defaultPorts.registry),
+    postgres: port("VOBE_POSTGRES_PORT", defaultPorts.postgres),
+    search: port("VOBE_SEARCH_PORT", defaultPorts.search),
+    redis: port("VOBE_REDIS_PORT", defaultPorts.redis),
+    prometheus: port("VOBE_PROMETHEUS_PORT", defaultPorts.prometheus),
   },
   postgres: { user: "vobe", password: "vobe" },
   /** One database per service that owns a Postgres view (DESIGN.md). */

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { platformProcesses } from "../../cli/platform/processes.ts";
-import { stackConfig } from "../../stack/config.ts";
+import { defaultPorts, stackConfig } from "../../stack/config.ts";
 import { serverProperties } from "../../stack/services/kafka.ts";
 import { redisArgs } from "../../stack/services/redis.ts";
 import { versions } from "../../stack/versions.ts";
@@ -73,14 +73,14 @@ describe("docker-compose.yml matches the native stack", () => {
   });
 
   it("publishes the native stack's ports", () => {
-    expect(hostPorts("kafka")).toEqual([stackConfig.ports.kafka]);
-    expect(hostPorts("registry")).toEqual([stackConfig.ports.registry]);
-    expect(hostPorts("postgres")).toEqual([stackConfig.ports.postgres]);
-    expect(hostPorts("elasticsearch")).toEqual([stackConfig.ports.search]);
+    expect(hostPorts("kafka")).toEqual([defaultPorts.kafka]);
+    expect(hostPorts("registry")).toEqual([defaultPorts.registry]);
+    expect(hostPorts("postgres")).toEqual([defaultPorts.postgres]);
+    expect(hostPorts("elasticsearch")).toEqual([defaultPorts.search]);
   });
 
   it("runs Redis as the native stack does, and points the platform at it", () => {
-    expect(hostPorts("redis")).toEqual([stackConfig.ports.redis]);
+    expect(hostPorts("redis")).toEqual([defaultPorts.redis]);
     const command = (service("redis") as { command?: string[] }).command ?? [];
     const native = redisArgs(6379, "/data");
     for (const flag of ["--save", "--appendonly", "--maxmemory", "--maxmemory-policy"]) {
