@@ -81,8 +81,12 @@ export async function registerEdge(
       max: (request) => (isAuth(request) ? limits.authMax : limits.max),
       keyGenerator: (request) =>
         isAuth(request) ? `${request.ip}|${pathOf(request.url)}` : request.ip,
-      // The gateway's own in-process calls are part of a request already counted.
-      allowList: (request) => request.headers[internalHeader] === clients.internalToken,
+      // The gateway's own in-process calls are part of a request already counted. The web
+      // app's files are not the API: a service worker fetching the shell (70 files) in one go
+      // must not spend a person's budget of API calls.
+      allowList: (request) =>
+        request.headers[internalHeader] === clients.internalToken ||
+        !isApiPath(pathOf(request.url)),
       // Counted in Redis by every instance together; by this one alone while Redis is away.
       ...(shared ? { store: shared.Store } : {}),
     });
@@ -109,6 +113,8 @@ export async function registerGateway(
   await app.register(detailRoutes, { clients });
   if (options.web) await app.register(webRoutes, options.web);
 }
+
+const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/");
 
 const pathOf = (url: string) => {
   const q = url.indexOf("?");

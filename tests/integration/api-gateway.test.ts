@@ -4,7 +4,11 @@
  * in another process behind the proxy, and the cross-cutting concerns (request ids, CORS,
  * rate limits, security headers, the OpenAPI document).
  */
+
 import { randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closedPort, gatewayApp, serviceAlone, silentServer } from "../support/api-gateway-app.ts";
@@ -321,6 +325,27 @@ describe("the gateway", () => {
     const composed = await gw.inject({ url: `/api/content/posts/${fixture.postId}/detail` });
     expect(composed.statusCode).toBe(200);
     expect(Number(composed.headers["x-ratelimit-remaining"])).toBe(before - 1);
+  });
+
+  it("rate limits the API only: the web app's files never spend the budget", async () => {
+    const root = mkdtempSync(join(tmpdir(), "vobe-gateway-web-"));
+    try {
+      mkdirSync(join(root, "assets"));
+      writeFileSync(join(root, "index.html"), "<!doctype html><title>web</title>");
+      writeFileSync(join(root, "assets", "app-1234.js"), "console.log(1)");
+      const gw = keep(await gatewayApp(api, { rateLimit: { max: 3, authMax: 3 }, web: { root } }));
+      for (let i = 0; i < 10; i++) {
+        const asset = await gw.inject({ url: "/assets/app-1234.js" });
+        expect(asset.statusCode, asset.body).toBe(200);
+        expect(asset.headers["x-ratelimit-limit"]).toBeUndefined();
+        expect((await gw.inject({ url: "/artists" })).statusCode).toBe(200);
+      }
+      for (let i = 0; i < 3; i++)
+        expect((await gw.inject({ url: "/api/content/posts?limit=1" })).statusCode).toBe(200);
+      expect((await gw.inject({ url: "/api/content/posts?limit=1" })).statusCode).toBe(429);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("security headers on every answer; the Swagger UI still loads", async () => {
