@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, statfsSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { StackError } from "./errors.ts";
 import { run } from "./process.ts";
 
@@ -23,12 +24,33 @@ export async function ensureDebianPackages(packages: string[], why: string): Pro
       `install it with: sudo apt-get install -y ${packages.join(" ")}`,
     );
   }
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   if (!aptUpdated) {
-    await run("apt-get", ["update", "-q"], { env });
+    await aptGet(["update", "-q"]);
     aptUpdated = true;
   }
-  await run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...packages], { env });
+  await aptGet(["install", "-y", "-q", "--no-install-recommends", ...packages]);
+}
+
+const aptLockWaitMs = 10 * 60_000;
+
+/**
+ * apt-get, waiting while another apt-get holds Debian's locks: two first runs on one
+ * machine (a test suite beside `vobe start`) install their packages at the same time,
+ * and the second one failed with "Could not get lock /var/lib/apt/lists/lock".
+ */
+async function aptGet(args: string[]): Promise<void> {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const deadline = Date.now() + aptLockWaitMs;
+  for (;;) {
+    try {
+      await run("apt-get", ["-o", "DPkg::Lock::Timeout=60", ...args], { env });
+      return;
+    } catch (error) {
+      const held = /Could not get lock|Unable to lock/.test(String(error));
+      if (!held || Date.now() > deadline) throw error;
+      await sleep(2_000);
+    }
+  }
 }
 
 /** The java binary to use: JAVA_HOME first, then PATH; installed from Debian when missing and root. */
