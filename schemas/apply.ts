@@ -9,6 +9,7 @@ import {
   RegistryHttpError,
   registryApi,
 } from "../platform/registry/confluent-api.ts";
+import { replicationFor } from "../stack/config.ts";
 import { catalog as defaultCatalog, type TopicEntry, topicConfigs } from "./catalog.ts";
 import { subjectOf } from "./event-type.ts";
 
@@ -17,7 +18,10 @@ export interface ApplyOptions {
   schemaRegistryUrl: string;
   /** The topics to apply; tests pass a prefixed copy (prefixedCatalog). */
   catalog?: readonly TopicEntry[];
-  /** 1 on the single-node native stack; 3 on a real cluster. */
+  /**
+   * Of new topics. Absent: follows the cluster, up to 3 (1 on the single-node native stack,
+   * 3 on `vobe start --brokers 3` or any cluster of three or more).
+   */
   replicationFactor?: number;
   log?: (line: string) => void;
 }
@@ -42,7 +46,6 @@ export interface ApplyReport {
 
 export async function applyCatalog(options: ApplyOptions): Promise<ApplyReport> {
   const entries = options.catalog ?? defaultCatalog;
-  const replicationFactor = options.replicationFactor ?? 1;
   const log = options.log ?? (() => {});
   const report: ApplyReport = {
     created: [],
@@ -57,10 +60,13 @@ export async function applyCatalog(options: ApplyOptions): Promise<ApplyReport> 
 
   const admin = createAdmin({ brokers: options.kafkaBrokers, clientId: "vobe-topics-apply" });
   try {
+    const replicationFactor =
+      options.replicationFactor ??
+      replicationFor((await admin.brokerIds()).length).replicationFactor;
     const existing = new Set(await admin.listTopics());
     for (const entry of entries) {
-      const wanted = topicConfigs(entry, replicationFactor);
       if (!existing.has(entry.name)) {
+        const wanted = topicConfigs(entry, replicationFactor);
         await admin.createTopics([
           { name: entry.name, partitions: entry.partitions, replicationFactor, config: wanted },
         ]);
@@ -68,6 +74,10 @@ export async function applyCatalog(options: ApplyOptions): Promise<ApplyReport> 
         log(`  created   ${entry.name} (${entry.partitions} partitions)`);
         continue;
       }
+      // min.insync.replicas follows the replicas the topic has, not those a new one would get:
+      // 2 on a topic with one replica would refuse every write.
+      const replicas = (await admin.partitionReplicas(entry.name))[0]?.replicas.length ?? 1;
+      const wanted = topicConfigs(entry, replicas);
       const actual = await admin.topicConfigs(entry.name);
       const changes = Object.entries(wanted)
         .filter(([name, value]) => actual[name] !== value)

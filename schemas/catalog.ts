@@ -9,6 +9,7 @@
  * client puts an entity's events in the same partition.
  */
 import type { CompatibilityLevel } from "../platform/registry/confluent-api.ts";
+import { replicationFor } from "../stack/config.ts";
 import type { EventType } from "./event-type.ts";
 import {
   AccountSnapshot,
@@ -623,7 +624,7 @@ export function topicConfigs(entry: TopicEntry, replicationFactor: number): Reco
     "cleanup.policy": entry.cleanupPolicy,
     "retention.ms": String(entry.retentionMs),
     "retention.bytes": "-1",
-    "min.insync.replicas": String(Math.max(1, Math.min(2, replicationFactor - 1))),
+    "min.insync.replicas": String(replicationFor(replicationFactor).minInsyncReplicas),
     // Event time is the producer's (occurredAt); the broker must not overwrite it.
     "message.timestamp.type": "CreateTime",
   };

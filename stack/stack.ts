@@ -3,22 +3,27 @@ import { StackError } from "./errors.ts";
 import { ensureFreeDisk } from "./host.ts";
 import { isAlive, portInUse, readPid, stopProcess, waitUntil } from "./process.ts";
 import type { NativeService } from "./service.ts";
-import { kafkaService } from "./services/kafka.ts";
+import { kafkaServices } from "./services/kafka.ts";
 import { postgresService } from "./services/postgres.ts";
 import { prometheusService } from "./services/prometheus.ts";
 import { redisService } from "./services/redis.ts";
 import { registryService } from "./services/registry.ts";
 import { searchService } from "./services/search.ts";
 
-/** Every service the platform needs, in dependency order. */
-export const services: readonly NativeService[] = [
-  postgresService,
-  kafkaService,
-  searchService,
-  registryService,
-  redisService,
-  prometheusService,
-];
+/**
+ * Every service the platform needs, in dependency order: as many Kafka nodes as the stack
+ * runs brokers (kafkaBrokerCount), so it is asked again on each use.
+ */
+export function stackServices(): NativeService[] {
+  return [
+    postgresService,
+    ...kafkaServices(),
+    searchService,
+    registryService,
+    redisService,
+    prometheusService,
+  ];
+}
 
 export type ServiceState = "healthy" | "starting" | "stopped" | "foreign";
 
@@ -48,7 +53,7 @@ export async function statusOf(service: NativeService): Promise<ServiceStatus> {
 }
 
 export async function stackStatus(): Promise<ServiceStatus[]> {
-  return Promise.all(services.map(statusOf));
+  return Promise.all(stackServices().map(statusOf));
 }
 
 /**
@@ -58,7 +63,7 @@ export async function stackStatus(): Promise<ServiceStatus[]> {
  */
 export async function stackUp(
   log: Log = () => {},
-  only: readonly NativeService[] = services,
+  only: readonly NativeService[] = stackServices(),
 ): Promise<string[]> {
   ensureFreeDisk(stackConfig.home, MIN_FREE_DISK);
   const started: string[] = [];
@@ -98,8 +103,9 @@ export async function stackUp(
 
 /** Stops services in reverse dependency order; only `names` when given. */
 export async function stackDown(log: Log = () => {}, names?: readonly string[]): Promise<void> {
-  for (const service of [...services].reverse()) {
-    if (names && !names.includes(service.name)) continue;
+  const wanted = names ? new Set(names.flatMap((n) => servicesNamed(n).map((s) => s.name))) : null;
+  for (const service of stackServices().reverse()) {
+    if (wanted && !wanted.has(service.name)) continue;
     const stopped = await stopProcess(stackPaths.pid(service.name), {
       signal: service.stopSignal,
     });
@@ -107,13 +113,19 @@ export async function stackDown(log: Log = () => {}, names?: readonly string[]):
   }
 }
 
-export function serviceByName(name: string): NativeService {
-  const found = services.find((s) => s.name === name);
+/**
+ * The services a name on the command line means: "kafka" is every node of the cluster
+ * (node 1 alone has no quorum when there are three), "kafka-2" one node, others themselves.
+ */
+export function servicesNamed(name: string): NativeService[] {
+  const all = stackServices();
+  if (name === "kafka") return all.filter((s) => s.name === "kafka" || s.name.startsWith("kafka-"));
+  const found = all.find((s) => s.name === name);
   if (!found) {
     throw new StackError(
       `no service named ${name}`,
-      `one of: ${services.map((s) => s.name).join(", ")}`,
+      `one of: ${all.map((s) => s.name).join(", ")}`,
     );
   }
-  return found;
+  return [found];
 }

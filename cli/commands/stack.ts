@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { serviceByName, stackDown, stackStatus, stackUp } from "../../stack/stack.ts";
+import { servicesNamed, stackDown, stackStatus, stackUp } from "../../stack/stack.ts";
 import { say } from "../output.ts";
 
 export function registerStackCommands(program: Command): void {
@@ -13,7 +13,7 @@ export function registerStackCommands(program: Command): void {
     .argument("[services...]", "only these services (and none they depend on)")
     .action(async (names: string[]) => {
       const began = Date.now();
-      const only = names.length > 0 ? names.map(serviceByName) : undefined;
+      const only = names.length > 0 ? names.flatMap(servicesNamed) : undefined;
       const started = await stackUp(say, only);
       say(`stack healthy in ${seconds(began)} s (started: ${started.join(", ") || "none"})`);
     });

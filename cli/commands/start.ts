@@ -19,11 +19,17 @@ export function registerStartCommand(program: Command): void {
     )
     .option("--no-demo", "do not load the demo catalog into an empty platform")
     .option(
+      "--brokers <n>",
+      "Kafka brokers of the native stack (3: a KRaft cluster, replication factor 3, min.insync.replicas 2; sets VOBE_KAFKA_BROKERS)",
+    )
+    .option(
       "--foreground",
       "stay attached and stop the platform's processes on Ctrl-C / SIGTERM (containers)",
     )
-    .action(async (options: { demo: boolean; foreground?: boolean }) => {
+    .action(async (options: { demo: boolean; foreground?: boolean; brokers?: string }) => {
       const began = Date.now();
+      // The stack reads it on each use (stack/config.ts), so the cluster and the topics follow.
+      if (options.brokers !== undefined) process.env.VOBE_KAFKA_BROKERS = options.brokers;
       const { endpoints, started } = await provideEndpoints(say);
       // Imported here so that `vobe stack …` does not load the schemas and the demo data.
       const { applyCatalog, summary } = await import("../../schemas/apply.ts");

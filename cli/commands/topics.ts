@@ -12,14 +12,19 @@ export function registerTopicCommands(program: Command): void {
     .description(
       "create missing topics, set differing topic configs, register every event schema with its compatibility level; never deletes",
     )
-    .option("--replication-factor <n>", "replication factor of new topics", "1")
-    .action(async (options: { replicationFactor: string }) => {
+    .option(
+      "--replication-factor <n>",
+      "replication factor of new topics (default: the cluster's broker count, up to 3)",
+    )
+    .action(async (options: { replicationFactor?: string }) => {
       const { applyCatalog, summary } = await import("../../schemas/apply.ts");
       const endpoints = endpointsFromEnv();
       const report = await applyCatalog({
         kafkaBrokers: endpoints.kafkaBrokers,
         schemaRegistryUrl: endpoints.schemaRegistryUrl,
-        replicationFactor: Number(options.replicationFactor),
+        ...(options.replicationFactor
+          ? { replicationFactor: Number(options.replicationFactor) }
+          : {}),
         log: say,
       });
       say(summary(report));

@@ -1,4 +1,4 @@
-import { stackConfig } from "../../stack/config.ts";
+import { kafkaNodes, stackConfig } from "../../stack/config.ts";
 
 export type SearchEngineKind = "opensearch" | "elasticsearch";
 
@@ -17,7 +17,8 @@ export interface Endpoints {
 export function nativeStackEndpoints(): Endpoints {
   const { ports, postgres } = stackConfig;
   return {
-    kafkaBrokers: [`127.0.0.1:${ports.kafka}`],
+    // Every broker of the cluster: a client still finds one when another is down.
+    kafkaBrokers: kafkaNodes().map((n) => `127.0.0.1:${n.port}`),
     schemaRegistryUrl: `http://127.0.0.1:${ports.registry}/apis/ccompat/v7`,
     databaseUrl: `postgres://${postgres.user}:${postgres.password}@127.0.0.1:${ports.postgres}/postgres`,
     searchUrl: `http://127.0.0.1:${ports.search}`,

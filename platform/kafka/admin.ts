@@ -16,6 +16,12 @@ export interface KafkaAdmin {
   deleteTopics(names: readonly string[]): Promise<void>;
   listTopics(): Promise<string[]>;
   partitionCount(topic: string): Promise<number>;
+  /** The ids of the brokers in the cluster now (fenced or dead ones are not listed). */
+  brokerIds(): Promise<number[]>;
+  /** Per partition: its leader (-1 when it has none), its replicas, and which are in sync. */
+  partitionReplicas(
+    topic: string,
+  ): Promise<Array<{ partition: number; leader: number; replicas: number[]; isr: number[] }>>;
   /**
    * The next offset to be written in each partition (the log end). With read_committed,
    * the last stable offset: open transactions are not counted.
@@ -72,6 +78,18 @@ export function createAdmin(options: {
     return meta.partitionsCount;
   };
 
+  const partitionReplicas = async (topic: string) => {
+    const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
+    const meta = metadata.topics.get(topic);
+    if (!meta) throw new Error(`topic ${topic} does not exist`);
+    return meta.partitions.map((p, partition) => ({
+      partition,
+      leader: p.leader,
+      replicas: [...p.replicas],
+      isr: [...p.isr],
+    }));
+  };
+
   const listOffsets = async (topic: string, timestamp: bigint, isolation: IsolationLevel) => {
     const count = await partitionCount(topic);
     const listed = await admin.listOffsets({
@@ -95,6 +113,11 @@ export function createAdmin(options: {
   };
 
   return {
+    partitionReplicas,
+    async brokerIds() {
+      const metadata = await admin.metadata({ topics: [], forceUpdate: true });
+      return [...metadata.brokers.keys()].sort((a, b) => a - b);
+    },
     async deleteRecordsBefore(offsets) {
       const byTopic = new Map<string, Array<{ partition: number; offset: bigint }>>();
       for (const { topic, partition, offset } of offsets) {
@@ -115,7 +138,9 @@ export function createAdmin(options: {
           await admin.createTopics({
             topics: [spec.name],
             partitions: spec.partitions,
-            replicas: spec.replicationFactor ?? 1,
+            // -1: the broker's default.replication.factor, which follows the broker count
+            // (stack/services/kafka.ts); its min.insync.replicas applies the same way.
+            replicas: spec.replicationFactor ?? -1,
             configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
           });
         } catch (error) {

@@ -29,6 +29,7 @@ export interface InRecord extends RecordPosition {
 export interface TopicSpec {
   name: string;
   partitions: number;
+  /** Absent: the broker's default.replication.factor (the native stack sets it by broker count). */
   replicationFactor?: number;
   /** Topic-level configs, e.g. { "cleanup.policy": "compact" }. */
   config?: Record<string, string>;

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { mavenDistribution } from "../artifacts.ts";
-import { stackConfig, stackPaths } from "../config.ts";
+import { kafkaNodes, stackConfig, stackPaths } from "../config.ts";
 import { findJava } from "../host.ts";
 import { registryPrincipal } from "../kafka-acls.ts";
 import { spawnDetached } from "../process.ts";
@@ -47,7 +47,10 @@ function kafkaClientConfig(): NodeJS.ProcessEnv {
 export const registryService: NativeService = {
   name: NAME,
   ports: [port],
-  dependsOn: ["kafka"],
+  // Every broker: with three, node 1 alone answers nothing until the quorum has formed.
+  get dependsOn() {
+    return kafkaNodes().map((n) => n.name);
+  },
   startupTimeoutMs: 120_000,
   stopSignal: "SIGTERM",
   endpoint: `http://127.0.0.1:${port}${registryCcompatPath}`,
@@ -66,7 +69,9 @@ export const registryService: NativeService = {
       "quarkus.http.host": "127.0.0.1",
       "quarkus.http.port": String(port),
       "apicurio.storage.kind": "kafkasql",
-      "apicurio.kafkasql.bootstrap.servers": `127.0.0.1:${kafkaPort}`,
+      "apicurio.kafkasql.bootstrap.servers": kafkaNodes()
+        .map((n) => `127.0.0.1:${n.port}`)
+        .join(","),
       "apicurio.kafkasql.topic": "_schemas_journal",
       "apicurio.kafkasql.snapshots.topic": "_schemas_snapshots",
       "apicurio.kafkasql.consumer.group-prefix": "vobe-registry-",
