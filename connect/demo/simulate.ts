@@ -14,7 +14,6 @@ import { registryApi } from "../../platform/registry/confluent-api.ts";
 import {
   createEventProducer,
   type Envelope,
-  type EventContext,
   type PendingEvent,
   systemActor,
 } from "../../producers/index.ts";
@@ -160,23 +159,12 @@ export async function simulatePlays(options: SimulationOptions): Promise<Simulat
   const tickMs = options.tickMs ?? 50;
   const maxBatch = options.maxBatch ?? 1_000;
   const plays = createPlayGenerator(options);
-  const type = prefixedType(TrackPlayed, options.topicPrefix ?? "");
-  const context: EventContext = { actor: systemActor };
 
   const stop = new AbortController();
   const onSigint = () => stop.abort();
   const onAbort = () => stop.abort();
   if (options.handleSigint ?? true) process.once("SIGINT", onSigint);
   options.signal?.addEventListener("abort", onAbort, { once: true });
-
-  const producer = createProducer({
-    brokers: options.endpoints.kafkaBrokers,
-    clientId: "vobe-demo-simulator",
-  });
-  const events = createEventProducer({
-    producer,
-    registry: registryApi(options.endpoints.schemaRegistryUrl),
-  });
 
   let sent = 0;
   let stoppedBy: SimulationReport["stoppedBy"] = "signal";
@@ -185,44 +173,40 @@ export async function simulatePlays(options: SimulationOptions): Promise<Simulat
       ? Number.POSITIVE_INFINITY
       : options.durationSeconds * 1000;
   let began = performance.now();
+  const publisher = { ...options, clientId: "vobe-demo-simulator" };
   try {
-    await events.prepare([type]);
-    began = performance.now();
-    let nextReport = began + 1000;
-    while (!stop.signal.aborted) {
-      const now = performance.now();
-      const elapsed = Math.min(now - began, limitMs);
-      let due = dueEvents(options.ratePerSecond, elapsed, sent);
-      while (due > 0 && !stop.signal.aborted) {
-        const count = Math.min(due, maxBatch);
-        const batch: Array<PendingEvent<Envelope>> = [];
-        for (let i = 0; i < count; i++) {
-          const play = plays.next();
-          batch.push({ type, key: play.trackId, payload: play, context } as PendingEvent<Envelope>);
+    await withPlayPublisher(publisher, async (publish) => {
+      began = performance.now();
+      let nextReport = began + 1000;
+      while (!stop.signal.aborted) {
+        const now = performance.now();
+        const elapsed = Math.min(now - began, limitMs);
+        let due = dueEvents(options.ratePerSecond, elapsed, sent);
+        while (due > 0 && !stop.signal.aborted) {
+          const count = Math.min(due, maxBatch);
+          await publish(Array.from({ length: count }, () => ({ play: plays.next() })));
+          sent += count;
+          due -= count;
         }
-        await events.publishAll(batch);
-        sent += count;
-        due -= count;
+        if (now >= nextReport) {
+          nextReport += 1000;
+          const seconds = (performance.now() - began) / 1000;
+          options.onProgress?.({ sent, elapsedSeconds: seconds, eventsPerSecond: sent / seconds });
+        }
+        if (now - began >= limitMs) {
+          stoppedBy = "duration";
+          break;
+        }
+        const nextTick = tickMs - ((performance.now() - began) % tickMs);
+        await sleep(
+          Math.min(nextTick, Math.max(0, limitMs - (performance.now() - began))),
+          stop.signal,
+        );
       }
-      if (now >= nextReport) {
-        nextReport += 1000;
-        const seconds = (performance.now() - began) / 1000;
-        options.onProgress?.({ sent, elapsedSeconds: seconds, eventsPerSecond: sent / seconds });
-      }
-      if (now - began >= limitMs) {
-        stoppedBy = "duration";
-        break;
-      }
-      const nextTick = tickMs - ((performance.now() - began) % tickMs);
-      await sleep(
-        Math.min(nextTick, Math.max(0, limitMs - (performance.now() - began))),
-        stop.signal,
-      );
-    }
+    });
   } finally {
     process.removeListener("SIGINT", onSigint);
     options.signal?.removeEventListener("abort", onAbort);
-    await producer.close();
   }
   const seconds = (performance.now() - began) / 1000;
   return { sent, seconds, eventsPerSecond: sent / Math.max(seconds, 1e-3), stoppedBy };
@@ -252,12 +236,36 @@ export async function sendRecentPlays(options: RecentPlaysOptions): Promise<{ se
   if (!(options.count > 0) || !(options.minutes > 0))
     throw new Error("recent plays need a positive count and a positive number of minutes");
   const plays = createPlayGenerator(options);
-  const type = prefixedType(TrackPlayed, options.topicPrefix ?? "");
   const end = (options.now ?? new Date()).getTime();
   const spanMs = options.minutes * 60_000;
+  await withPlayPublisher({ ...options, clientId: "vobe-demo-recent-plays" }, async (publish) => {
+    const batchSize = 1_000;
+    for (let first = 0; first < options.count; first += batchSize) {
+      const batch = [];
+      for (let i = first; i < Math.min(options.count, first + batchSize); i++) {
+        // The i-th of `count` plays, evenly from end − span to end.
+        const occurredAt = new Date(end - spanMs + Math.round(((i + 1) * spanMs) / options.count));
+        batch.push({ play: plays.next(), occurredAt });
+      }
+      await publish(batch);
+    }
+  });
+  return { sent: options.count };
+}
+
+type PublishPlays = (
+  plays: ReadonlyArray<{ play: PlayPayload; occurredAt?: Date }>,
+) => Promise<void>;
+
+/** One producer of TrackPlayed events, prepared for `use` and closed when it settles. */
+async function withPlayPublisher<T>(
+  options: { endpoints: DemoEndpoints; topicPrefix?: string; clientId: string },
+  use: (publish: PublishPlays) => Promise<T>,
+): Promise<T> {
+  const type = prefixedType(TrackPlayed, options.topicPrefix ?? "");
   const producer = createProducer({
     brokers: options.endpoints.kafkaBrokers,
-    clientId: "vobe-demo-recent-plays",
+    clientId: options.clientId,
   });
   const events = createEventProducer({
     producer,
@@ -265,24 +273,20 @@ export async function sendRecentPlays(options: RecentPlaysOptions): Promise<{ se
   });
   try {
     await events.prepare([type]);
-    const batchSize = 1_000;
-    for (let first = 0; first < options.count; first += batchSize) {
-      const batch: Array<PendingEvent<Envelope>> = [];
-      for (let i = first; i < Math.min(options.count, first + batchSize); i++) {
-        const play = plays.next();
-        // The i-th of `count` plays, evenly from end − span to end.
-        const occurredAt = new Date(end - spanMs + Math.round(((i + 1) * spanMs) / options.count));
-        batch.push({
-          type,
-          key: play.trackId,
-          payload: play,
-          context: { actor: systemActor, occurredAt },
-        } as PendingEvent<Envelope>);
-      }
-      await events.publishAll(batch);
-    }
+    return await use(async (plays) => {
+      await events.publishAll(
+        plays.map(
+          ({ play, occurredAt }) =>
+            ({
+              type,
+              key: play.trackId,
+              payload: play,
+              context: occurredAt ? { actor: systemActor, occurredAt } : { actor: systemActor },
+            }) as PendingEvent<Envelope>,
+        ),
+      );
+    });
   } finally {
     await producer.close();
   }
-  return { sent: options.count };
 }
