@@ -4,7 +4,7 @@
  * are set, partition counts are only reported, and nothing is ever deleted.
  */
 import pLimit from "p-limit";
-import { createAdmin, type KafkaAdmin } from "../platform/kafka/index.ts";
+import { createAdmin, type KafkaAdmin, type TopicSpec } from "../platform/kafka/index.ts";
 import {
   type CompatibilityLevel,
   type RegistryApi,
@@ -19,7 +19,10 @@ export interface ApplyOptions {
   schemaRegistryUrl: string;
   /** The topics to apply; tests pass a prefixed copy (prefixedCatalog). */
   catalog?: readonly TopicEntry[];
-  /** 1 on the single-node native stack; 3 on a real cluster. */
+  /**
+   * Of new topics. Absent: the cluster's default.replication.factor and min.insync.replicas,
+   * which the native stack sets by broker count (1 and 1; 3 and 2 with `--brokers 3`).
+   */
   replicationFactor?: number;
   log?: (line: string) => void;
 }
@@ -44,7 +47,7 @@ export interface ApplyReport {
 
 export async function applyCatalog(options: ApplyOptions): Promise<ApplyReport> {
   const entries = options.catalog ?? defaultCatalog;
-  const replicationFactor = options.replicationFactor ?? 1;
+  const replicationFactor = options.replicationFactor;
   const log = options.log ?? (() => {});
   const report: ApplyReport = {
     created: [],
@@ -140,13 +143,27 @@ type TopicOutcome = {
   drift?: string;
 };
 
+/**
+ * A topic to create. Without an explicit replication factor the broker's defaults apply
+ * (default.replication.factor, min.insync.replicas: the native stack sets them by broker
+ * count): the cluster knows how many brokers it has, a client counting those it sees may
+ * be told fewer (one just starting, or one down).
+ */
+function newTopic(entry: TopicEntry, replicationFactor: number | undefined): TopicSpec {
+  const config = topicConfigs(entry, replicationFactor ?? 1);
+  if (replicationFactor === undefined) {
+    delete config["min.insync.replicas"];
+    return { name: entry.name, partitions: entry.partitions, config };
+  }
+  return { name: entry.name, partitions: entry.partitions, replicationFactor, config };
+}
+
 async function applyTopic(
   admin: KafkaAdmin,
   entry: TopicEntry,
   existing: ReadonlySet<string>,
-  replicationFactor: number,
+  replicationFactor: number | undefined,
 ): Promise<TopicOutcome> {
-  const wanted = topicConfigs(entry, replicationFactor);
   const outcome: TopicOutcome = {
     topic: entry.name,
     partitions: entry.partitions,
@@ -154,11 +171,13 @@ async function applyTopic(
     changes: [],
   };
   if (!existing.has(entry.name)) {
-    await admin.createTopics([
-      { name: entry.name, partitions: entry.partitions, replicationFactor, config: wanted },
-    ]);
+    await admin.createTopics([newTopic(entry, replicationFactor)]);
     return { ...outcome, created: true };
   }
+  // min.insync.replicas follows the replicas the topic has, not those a new one would get:
+  // 2 on a topic with one replica would refuse every write.
+  const replicas = (await admin.partitionReplicas(entry.name))[0]?.replicas.length ?? 1;
+  const wanted = topicConfigs(entry, replicas);
   const actual = await admin.topicConfigs(entry.name);
   outcome.changes = Object.entries(wanted)
     .filter(([name, value]) => actual[name] !== value)
