@@ -9,6 +9,12 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["tests/unit/**/*.test.ts"],
+          // A limit for "frozen", not for "slow": these tests assert counts and results,
+          // speed lives in bench/. vitest's 5 s default made CPU-bound tests (the engine's
+          // scan counts, 4,000 windows through suppress) fail on a busy 2-core machine:
+          // 7-9 s at load average 25, under a second when quiet.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {
@@ -28,6 +34,8 @@ export default defineConfig({
         test: {
           name: "ui",
           include: ["ui/tests/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
           environment: "happy-dom",
         },
       },
