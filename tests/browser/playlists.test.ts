@@ -3,7 +3,8 @@
  * keyboard and with the mouse, rename it, make it public and open its share link signed
  * out, play it into the queue (the queue says each entry is from the playlist, and "play
  * next" goes before the rest), remove a track, delete it after a confirmation. axe checks
- * the list, the playlist page and the add menu. Screenshot: docs/screenshots/playlist.png.
+ * the list, the playlist page and the add menu. Tracks are added from rows that are not an
+ * album's too (a search result, a track page). Screenshot: docs/screenshots/playlist.png.
  *
  * The album is the demo catalog's first (its tracks are the ones `./vobe start` gives audio).
  */
@@ -15,8 +16,11 @@ import { demoAdmin, logIn, openWeb, unique, type Web } from "./support/browser.t
 let web: Web;
 let page: Page;
 
-const firstTrack = generateDemoCatalog({ size: "full", seed: defaultDemoSeed }).tracks[0];
-if (!firstTrack) throw new Error("the demo catalog has no tracks");
+const [firstTrack, secondTrack] = generateDemoCatalog({
+  size: "full",
+  seed: defaultDemoSeed,
+}).tracks;
+if (!firstTrack || !secondTrack) throw new Error("the demo catalog has no tracks");
 const albumId = firstTrack.albumId;
 
 /** A change goes API → log → processors → view before the page shows it: generous on a busy machine. */
@@ -149,6 +153,45 @@ describe("playlists", () => {
     await stranger.reload();
     await stranger.getByText("Not found.").waitFor();
     await stranger.context().close();
+  });
+
+  it("adds from rows that are not an album's: a search result and a track page", {
+    timeout: 90_000,
+  }, async () => {
+    const name = unique("Found");
+    await page.goto("/playlists");
+    await page.getByLabel("New playlist").fill(name);
+    await page.getByRole("button", { name: "Create" }).click();
+    await page.getByTestId("playlists").getByRole("link", { name }).waitFor();
+
+    const addTo = async (title: string) => {
+      await page
+        .getByRole("button", { name: `Add ${title} to a playlist` })
+        .first()
+        .click();
+      await page.getByTestId("add-to-playlist-choice").filter({ hasText: name }).click();
+      await page
+        .getByRole("status")
+        .filter({ hasText: `${title} added to ${name}.` })
+        .waitFor({ state: "attached" });
+    };
+    // A search result's row (the tracks group), then a track's own page.
+    await page.goto(`/search?q=${encodeURIComponent(firstTrack.title)}`);
+    const tracksGroup = page.getByRole("region", { name: /^Tracks/ });
+    await tracksGroup.getByRole("link", { name: firstTrack.title, exact: true }).first().waitFor();
+    await addTo(firstTrack.title);
+    await page.goto(`/tracks/${secondTrack.trackId}`);
+    await page.getByRole("heading", { name: secondTrack.title, level: 1 }).waitFor();
+    await addTo(secondTrack.title);
+    await web.checkA11y(page, "a track page with the add-to-playlist button");
+
+    await page.goto("/playlists");
+    await page.getByTestId("playlists").getByRole("link", { name }).click();
+    await page.getByRole("heading", { name, level: 1 }).waitFor();
+    await expect.poll(() => entryTitles(page), soon).toEqual([firstTrack.title, secondTrack.title]);
+    await page.getByTestId("delete").click();
+    await page.getByTestId("confirm-delete").click();
+    await page.getByRole("heading", { name: "Playlists", level: 1 }).waitFor();
   });
 
   it("keeps a phone-sized screen within its width, in Russian", { timeout: 60_000 }, async () => {
