@@ -22,11 +22,35 @@ const int = (env: NodeJS.ProcessEnv, name: string, fallback: number) => {
 };
 
 /**
- * No endpoint and no key: the guide talks to the offline demo model that `vobe start` runs
- * (`vobe serve model`, guide/offline-model/), a retrieval responder, not a language model.
+ * No endpoint and no key: the guide talks to the local model server that `vobe start` runs
+ * (`vobe serve model`): the embedded SmolLM2-135M (guide/local-model/), or the offline demo
+ * model (guide/offline-model/, retrieval and templates) when that could not load.
  */
 export const usesOfflineModel = (env: NodeJS.ProcessEnv = process.env) =>
   !env.OPENAI_BASE_URL && !env.OPENAI_API_KEY;
+
+/**
+ * The id the local model server answers as (the embedded model's, or the offline demo
+ * model's when it fell back), so each reply records which model wrote it. Asked once at
+ * the guide's start; `vobe start` starts the model server first.
+ */
+export async function servedModelId(baseURL: string, waitMs = 60_000): Promise<string | undefined> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${baseURL}/models`, { signal: AbortSignal.timeout(5_000) });
+      if (res.ok) {
+        const body = (await res.json()) as { data?: Array<{ id?: string }> };
+        const id = body.data?.[0]?.id;
+        if (id) return id;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) return undefined;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
 
 export const offlineModelPort = (env: NodeJS.ProcessEnv = process.env) =>
   int(env, "VOBE_MODEL_PORT", 8089);

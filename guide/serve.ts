@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import { createAuth, jwtSecretFromEnv } from "../api/http/auth.ts";
 import type { Endpoints } from "../platform/config/endpoints.ts";
 import { createLogger, useProcessLogger } from "../platform/telemetry/log.ts";
-import { guideConfigFromEnv } from "./config.ts";
+import { guideConfigFromEnv, servedModelId, usesOfflineModel } from "./config.ts";
 import { createGuideMetrics } from "./metrics.ts";
 import { createModel } from "./model.ts";
 import { createToolRunner, httpReadApi, toolDefinitions } from "./tools.ts";
@@ -17,6 +17,14 @@ export async function runGuide(endpoints: Endpoints, env: NodeJS.ProcessEnv = pr
   const config = guideConfigFromEnv(env);
   const log = useProcessLogger(createLogger("guide"));
   const metrics = createGuideMetrics();
+  if (usesOfflineModel(env) && !env.VOBE_CHAT_MODEL) {
+    // The local server says what answers: the embedded model or its offline fallback.
+    const served = await servedModelId(config.model.baseURL);
+    if (served) config.model.model = served;
+    else
+      log.warn({ baseURL: config.model.baseURL }, "guide: the local model server did not answer");
+    log.info({ model: config.model.model }, "guide: model");
+  }
   // The tools read as the user who asked: a short token, signed with the API's secret.
   const auth = createAuth({ secret: jwtSecretFromEnv(env), ttlSeconds: 120 });
   const read = httpReadApi({

@@ -36,13 +36,15 @@ export function registerServeCommand(program: Command): void {
   serve
     .command("model")
     .description(
-      "the offline demo model for the guide (guide/offline-model/: retrieval and templates, not an LLM), OpenAI chat completions protocol on 127.0.0.1:VOBE_MODEL_PORT (8089)",
+      "the guide's local model: SmolLM2-135M (guide/local-model/, fetched on first use) behind an OpenAI chat completions server on 127.0.0.1:VOBE_MODEL_PORT (8089); the offline demo model (templates, not an LLM) when it cannot load",
     )
     .action(async () => {
-      const { offlineModelPort } = await import("../../guide/config.ts");
-      const { startOfflineModel } = await import("../../guide/offline-model/server.ts");
-      const server = await startOfflineModel({ port: offlineModelPort() });
-      say(`model: offline demo model (not an LLM) ready at ${server.baseURL}`);
+      const { startGuideModel } = await import("../../guide/local-model/serve.ts");
+      const server = await startGuideModel(process.env, say);
+      const who = server.responder.llm
+        ? `${server.responder.id} (embedded language model)`
+        : "offline demo model (not an LLM)";
+      say(`model: ${who} ready at ${server.baseURL}`);
       const stop = () => void server.close().then(() => process.exit(0));
       process.once("SIGTERM", stop);
       process.once("SIGINT", stop);

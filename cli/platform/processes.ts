@@ -71,13 +71,14 @@ export const platformProcesses: readonly PlatformProcess[] = [
     startupTimeoutMs: 180_000,
   },
   {
-    // No OpenAI endpoint or key configured: the guide's offline demo model (not an LLM).
+    // No OpenAI endpoint or key configured: the embedded SmolLM2-135M (fetched on the first
+    // start, hence the long bound), or the offline demo model if it cannot load (ADR-033).
     name: "model",
     command: ["serve", "model"],
     env: {},
-    endpoint: `http://127.0.0.1:${modelPort}/v1/models (offline demo model, not an LLM)`,
+    endpoint: `http://127.0.0.1:${modelPort}/health (the guide's local model; says which answers)`,
     healthy: () => answers(`http://127.0.0.1:${modelPort}/health`),
-    startupTimeoutMs: 60_000,
+    startupTimeoutMs: 600_000,
     wanted: () => usesOfflineModel(),
   },
   {

@@ -76,7 +76,7 @@ export function intentOf(question: string): Intent {
   return "search";
 }
 
-interface Track {
+export interface Track {
   trackId: string;
   title?: string;
   artistId?: string;
@@ -84,7 +84,7 @@ interface Track {
   albumId?: string;
   albumTitle?: string;
 }
-interface Artist {
+export interface Artist {
   artistId: string;
   name: string;
   genres?: string[];
@@ -229,6 +229,19 @@ function compose(question: string, intent: Intent, query: string, f: Found): str
   }
   if (lines.length === 0) return intent === "search" ? w.nothing(query) : w.nothingOf[intent];
   return lines.join("\n");
+}
+
+/** The last user message and what the tool results after it hold. */
+export function retrieved(request: OfflineRequest): {
+  question: string;
+  tracks: Track[];
+  artists: Artist[];
+} {
+  const messages = request.messages ?? [];
+  let at = messages.length - 1;
+  while (at >= 0 && messages[at]?.role !== "user") at--;
+  const f = found(messages.slice(at + 1));
+  return { question: textOf(messages[at]).slice(0, 2_000), tracks: f.tracks, artists: f.artists };
 }
 
 /** The next step for one request: tool calls while facts are missing, then the text. */
