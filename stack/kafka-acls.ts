@@ -45,6 +45,14 @@ export const processorsPrefix = "vobe-";
 export const apiTransactionalPrefix = "vobe-api-";
 /** Consumer groups analysts may use (`analyst-…`). */
 export const analystGroupPrefix = "analyst-";
+/**
+ * The Kafka Connect worker of the analytics database (docs/adr/035-kafka-connect.md): its
+ * group and storage topics are `analytics-…connect…`, its connectors `analytics-…`, so their
+ * consumer groups (Connect names them `connect-<connector>`) are `connect-analytics-…`.
+ */
+export const connectPrincipal = "connect";
+export const connectPrefix = "analytics-";
+export const connectSinkGroupPrefix = `connect-${connectPrefix}`;
 
 /** The API serves every service in one process today: its principal holds the union. */
 export const apiPrincipal = "api";
@@ -74,6 +82,7 @@ export const kafkaPrincipals: readonly string[] = [
   processorsPrincipal,
   sinksPrincipal,
   analystPrincipal,
+  connectPrincipal,
 ];
 
 const topic = (principal: string, name: string, ...ops: Operation[]): AclRule[] =>
@@ -157,6 +166,17 @@ export function kafkaAcls(catalog: readonly TopicEntry[], sinkViews: readonly st
     }
   }
   rules.push(...prefixed(analystPrincipal, "group", analystGroupPrefix, "READ", "DESCRIBE"));
+
+  // Connect: reads what analysts may read (it copies it into the analytics database, which
+  // only analysts query); owns its worker's group and storage topics and its sinks' groups.
+  for (const entry of catalog) {
+    if (entry.readers.includes("analysts") && !entry.restricted) {
+      rules.push(...topic(connectPrincipal, entry.name, ...readOps));
+    }
+  }
+  rules.push(...prefixed(connectPrincipal, "topic", connectPrefix, "ALL"));
+  rules.push(...prefixed(connectPrincipal, "group", connectPrefix, "ALL"));
+  rules.push(...prefixed(connectPrincipal, "group", connectSinkGroupPrefix, "ALL"));
 
   for (const name of registryTopics) {
     rules.push(...topic(registryPrincipal, name, "ALL"));
