@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { StackError } from "../stack/errors.ts";
 import { registerCatalogCommand } from "./commands/catalog.ts";
+import { registerConnectCommands } from "./commands/connect.ts";
 import { registerDemoCommands } from "./commands/demo.ts";
 import { registerDlqCommands } from "./commands/dlq.ts";
 import { registerExportCommand } from "./commands/export.ts";
@@ -39,6 +40,7 @@ registerDlqCommands(program);
 registerExportCommand(program);
 registerSqlCommand(program);
 registerCatalogCommand(program);
+registerConnectCommands(program);
 
 try {
   await program.parseAsync();

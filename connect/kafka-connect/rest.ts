@@ -1,0 +1,104 @@
+/**
+ * The few calls of Kafka Connect's REST API that `vobe connect` needs: apply a connector's
+ * config (PUT is create-or-update, so applying twice changes nothing), read every
+ * connector's state and its tasks', delete one.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+
+export interface TaskState {
+  id: number;
+  state: string;
+  worker_id: string;
+  trace?: string;
+}
+
+export interface ConnectorStatus {
+  name: string;
+  type: string;
+  connector: { state: string; worker_id: string; trace?: string };
+  tasks: TaskState[];
+}
+
+async function call(base: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    const message = text ? ((JSON.parse(text) as { message?: string }).message ?? text) : "";
+    throw new Error(`Kafka Connect ${method} ${path}: ${response.status} ${message}`);
+  }
+  return text ? (JSON.parse(text) as unknown) : undefined;
+}
+
+export async function putConnector(
+  base: string,
+  name: string,
+  config: Record<string, string>,
+): Promise<void> {
+  // Right after a start the worker may still be rebalancing (409): asked again, bounded.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await call(base, "PUT", `/connectors/${encodeURIComponent(name)}/config`, config);
+      return;
+    } catch (error) {
+      if (attempt >= 20 || !/: 409 /.test((error as Error).message)) throw error;
+      await sleep(500);
+    }
+  }
+}
+
+export async function deleteConnector(base: string, name: string): Promise<void> {
+  await call(base, "DELETE", `/connectors/${encodeURIComponent(name)}`);
+}
+
+export async function connectorStatuses(base: string): Promise<ConnectorStatus[]> {
+  const body = (await call(base, "GET", "/connectors?expand=status")) as Record<
+    string,
+    { status: ConnectorStatus }
+  >;
+  return Object.values(body)
+    .map((c) => c.status)
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Running: the connector and every one of its tasks (a sink with no task yet is not). */
+export function isRunning(status: ConnectorStatus): boolean {
+  return (
+    status.connector.state === "RUNNING" &&
+    status.tasks.length > 0 &&
+    status.tasks.every((t) => t.state === "RUNNING")
+  );
+}
+
+/** Waits until each of `names` runs; fails at once with the trace of a failed one. */
+export async function waitRunning(
+  base: string,
+  names: readonly string[],
+  timeoutMs = 120_000,
+): Promise<ConnectorStatus[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await connectorStatuses(base).catch(() => []);
+    const wanted = all.filter((s) => names.includes(s.name));
+    const failed = wanted.find(
+      (s) => s.connector.state === "FAILED" || s.tasks.some((t) => t.state === "FAILED"),
+    );
+    if (failed) {
+      const trace = failed.connector.trace ?? failed.tasks.find((t) => t.trace)?.trace ?? "";
+      throw new Error(
+        `connector ${failed.name} failed: ${trace.split("\n").slice(0, 3).join(" ")}`,
+      );
+    }
+    if (wanted.length === names.length && wanted.every(isRunning)) return wanted;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `connectors not running after ${timeoutMs / 1000} s: ${names.filter((n) => !wanted.some((s) => s.name === n && isRunning(s))).join(", ")}`,
+      );
+    }
+    await sleep(500);
+  }
+}
