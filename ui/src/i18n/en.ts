@@ -88,6 +88,8 @@ const en = {
   artist: {
     albums: "Albums",
     noAlbums: "No albums yet.",
+    topTracks: "Top tracks",
+    topTracksEmpty: "No tracks yet.",
     about: "About",
     from: "From {country}",
   },
@@ -154,6 +156,11 @@ const en = {
     library: "My library",
     libraryEmpty: "No liked tracks yet. Like a track to keep it here.",
     likedOn: "Liked {date}",
+    likedTracks: "Liked tracks",
+    history: "Listening history",
+    historyEmpty:
+      "Nothing played yet. A play counts once 30 seconds (or half a short track) were heard.",
+    listened: "heard {length}",
   },
   moments: {
     label: "Moments of this track",
@@ -201,6 +208,7 @@ const en = {
     remove: "Remove {title} from the queue",
     sources: {
       album: "from the album {label}",
+      artist: "from the artist {label}",
       track: "from the track page",
       search: "from the search “{label}”",
       playlist: "from the playlist {label}",

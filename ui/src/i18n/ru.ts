@@ -89,6 +89,8 @@ const ru: Messages = {
   artist: {
     albums: "Альбомы",
     noAlbums: "Альбомов пока нет.",
+    topTracks: "Популярные треки",
+    topTracksEmpty: "Треков пока нет.",
     about: "Об исполнителе",
     from: "Страна: {country}",
   },
@@ -154,6 +156,11 @@ const ru: Messages = {
     library: "Моя музыка",
     libraryEmpty: "Пока нет избранных треков. Отметьте трек, чтобы он появился здесь.",
     likedOn: "Добавлено {date}",
+    likedTracks: "Избранные треки",
+    history: "История прослушивания",
+    historyEmpty:
+      "Пока ничего не прослушано. Прослушивание засчитывается после 30 секунд (или половины короткого трека).",
+    listened: "прослушано {length}",
   },
   moments: {
     label: "Моменты этого трека",
@@ -201,6 +208,7 @@ const ru: Messages = {
     remove: "Убрать «{title}» из очереди",
     sources: {
       album: "из альбома «{label}»",
+      artist: "со страницы исполнителя {label}",
       track: "со страницы трека",
       search: "из поиска «{label}»",
       playlist: "из плейлиста «{label}»",

@@ -26,7 +26,7 @@ export interface PlayerTrack {
 
 /** Where an entry came from, shown in the queue (and a link back to it). */
 export interface QueueSource {
-  kind: "album" | "track" | "search" | "playlist" | "guide";
+  kind: "album" | "artist" | "track" | "search" | "playlist" | "guide";
   label: string;
   to: string;
 }
