@@ -23,17 +23,20 @@ const maxFacts = 5;
 
 const quoted = (s: string) => `"${s.replace(/["\n]/g, " ").slice(0, 120)}"`;
 
-/** The catalog facts as short lines a small model can copy from. */
+/**
+ * The catalog facts as plain sentences: given as a list, a small model copies the list back
+ * instead of answering.
+ */
 export function factLines(tracks: Track[], artists: Array<{ name: string; genres?: string[] }>) {
   const lines: string[] = [];
   for (const t of tracks.filter((x) => x.title).slice(0, maxFacts)) {
     const by = t.artistName ? ` by ${t.artistName}` : "";
-    const album = t.albumTitle ? ` (album ${quoted(t.albumTitle)})` : "";
-    lines.push(`- track ${quoted(t.title as string)}${by}${album}`);
+    const album = t.albumTitle ? `, on the album ${quoted(t.albumTitle)}` : "";
+    lines.push(`VobeMusic has the track ${quoted(t.title as string)}${by}${album}.`);
   }
   for (const a of artists.slice(0, 3)) {
-    const genres = a.genres?.length ? `, plays ${a.genres.slice(0, 3).join(", ")}` : "";
-    lines.push(`- artist ${a.name}${genres}`);
+    const genres = a.genres?.length ? ` (${a.genres.slice(0, 3).join(", ")})` : "";
+    lines.push(`VobeMusic has the artist ${a.name}${genres}.`);
   }
   return lines;
 }
@@ -41,13 +44,11 @@ export function factLines(tracks: Track[], artists: Array<{ name: string; genres
 export const systemPromptFor = (facts: string[]) =>
   [
     "You are the guide of VobeMusic, a music site. Answer the listener in two short sentences,",
-    "using only these catalog entries. Write track titles in double quotes.",
-    "",
-    "Catalog entries:",
-    ...facts,
+    "using only these facts. Write track titles in double quotes.",
+    facts.join(" "),
   ].join("\n");
 
-/** How the answer starts: a small model then talks about the entries, not about itself. */
+/** How the answer starts: a small model then talks about the catalog, not about itself. */
 export const answerStart = "In the VobeMusic catalog, ";
 
 export function localLlmResponder(llm: LocalLlm, options: { maxTokens: number }): Responder {

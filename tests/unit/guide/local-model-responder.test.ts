@@ -80,7 +80,9 @@ describe("the embedded model's responder", () => {
     };
     const { text, usage } = await textOf(await responder.answer(request));
     expect(asked).toHaveLength(1);
-    expect(asked[0]?.system).toContain('track "Blue Horizon" by Neon Drift');
+    expect(asked[0]?.system).toContain(
+      'VobeMusic has the track "Blue Horizon" by Neon Drift, on the album "Night Drive".',
+    );
     expect(asked[0]?.user).toBe("Do you have synthwave?");
     expect(asked[0]?.maxTokens).toBe(20); // the smaller of the request's and the server's
     expect(text.startsWith('In the catalog, "Blue Horizon" fits.\n\n')).toBe(true);
