@@ -34,21 +34,34 @@ async function call(base: string, method: string, path: string, body?: unknown) 
   return text ? (JSON.parse(text) as unknown) : undefined;
 }
 
+/**
+ * Creates or updates a connector; true when it changed. The same config again is not sent:
+ * Connect would store it anew and restart the connector and its tasks for nothing.
+ */
 export async function putConnector(
   base: string,
   name: string,
   config: Record<string, string>,
-): Promise<void> {
+): Promise<boolean> {
+  const current = (await call(base, "GET", `/connectors/${encodeURIComponent(name)}/config`).catch(
+    () => undefined,
+  )) as Record<string, string> | undefined;
+  if (current && sameConfig(current, { ...config, name })) return false;
   // Right after a start the worker may still be rebalancing (409): asked again, bounded.
   for (let attempt = 1; ; attempt++) {
     try {
       await call(base, "PUT", `/connectors/${encodeURIComponent(name)}/config`, config);
-      return;
+      return true;
     } catch (error) {
       if (attempt >= 20 || !/: 409 /.test((error as Error).message)) throw error;
       await sleep(500);
     }
   }
+}
+
+function sameConfig(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => a[k] === b[k]);
 }
 
 export async function deleteConnector(base: string, name: string): Promise<void> {

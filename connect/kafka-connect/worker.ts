@@ -84,9 +84,11 @@ export async function connectUp(options: ConnectUpOptions): Promise<ConnectUp> {
       ...(options.topicPrefix ? { topicPrefix: options.topicPrefix } : {}),
       ...(options.nameSuffix ? { nameSuffix: options.nameSuffix } : {}),
     });
-    await putConnector(url, rendered.name, rendered.config);
+    const changed = await putConnector(url, rendered.name, rendered.config);
     names.push(rendered.name);
-    log(`connector ${rendered.name} applied (${rendered.config.topics} → ${database})`);
+    log(
+      `connector ${rendered.name} ${changed ? "applied" : "unchanged"} (${rendered.config.topics} → ${database})`,
+    );
   }
   const connectors = await waitRunning(url, names);
   return { url, database, connectors, started };
