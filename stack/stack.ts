@@ -104,14 +104,25 @@ export async function stackUp(
 /** Stops services in reverse dependency order; only `names` when given. */
 export async function stackDown(log: Log = () => {}, names?: readonly string[]): Promise<void> {
   const wanted = names ? new Set(names.flatMap((n) => servicesNamed(n).map((s) => s.name))) : null;
-  for (const service of stackServices().reverse()) {
-    if (wanted && !wanted.has(service.name)) continue;
+  const stop = async (service: NativeService) => {
     const stopped = await stopProcess(stackPaths.pid(service.name), {
       signal: service.stopSignal,
     });
     if (stopped) log(`${service.name}: stopped`);
+  };
+  const chosen = stackServices()
+    .reverse()
+    .filter((s) => !wanted || wanted.has(s.name));
+  const kafka = chosen.filter(isKafkaNode);
+  for (const service of chosen) {
+    if (!isKafkaNode(service)) await stop(service);
+    // A cluster's nodes together: one stopped after the others finds no quorum, and its
+    // controlled shutdown waits for a controller until the grace period ends.
+    else if (service === kafka[0]) await Promise.all(kafka.map(stop));
   }
 }
+
+const isKafkaNode = (s: NativeService) => s.name === "kafka" || s.name.startsWith("kafka-");
 
 /**
  * The services a name on the command line means: "kafka" is every node of the cluster
@@ -119,7 +130,7 @@ export async function stackDown(log: Log = () => {}, names?: readonly string[]):
  */
 export function servicesNamed(name: string): NativeService[] {
   const all = stackServices();
-  if (name === "kafka") return all.filter((s) => s.name === "kafka" || s.name.startsWith("kafka-"));
+  if (name === "kafka") return all.filter(isKafkaNode);
   const found = all.find((s) => s.name === name);
   if (!found) {
     throw new StackError(

@@ -158,8 +158,9 @@ export interface TrackPlays {
 export async function playTruth(
   topic: string,
   decoder: { decode: Decode },
+  brokers?: string[],
 ): Promise<{ byTrack: Map<string, TrackPlays>; records: number; distinct: number }> {
-  const records = inLogOrder(await readAll(topic));
+  const records = inLogOrder(await readAll(topic, brokers));
   const seen = new Set<string>();
   const byTrack = new Map<string, TrackPlays>();
   for (const r of records) {
@@ -216,9 +217,10 @@ export async function likeTruth(
 export async function latestByKey<T>(
   topic: string,
   decoder: { decode: Decode },
+  brokers?: string[],
 ): Promise<Map<string, T>> {
   const latest = new Map<string, T>();
-  for (const r of inLogOrder(await readAll(topic))) {
+  for (const r of inLogOrder(await readAll(topic, brokers))) {
     const key = r.key?.toString() ?? "";
     if (r.value) latest.set(key, (await decoder.decode(r.value)) as T);
     else latest.delete(key);

@@ -13,7 +13,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { addStackHome, removeStackHome } from "../../platform/config/kafka-credentials.ts";
-import { stackConfig, stackPaths } from "../../stack/config.ts";
+import { kafkaNodePortStep, stackConfig, stackPaths } from "../../stack/config.ts";
 import { registryCcompatPath } from "../../stack/services/registry.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -26,8 +26,10 @@ export interface PrivateStack {
   /** `postgres://…/postgres` on the private server. */
   readonly postgresUrl: string;
   readonly searchUrl: string;
-  /** `127.0.0.1:<port>` of the private broker. */
+  /** `127.0.0.1:<port>` of each private broker (one unless `kafkaBrokers` asked for more). */
   readonly kafkaBrokers: string[];
+  /** The private brokers' pid files, node 1 first (`kafka`, `kafka-2`, …). */
+  readonly kafkaPidFiles: string[];
   /** The private registry's Confluent-compatible API (its storage is the private broker). */
   readonly registryUrl: string;
   /** `vobe stack up <services>` with the private env; resolves once they are healthy. */
@@ -84,6 +86,22 @@ const envName: Record<PrivateService, string> = {
   registry: "VOBE_REGISTRY_PORT",
 };
 
+/**
+ * A client port for node 1 of a private cluster of `count` brokers: it and the ports the
+ * other nodes take above it (stack/config.ts kafkaNodes) are free, away from the shared ones.
+ */
+export async function freeKafkaPort(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freePort();
+    const top = port + (count - 1) * kafkaNodePortStep;
+    if (top > 65535) continue;
+    const others = Array.from({ length: count - 1 }, (_, i) => port + (i + 1) * kafkaNodePortStep);
+    if (others.includes(stackConfig.ports.kafka)) continue;
+    if ((await Promise.all(others.map(bindable))).every(Boolean)) return port;
+  }
+  throw new Error(`no free ports for a private cluster of ${count} brokers`);
+}
+
 /** Every live private stack of this process: killed on exit if a test did not get to. */
 const live = new Set<string>();
 process.once("exit", () => {
@@ -91,7 +109,7 @@ process.once("exit", () => {
 });
 
 function killFromPidFiles(home: string): void {
-  for (const service of ["registry", "search", "postgres", "kafka"]) {
+  for (const service of ["registry", "search", "postgres", "kafka", "kafka-2", "kafka-3"]) {
     const file = join(home, "run", `${service}.pid`);
     if (!existsSync(file)) continue;
     const pid = Number(readFileSync(file, "utf8").trim());
@@ -107,7 +125,12 @@ function killFromPidFiles(home: string): void {
 
 export async function privateStack(
   ports: Partial<Record<PrivateService, number>>,
+  options: {
+    /** A KRaft cluster of this many brokers (ports from freeKafkaPort(n)); 1 by default. */
+    kafkaBrokers?: number;
+  } = {},
 ): Promise<PrivateStack> {
+  const brokerCount = options.kafkaBrokers ?? 1;
   const shared: Record<PrivateService, number> = {
     postgres: stackConfig.ports.postgres,
     search: stackConfig.ports.search,
@@ -131,7 +154,14 @@ export async function privateStack(
     env[envName[service]] = String(port);
   }
   // The KRaft controller listens too; on the shared 9093 it would clash with the shared broker.
-  if (ports.kafka !== undefined) env.VOBE_KAFKA_CONTROLLER_PORT = String(await freePort());
+  if (ports.kafka !== undefined) {
+    env.VOBE_KAFKA_CONTROLLER_PORT = String(await freeKafkaPort(brokerCount));
+    env.VOBE_KAFKA_BROKERS = String(brokerCount);
+  }
+  const nodes = Array.from({ length: brokerCount }, (_, i) => ({
+    name: i === 0 ? "kafka" : `kafka-${i + 1}`,
+    port: (ports.kafka ?? 0) + i * kafkaNodePortStep,
+  }));
   const { user, password } = stackConfig.postgres;
 
   const cli = (args: string[], timeoutMs: number): Promise<string> =>
@@ -173,7 +203,8 @@ export async function privateStack(
     ports,
     postgresUrl: `postgres://${user}:${password}@127.0.0.1:${ports.postgres}/postgres`,
     searchUrl: `http://127.0.0.1:${ports.search}`,
-    kafkaBrokers: [`127.0.0.1:${ports.kafka}`],
+    kafkaBrokers: nodes.map((n) => `127.0.0.1:${n.port}`),
+    kafkaPidFiles: nodes.map((n) => join(home, "run", `${n.name}.pid`)),
     registryUrl: `http://127.0.0.1:${ports.registry}${registryCcompatPath}`,
     up: (...services) => cli(["stack", "up", ...named(services)], 180_000),
     down: (...services) => cli(["stack", "down", ...named(services)], 60_000),

@@ -1,12 +1,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "vitest";
-import { createFetcher, createProducer, type InRecord } from "../../platform/kafka/index.ts";
-import { brokers, testAdmin } from "./kafka.ts";
+import {
+  createAdmin,
+  createFetcher,
+  createProducer,
+  type InRecord,
+} from "../../platform/kafka/index.ts";
+import { brokers } from "./kafka.ts";
 
-/** Every committed record of a topic, from offset 0 to its current end. */
-export async function readAll(topic: string): Promise<InRecord[]> {
-  const admin = testAdmin();
-  const fetcher = createFetcher({ brokers: brokers(), clientId: "vobe-tests-read-all" });
+/** Every committed record of a topic, from offset 0 to its current end (on the shared broker unless `from` says). */
+export async function readAll(topic: string, from: string[] = brokers()): Promise<InRecord[]> {
+  const admin = createAdmin({ brokers: from, clientId: "vobe-tests" });
+  const fetcher = createFetcher({ brokers: from, clientId: "vobe-tests-read-all" });
   try {
     const ends = await admin.endOffsets(topic, "read_committed");
     let positions = ends.map((_, partition) => ({ topic, partition, offset: 0n }));
