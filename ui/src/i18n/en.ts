@@ -340,6 +340,15 @@ const en = {
     offlineModel: "the offline demo model (catalog search and templates, not an AI)",
     offlineNote:
       "No language model is configured on this server. Replies come from an offline demo model: it searches the catalog and fills in templates. It is not an AI and does not understand your question.",
+    localModel: "SmolLM2-135M (a small language model running on this server)",
+    localNote:
+      "Replies come from SmolLM2-135M, a small language model running on this server, given what a catalog search found. It often gets things wrong; the linked tracks under its words are the catalog's own.",
+    panel: {
+      title: "Guide",
+      open: "Ask the guide",
+      close: "Close the guide",
+      fullPage: "Open the chat page",
+    },
     liveDown: "Live replies are interrupted; reconnecting…",
     signIn: "Log in to talk to the guide.",
     playTracks: "Play what the guide named",

@@ -70,6 +70,8 @@ export type StreamEvent =
 
 /** The offline demo model's id (guide/offline-model/): retrieval, not a language model. */
 export const offlineModelId = "vobe-offline-demo";
+/** The embedded model's id (guide/local-model/): SmolLM2-135M running on the server. */
+export const localModelId = "smollm2-135m-instruct-local";
 
 const outcomeCodes = new Set([
   "rate_limited",
@@ -211,6 +213,8 @@ export const useGuide = defineStore("guide", () => {
   const listLoading = ref(false);
   const listError = shallowRef<unknown>();
   const currentId = ref<string>();
+  /** The conversation last open (kept by close()): the panel opens it again. */
+  const lastId = ref<string>();
   const state = shallowRef<ChatState>({ messages: [], streaming: null });
   const historyLoading = ref(false);
   const historyError = shallowRef<unknown>();
@@ -315,6 +319,7 @@ export const useGuide = defineStore("guide", () => {
     close();
     currentId.value = id;
     if (!id) return;
+    lastId.value = id;
     historyLoading.value = true;
     opened = connect(id);
     await opened;
@@ -342,6 +347,7 @@ export const useGuide = defineStore("guide", () => {
     try {
       if (currentId.value !== id) {
         currentId.value = id;
+        lastId.value = id;
         historyLoading.value = false;
         opened = connect(id);
       }
@@ -388,6 +394,7 @@ export const useGuide = defineStore("guide", () => {
     listLoading,
     listError,
     currentId,
+    lastId,
     messages,
     streaming,
     thinking,
