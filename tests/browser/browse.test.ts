@@ -1,11 +1,11 @@
 /**
  * Journey 2, browse: the home page (trending now, newest posts, artists), the artists, an
- * artist, one of its albums with its track list, and a track; each checked with axe-core and
+ * artist (top tracks ranked by plays, albums), one of its albums with its track list, and a track; each checked with axe-core and
  * photographed for the README. Also the phone-sized viewport and the Russian interface.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openWeb, type Web } from "./support/browser.ts";
+import { openWeb, type Web, webUrl } from "./support/browser.ts";
 
 let web: Web;
 let page: Page;
@@ -53,6 +53,23 @@ describe("browse", () => {
     await page.getByRole("heading", { name: artistName, level: 1 }).waitFor();
     await page.getByRole("heading", { name: "Albums" }).waitFor();
     await expect.poll(() => page.title()).toBe(`${artistName} · VobeMusic`);
+    // Top tracks: up to five, numbered by place, ranked by the plays the processors counted.
+    const top = page.getByTestId("top-tracks");
+    await top.locator("tbody tr").first().waitFor();
+    const places = (await top.locator("td.num").allTextContents()).map(Number);
+    expect(places.length).toBeGreaterThan(0);
+    expect(places.length).toBeLessThanOrEqual(5);
+    expect(places).toEqual(places.map((_, i) => i + 1));
+    const topIds = (await top
+      .locator("tbody tr td:nth-child(2) a")
+      .evaluateAll((links) =>
+        links.map((a) => a.getAttribute("href")?.split("/").at(-1) ?? ""),
+      )) as string[];
+    const stats = (await (
+      await fetch(`${webUrl}/api/listening/stats/tracks?trackIds=${topIds.join(",")}`)
+    ).json()) as { items: { trackId: string; plays: number }[] };
+    const plays = topIds.map((id) => stats.items.find((i) => i.trackId === id)?.plays ?? 0);
+    expect(plays).toEqual([...plays].sort((a, b) => b - a));
     await web.checkA11y(page, "artist");
     await web.screenshot(page, "artist");
 
