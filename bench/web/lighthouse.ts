@@ -88,6 +88,8 @@ interface PageRun {
   benchmarkIndex: number;
   scripts: string[];
   failedAudits: string[];
+  /** What moved (CLS): the element and its share of the score. */
+  shifts: { element: string; score: number }[];
 }
 
 function readRun(lhr: Result): PageRun {
@@ -100,6 +102,12 @@ function readRun(lhr: Result): PageRun {
         | undefined
     )?.items ?? [];
   const a11yRefs = lhr.categories.accessibility?.auditRefs ?? [];
+  const shiftItems =
+    (
+      lhr.audits["layout-shifts"]?.details as
+        | { items: { node?: { selector?: string; snippet?: string }; score: number }[] }
+        | undefined
+    )?.items ?? [];
   return {
     performance: score("performance"),
     accessibility: score("accessibility"),
@@ -112,6 +120,10 @@ function readRun(lhr: Result): PageRun {
     failedAudits: a11yRefs
       .filter((ref) => ref.weight > 0 && (lhr.audits[ref.id]?.score ?? 1) < 1)
       .map((ref) => ref.id),
+    shifts: shiftItems.map((item) => ({
+      element: item.node?.selector ?? item.node?.snippet ?? "?",
+      score: Number(item.score.toFixed(3)),
+    })),
   };
 }
 
@@ -187,12 +199,12 @@ async function main() {
     const perf = m((r) => r.performance);
     const a11y = m((r) => r.accessibility);
     const isBase = page === pages[0];
-    const verdict = isBase ? "" : perf >= scoreTarget && a11y >= scoreTarget ? " ✓" : " ✗";
+    const verdict = (score: number) => (isBase ? "" : score >= scoreTarget ? " ✓" : " ✗");
     rows.push([
       page.name,
-      `${perf}${isBase ? "" : ` (${list.map((r) => r.performance).join(", ")})`}`,
+      `${perf}${verdict(perf)}${isBase ? "" : ` (${list.map((r) => r.performance).join(", ")})`}`,
       ratio(perf, basePerf),
-      `${a11y}${verdict}`,
+      `${a11y}${verdict(a11y)}`,
       ratio(a11y, baseA11y),
       m((r) => r.fcpMs).toFixed(0),
       m((r) => r.lcpMs).toFixed(0),
@@ -239,6 +251,14 @@ async function main() {
     ],
   );
   for (const page of pages.slice(1)) {
+    const shifts = (results.get(page.name) ?? [])
+      .flatMap((r) => r.shifts)
+      .filter((x) => x.score >= 0.01);
+    if (shifts.length > 0) {
+      console.log(
+        `${page.name}: layout shifts ${shifts.map((x) => `${x.element} ${x.score}`).join("; ")}`,
+      );
+    }
     const failed = [...new Set((results.get(page.name) ?? []).flatMap((r) => r.failedAudits))];
     if (failed.length > 0)
       console.log(`${page.name}: accessibility audits not passed: ${failed.join(", ")}`);

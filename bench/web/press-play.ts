@@ -112,9 +112,11 @@ async function main() {
     bareAudible: [],
   };
   let bytes = 0;
+  const failures: string[] = [];
 
   async function once(side: Side, track: Track, record: boolean) {
     const page = await web.page();
+    page.setDefaultTimeout(60_000);
     try {
       await page.goto(`/tracks/${track.trackId}`);
       const play = page.getByRole("main").getByTestId("play");
@@ -161,7 +163,14 @@ async function main() {
     for (let i = 0; i < tries; i++) {
       const track = tracks[i % tracks.length] as Track;
       const order = i % 2 === 0 ? sides : [...sides].reverse();
-      for (const side of order) await once(side, track, true);
+      for (const side of order) {
+        // A try that fails (a page that did not come in 60 s on a loaded machine) is counted
+        // and left out, not the end of the run.
+        await once(side, track, true).catch((error: unknown) => {
+          failures.push(`${side} try ${i + 1}: ${String(error).split("\n")[0]}`);
+          console.log(`failed: ${failures.at(-1)}`);
+        });
+      }
       if ((i + 1) % 10 === 0) console.log(`${i + 1}/${tries} tries`);
     }
   } finally {
@@ -203,7 +212,15 @@ async function main() {
       row("raw request: whole file (baseline)", base),
     ],
   );
-  const file = writeResults("press-play", { tries, tracks: tracks.length, samples, summary: s });
+  if (failures.length > 0)
+    console.log(`\n${failures.length} failed tries, left out:\n${failures.join("\n")}`);
+  const file = writeResults("press-play", {
+    tries,
+    tracks: tracks.length,
+    samples,
+    summary: s,
+    failures,
+  });
   console.log(`\nresults: ${file}`);
 }
 
