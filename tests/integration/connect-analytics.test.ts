@@ -10,7 +10,8 @@
  * `connect` principal with its own ACLs; this test only adds READ on its prefixed topics.
  */
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
 import {
   AclOperations,
   AclPermissionTypes,
@@ -40,6 +41,7 @@ import { freePort } from "../support/private-stack.ts";
 import { eventually } from "../support/streams.ts";
 
 const endpoints = inject("endpoints");
+const docs = resolve(import.meta.dirname, "../../docs");
 const id = randomUUID().replaceAll("-", "").slice(0, 8);
 const prefix = `test.connect.${id}.`;
 const entries = prefixedCatalog(
@@ -271,13 +273,15 @@ describe("Kafka Connect: domain topics into the analytics database", { timeout: 
       audio_size_bytes: "2345678",
     });
     expect(got[1]).toMatchObject({ track_id: tracks[1], audio_codec: null });
-    // Analysts join the two tables with plain SQL.
-    const joined = await rows(
-      "select t.title, count(*)::int as plays from plays p join tracks t using (track_id) group by t.title order by t.title",
-    );
-    expect(joined).toEqual([
-      { title: "First light (remastered)", plays: 20 },
-      { title: "Second wind", plays: 20 },
+    // The analysts' query of docs/analysts.md, run as shown.
+    const query = readFileSync(join(docs, "analysts", "plays_by_track.sql"), "utf8");
+    expect(readFileSync(join(docs, "analysts.md"), "utf8")).toContain(query.trim());
+    const answer = await rows(query);
+    expect(answer.map(({ title, source, plays }) => ({ title, source, plays }))).toEqual([
+      { title: "First light (remastered)", source: "web", plays: 16 },
+      { title: "Second wind", source: "web", plays: 16 },
+      { title: "First light (remastered)", source: "simulator", plays: 4 },
+      { title: "Second wind", source: "simulator", plays: 4 },
     ]);
   });
 
