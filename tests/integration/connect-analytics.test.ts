@@ -74,7 +74,7 @@ const readAcls = ["READ", "DESCRIBE"].map((op) => ({
 const tracks = [randomUUID(), randomUUID(), randomUUID()] as const;
 const startedAt = Date.UTC(2026, 1, 3, 10);
 
-describe("Kafka Connect: domain topics into the analytics database", { timeout: 300_000 }, () => {
+describe("Kafka Connect: domain topics into the analytics database", { timeout: 480_000 }, () => {
   let restPort: number;
   let url = "";
   let analyst: pg.Client;
@@ -205,7 +205,8 @@ describe("Kafka Connect: domain topics into the analytics database", { timeout: 
     if (password) analystUrl.password = password;
     analyst = new pg.Client({ connectionString: analystUrl.toString() });
     await analyst.connect();
-  }, 240_000);
+    // Generous: a fresh clone fetches the worker and its plugins from Maven Central first (~80 MB).
+  }, 480_000);
 
   afterAll(async () => {
     await analyst?.end().catch(() => {});
