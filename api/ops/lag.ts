@@ -65,6 +65,10 @@ const lagRoutes: FastifyPluginAsyncTypebox<OpsPluginOptions> = async (app, optio
               state: c.kind === "view" ? c.state : null,
               behind: Number(lag.behind),
               secondsBehind: lag.secondsBehind,
+              history: samples.map((s) => ({
+                at: new Date(s.at).toISOString(),
+                behind: Number(s.end - s.consumed),
+              })),
               trend: trend && {
                 readPerSecond: trend.readPerSecond,
                 writtenPerSecond: trend.writtenPerSecond,

@@ -13,7 +13,9 @@ import auditRoutes from "./audit.ts";
 import { type OpsClients, opsClients } from "./clients.ts";
 import deadLetterRoutes from "./dead-letters.ts";
 import lagRoutes from "./lag.ts";
+import registryRoutes from "./registry.ts";
 import topicRoutes from "./topics.ts";
+import topologyRoutes from "./topologies.ts";
 
 export interface OpsOptions {
   endpoints: Endpoints;
@@ -63,6 +65,8 @@ const opsPlugin: FastifyPluginAsyncTypebox<OpsOptions> = async (app, options) =>
   await app.register(topicRoutes, shared);
   await app.register(deadLetterRoutes, shared);
   await app.register(auditRoutes, shared);
+  await app.register(registryRoutes, shared);
+  await app.register(topologyRoutes, shared);
 };
 
 export default opsPlugin;

@@ -41,6 +41,10 @@ export const LagReport = Type.Object(
             Type.Number({ description: "age of the oldest unread record; null when unknown" }),
           ),
           trend: Nullable(Trend),
+          history: Type.Array(
+            Type.Object({ at: Timestamp, behind: Type.Number() }, { additionalProperties: false }),
+            { description: "this process's samples of the last five minutes, oldest first" },
+          ),
           missingTopics: Type.Array(Type.String()),
           partitions: Type.Array(
             Type.Object(

@@ -60,6 +60,12 @@ export interface RegistryApi {
   isCompatibleWithLatest(subject: string, schema: string): Promise<boolean>;
   /** Soft then hard delete: the subject, its versions and its config are gone. */
   deleteSubject(subject: string): Promise<void>;
+  /** Every subject's name (the operator console lists them). */
+  subjects(): Promise<string[]>;
+  /** The subject's version numbers, oldest first; empty when the subject does not exist. */
+  versionNumbers(subject: string): Promise<number[]>;
+  /** One version of the subject; null when it does not exist. */
+  version(subject: string, version: number): Promise<RegisteredVersion | null>;
 }
 
 const contentType = "application/vnd.schemaregistry.v1+json";
@@ -158,6 +164,24 @@ export function registryApi(baseUrl: string): RegistryApi {
     async deleteSubject(subject) {
       await call("DELETE", path("subjects", subject));
       await call("DELETE", `${path("subjects", subject)}?permanent=true`);
+    },
+
+    async subjects() {
+      const { data } = await call<string[]>("GET", "subjects");
+      return data ?? [];
+    },
+
+    async versionNumbers(subject) {
+      const { data } = await call<number[]>("GET", `${path("subjects", subject)}/versions`);
+      return data ?? [];
+    },
+
+    async version(subject, version) {
+      const { data } = await call<RegisteredVersion>(
+        "GET",
+        `${path("subjects", subject)}/versions/${version}`,
+      );
+      return data;
     },
   };
 }

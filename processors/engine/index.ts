@@ -81,6 +81,12 @@ export {
 
 // Testing
 export { type TestDriverOptions, TopologyTestDriver } from "./testing/topology-test-driver.ts";
+export {
+  describeTopologyData,
+  type StoreDescription,
+  type TopologyDescription,
+  type TopologyNodeDescription,
+} from "./topology/description.ts";
 // Topology (what the runtime and the test driver run)
 export type {
   GlobalTableSpec,
