@@ -6,7 +6,15 @@ import type {
   SearchRequest,
   SearchResult,
 } from "./engine.ts";
-import { aliasSwapActions, bulkBody, bulkResult, guard, searchResult } from "./wire.ts";
+import {
+  aliasSwapActions,
+  bulkBody,
+  bulkInChunks,
+  bulkResult,
+  bulkTimeoutMs,
+  guard,
+  searchResult,
+} from "./wire.ts";
 
 // The client's request types are stricter than the shared query DSL we pass through.
 type Loose = never;
@@ -40,13 +48,15 @@ export function createElasticsearchEngine(url: string): SearchEngine {
       return guard("index exists", () => client.indices.exists({ index }));
     },
     async bulk(operations: readonly BulkOperation[], options = {}) {
-      const body = await guard("bulk", () =>
-        client.bulk({
-          operations: bulkBody(operations) as Loose,
-          refresh: options.refresh ?? false,
-        }),
-      );
-      return bulkResult(body as Parameters<typeof bulkResult>[0]);
+      return bulkInChunks(operations, options.refresh ?? false, async (chunk, refresh) => {
+        const body = await guard("bulk", () =>
+          client.bulk(
+            { operations: bulkBody(chunk) as Loose, refresh },
+            { requestTimeout: bulkTimeoutMs },
+          ),
+        );
+        return bulkResult(body as Parameters<typeof bulkResult>[0]);
+      });
     },
     async search<T>(index: string, request: SearchRequest): Promise<SearchResult<T>> {
       const body = await guard("search", () =>

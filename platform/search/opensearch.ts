@@ -6,7 +6,15 @@ import type {
   SearchRequest,
   SearchResult,
 } from "./engine.ts";
-import { aliasSwapActions, bulkBody, bulkResult, guard, searchResult } from "./wire.ts";
+import {
+  aliasSwapActions,
+  bulkBody,
+  bulkInChunks,
+  bulkResult,
+  bulkTimeoutMs,
+  guard,
+  searchResult,
+} from "./wire.ts";
 
 // The generated request types are stricter than the shared query DSL we pass through.
 type Loose = never;
@@ -32,10 +40,15 @@ export function createOpenSearchEngine(url: string): SearchEngine {
       return body === true;
     },
     async bulk(operations: readonly BulkOperation[], options = {}) {
-      const { body } = await guard("bulk", () =>
-        client.bulk({ body: bulkBody(operations) as Loose, refresh: options.refresh ?? false }),
-      );
-      return bulkResult(body as Parameters<typeof bulkResult>[0]);
+      return bulkInChunks(operations, options.refresh ?? false, async (chunk, refresh) => {
+        const { body } = await guard("bulk", () =>
+          client.bulk(
+            { body: bulkBody(chunk) as Loose, refresh },
+            { requestTimeout: bulkTimeoutMs },
+          ),
+        );
+        return bulkResult(body as Parameters<typeof bulkResult>[0]);
+      });
     },
     async search<T>(index: string, request: SearchRequest): Promise<SearchResult<T>> {
       const { body } = await guard("search", () =>

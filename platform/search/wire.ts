@@ -34,6 +34,36 @@ export function bulkBody(operations: readonly BulkOperation[]): Record<string, u
   return body;
 }
 
+/** The most operations one bulk request carries. */
+export const bulkChunkOperations = 500;
+/** A bulk request's own time limit: a chunk is small, so this means "stuck", not "slow". */
+export const bulkTimeoutMs = 60_000;
+
+/**
+ * A batch's operations as bulk requests of at most `bulkChunkOperations` each, sent one
+ * after another (refresh with the last), their failures together. A view rebuilt from
+ * offset 0 gets fetches of up to 16 MiB: one bulk of ~20,000 track documents ran past the
+ * client's time limit on a loaded machine, was sent again whole, and the build never
+ * moved (the index grew 150,000 deleted documents); each chunk stays well inside it.
+ * The operations carry external versions, so a chunk sent again after a failure of a
+ * later one changes nothing.
+ */
+export async function bulkInChunks(
+  operations: readonly BulkOperation[],
+  refresh: boolean,
+  send: (chunk: readonly BulkOperation[], refresh: boolean) => Promise<BulkResult>,
+): Promise<BulkResult> {
+  const total: BulkResult = { took: 0, failures: [] };
+  for (let first = 0; first < operations.length; first += bulkChunkOperations) {
+    const chunk = operations.slice(first, first + bulkChunkOperations);
+    const last = first + bulkChunkOperations >= operations.length;
+    const result = await send(chunk, refresh && last);
+    total.took += result.took;
+    total.failures.push(...result.failures);
+  }
+  return total;
+}
+
 interface RawBulkItem {
   _id?: string | null;
   status: number;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { aliasSwapActions, bulkBody, bulkResult } from "../../platform/search/wire.ts";
+import type { BulkOperation } from "../../platform/search/engine.ts";
+import {
+  aliasSwapActions,
+  bulkBody,
+  bulkChunkOperations,
+  bulkInChunks,
+  bulkResult,
+} from "../../platform/search/wire.ts";
 
 describe("the bulk wire format shared by both engines", () => {
   it("carries the record offset as an external version", () => {
@@ -56,5 +63,47 @@ describe("the bulk wire format shared by both engines", () => {
       { remove: { index: "tracks-v1", alias: "tracks" } },
       { add: { index: "tracks-v2", alias: "tracks" } },
     ]);
+  });
+});
+
+describe("a batch's bulk requests", () => {
+  const operations = (n: number): BulkOperation[] =>
+    Array.from({ length: n }, (_, i) => ({ action: "delete", index: "tracks", id: `t${i}` }));
+
+  it("are chunks of bounded size, in order, refreshing with the last only", async () => {
+    const sent: Array<{ ids: string[]; refresh: boolean }> = [];
+    const result = await bulkInChunks(
+      operations(2 * bulkChunkOperations + 1),
+      true,
+      async (chunk, refresh) => {
+        sent.push({ ids: chunk.map((o) => o.id), refresh });
+        return {
+          took: 1,
+          failures:
+            chunk.length === 1 ? [{ id: "t1000", status: 400, type: "x", reason: "y" }] : [],
+        };
+      },
+    );
+    expect(sent.map((s) => s.ids.length)).toEqual([bulkChunkOperations, bulkChunkOperations, 1]);
+    expect(sent.map((s) => s.refresh)).toEqual([false, false, true]);
+    expect(sent.flatMap((s) => s.ids)).toEqual(
+      operations(2 * bulkChunkOperations + 1).map((o) => o.id),
+    );
+    expect(result).toEqual({
+      took: 3,
+      failures: [{ id: "t1000", status: 400, type: "x", reason: "y" }],
+    });
+  });
+
+  it("stop at the first chunk the engine does not take (the sink sends the batch again)", async () => {
+    let calls = 0;
+    await expect(
+      bulkInChunks(operations(3 * bulkChunkOperations), false, async () => {
+        calls++;
+        if (calls === 2) throw new Error("search engine unavailable (bulk): Request timed out");
+        return { took: 1, failures: [] };
+      }),
+    ).rejects.toThrow(/timed out/);
+    expect(calls).toBe(2);
   });
 });
