@@ -3,6 +3,7 @@
 //
 //   npx tsx bench/guide/run.ts [--replies 20] [--pieces 20] [--piece-ms 25]
 //   OPENAI_BASE_URL=… VOBE_CHAT_MODEL=… npx tsx bench/guide/run.ts --model   (a real endpoint)
+//   npx tsx bench/guide/run.ts --local --replies 3   (the embedded SmolLM2-135M, ADR-033)
 //
 // Our path: a ChatMessageSent written to a prefixed chat.messages → the guide worker
 // (guide/worker.ts, in this process) reads it, calls the model (streamed) → pieces on
@@ -13,7 +14,10 @@
 // content chunk, end of stream. Default endpoint: the scripted server
 // (tests/support/fake-openai.ts) answering `--pieces` pieces `--piece-ms` apart. Sides
 // alternate (A B A B) after one untimed warm-up each. The POST itself is left out: the
-// write path is benched in bench/api/.
+// write path is benched in bench/api/. With --local, the endpoint is `vobe serve model`'s
+// server with the embedded model, started in this process: it searches before it asks the
+// model, so our path makes that tool round (a search of a one-track catalog) and the direct
+// request carries the round's result already, as the model's last call sees it.
 // Target (issue 13): our overhead ≤ 10 % of the model's own time at p50.
 import { randomBytes, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
@@ -22,7 +26,9 @@ import { parseArgs } from "node:util";
 import OpenAI from "openai";
 import { buildApp } from "../../api/app.ts";
 import { createAuth } from "../../api/http/auth.ts";
+import { startGuideModel } from "../../guide/local-model/serve.ts";
 import { createModel } from "../../guide/model.ts";
+import { createToolRunner, type ReadApi, toolDefinitions } from "../../guide/tools.ts";
 import { createGuideWorker } from "../../guide/worker.ts";
 import { endpointsFromEnv } from "../../platform/config/endpoints.ts";
 import { createAdmin, createProducer } from "../../platform/kafka/index.ts";
@@ -41,6 +47,7 @@ const { values: args } = parseArgs({
     pieces: { type: "string", default: "20" },
     "piece-ms": { type: "string", default: "25" },
     model: { type: "boolean", default: false },
+    local: { type: "boolean", default: false },
   },
 });
 const replies = Number(args.replies);
@@ -53,7 +60,22 @@ const id = randomUUID().slice(0, 8);
 const prefix = `bench.guide.${id}.`;
 const entries = prefixedCatalog(prefix, catalog);
 const secret = randomBytes(32).toString("hex");
-const question = "Recommend something calm to listen to tonight.";
+const local = args.local;
+const question = local
+  ? "Is Blue Horizon a synthwave track?"
+  : "Recommend something calm to listen to tonight.";
+/** The one-track catalog the embedded model's search reads (--local). */
+const track = {
+  trackId: "7d1f4c2e-5b8a-4c3d-9e2f-1a2b3c4d5e6f",
+  title: "Blue Horizon",
+  artistId: "9f3b6e4a-7dac-4e5f-9a4b-3c4d5e6f7081",
+  artistName: "Neon Drift",
+};
+const read: ReadApi = async (path) =>
+  path.includes("type=tracks")
+    ? { status: 200, body: { items: [{ document: track }] } }
+    : { status: 200, body: { items: [] } };
+const runTool = createToolRunner(read);
 
 const pct = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -66,16 +88,25 @@ say(
     .join(" ")}, Node ${process.version}, ${new Date().toISOString()}`,
 );
 
-const fake = args.model ? undefined : await startFakeOpenAI();
+const localServer = local
+  ? await startGuideModel({ ...process.env, VOBE_MODEL_PORT: "0" }, say)
+  : undefined;
+if (localServer && !localServer.responder.llm)
+  throw new Error(`the embedded model did not load: ${localServer.responder.note}`);
+const fake = args.model || local ? undefined : await startFakeOpenAI();
 fake?.respond(() => ({
   text: "A calm evening pick. ".repeat(pieces).slice(0, pieces * 8),
   pieces,
   pieceDelayMs: pieceMs,
 }));
 const endpoint = {
-  baseURL: fake?.baseURL ?? process.env.OPENAI_BASE_URL ?? "http://127.0.0.1:8089/v1",
+  baseURL:
+    fake?.baseURL ??
+    localServer?.baseURL ??
+    process.env.OPENAI_BASE_URL ??
+    "http://127.0.0.1:8089/v1",
   apiKey: process.env.OPENAI_API_KEY ?? "none",
-  model: process.env.VOBE_CHAT_MODEL ?? "scripted",
+  model: localServer?.responder.id ?? process.env.VOBE_CHAT_MODEL ?? "scripted",
 };
 say(
   `endpoint: ${fake ? `scripted (${pieces} pieces, ${pieceMs} ms apart)` : `${endpoint.baseURL} ${endpoint.model}`}`,
@@ -103,10 +134,10 @@ try {
       idleTimeoutMs: 60_000,
       maxReplyTokens: 200,
       maxReplyChars: 4_000,
-      maxToolRounds: 0,
+      maxToolRounds: local ? 4 : 0,
     }),
-    tools: [],
-    runTool: async () => "{}",
+    tools: local ? toolDefinitions : [],
+    runTool: local ? runTool : async () => "{}",
     limits: { repliesPerMinute: 1_000_000, tokensPerDay: 1_000_000_000 },
     historyTokens: 0,
     concurrency: 1,
@@ -162,12 +193,33 @@ try {
     }
   };
 
+  // --local: the search round our path makes, done once, for the direct request to carry.
+  const searched = JSON.stringify({ query: "blue horizon synthwave", type: "tracks" });
+  const searchResult = local ? await runTool("search_catalog", searched, userId) : "";
   /** Direct: the same request to the endpoint. */
   const straight = async () => {
     const began = performance.now();
     const stream = await direct.chat.completions.create({
       model: endpoint.model,
-      messages: [{ role: "user", content: question }],
+      messages: [
+        { role: "user", content: question },
+        ...(local
+          ? [
+              {
+                role: "assistant" as const,
+                content: null,
+                tool_calls: [
+                  {
+                    id: "call_0",
+                    type: "function" as const,
+                    function: { name: "search_catalog", arguments: searched },
+                  },
+                ],
+              },
+              { role: "tool" as const, tool_call_id: "call_0", content: searchResult },
+            ]
+          : []),
+      ],
       stream: true,
       max_tokens: 200,
     });
@@ -242,6 +294,7 @@ try {
   await worker?.stop().catch(() => {});
   await app?.close().catch(() => {});
   await fake?.close();
+  await localServer?.close();
   await producer.close();
   const existing = await admin.listTopics();
   await admin
