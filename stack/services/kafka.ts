@@ -130,7 +130,8 @@ export function kafkaNodeService(node: KafkaNode, nodes: readonly KafkaNode[]): 
     name,
     ports: [port, controllerPort],
     dependsOn: [],
-    startupTimeoutMs: 90_000,
+    // Three JVMs starting at once on two shared cores take longer than one.
+    startupTimeoutMs: nodes.length === 1 ? 90_000 : 240_000,
     stopSignal: "SIGTERM",
     endpoint: `127.0.0.1:${port}`,
 

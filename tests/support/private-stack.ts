@@ -206,7 +206,9 @@ export async function privateStack(
     kafkaBrokers: nodes.map((n) => `127.0.0.1:${n.port}`),
     kafkaPidFiles: nodes.map((n) => join(home, "run", `${n.name}.pid`)),
     registryUrl: `http://127.0.0.1:${ports.registry}${registryCcompatPath}`,
-    up: (...services) => cli(["stack", "up", ...named(services)], 180_000),
+    // A cluster's three JVMs start together on two shared cores: more time.
+    up: (...services) =>
+      cli(["stack", "up", ...named(services)], brokerCount > 1 ? 360_000 : 180_000),
     down: (...services) => cli(["stack", "down", ...named(services)], 60_000),
     async destroy() {
       const services = Object.keys(ports) as PrivateService[];
