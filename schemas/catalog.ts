@@ -82,6 +82,7 @@ import {
   UserErased,
   UserRegistered,
   UserTrackLike,
+  ViewCommandIssued,
 } from "./generated/index.ts";
 
 export type Service =
@@ -311,6 +312,20 @@ export const catalog: readonly TopicEntry[] = [
     },
     events: [OperatorActionTaken],
     readers: ["analysts"],
+  },
+  {
+    ...log,
+    name: "ops.view-commands",
+    owner: "ops",
+    doc: "Rebuild, swap and rollback commands for the views, posted from the operator console (docs/adr/029): the API writes them, the sinks process follows them, runs each once and writes its outcome to ops.audit. Kept a week: a command older than ten minutes when first read is refused, not run.",
+    partitions: 1,
+    retentionMs: 7 * 24 * 60 * 60 * 1000,
+    key: {
+      format: "string",
+      doc: "The view the command is for, as UTF-8 text.",
+    },
+    events: [ViewCommandIssued],
+    readers: [],
   },
   {
     ...log,

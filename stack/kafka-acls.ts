@@ -60,6 +60,9 @@ export const apiServicePrincipal = (service: Service): string => `api-${service}
 export const processorsPrincipal = "processors";
 export const sinksPrincipal = "sinks";
 export const analystPrincipal = "analyst";
+/** The console's commands to the sinks process, and the audit trail they write (schemas/catalog.ts). */
+export const viewCommandsTopic = "ops.view-commands";
+const auditTopicName = "ops.audit";
 
 /** The API's services. The operators' tooling ("ops", the audit trail) runs as the super user. */
 export const services: readonly Service[] = [
@@ -158,6 +161,10 @@ export function kafkaAcls(catalog: readonly TopicEntry[], sinkViews: readonly st
   for (const view of sinkViews) {
     rules.push(...topic(sinksPrincipal, `${view}-dlq`, "CREATE", "WRITE", ...readOps));
   }
+  // The console's view commands (docs/adr/029): the gateway posts them, the sinks process
+  // (which reads every catalog topic above) runs them and writes their outcome to the audit trail.
+  rules.push(...topic(apiPrincipal, viewCommandsTopic, "WRITE", "DESCRIBE"));
+  rules.push(...topic(sinksPrincipal, auditTopicName, "WRITE", "DESCRIBE"));
 
   // Analysts: every topic the catalog lists them as readers of, and never a restricted one.
   for (const entry of catalog) {

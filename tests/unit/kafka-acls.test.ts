@@ -58,12 +58,13 @@ describe("Kafka ACLs derived from the topic catalog", () => {
     expect(may(apiServicePrincipal("auth"), "READ", "auth.credentials")).toBe(true);
   });
 
-  it("gives the one-process API the union of its services (not the operators' audit trail)", () => {
+  it("gives the one-process API the union of its services and the console's view commands (not the operators' audit trail)", () => {
     for (const entry of catalog) {
       expect(may(apiPrincipal, "WRITE", entry.name), entry.name).toBe(
-        services.includes(entry.owner) && !entry.derived,
+        (services.includes(entry.owner) && !entry.derived) || entry.name === "ops.view-commands",
       );
     }
+    expect(may(apiPrincipal, "WRITE", "ops.audit")).toBe(false);
     expect(catalog.some((e) => !services.includes(e.owner))).toBe(true);
   });
 
@@ -77,11 +78,12 @@ describe("Kafka ACLs derived from the topic catalog", () => {
     expect(may(processorsPrincipal, "READ", "auth.credentials")).toBe(false);
   });
 
-  it("lets the sinks read no restricted topic and write only their dead letters", () => {
+  it("lets the sinks read no restricted topic and write only their dead letters and the outcome of view commands", () => {
     for (const entry of catalog) {
       expect(may(sinksPrincipal, "READ", entry.name), entry.name).toBe(!entry.restricted);
-      expect(may(sinksPrincipal, "WRITE", entry.name), entry.name).toBe(false);
+      expect(may(sinksPrincipal, "WRITE", entry.name), entry.name).toBe(entry.name === "ops.audit");
     }
+    expect(may(sinksPrincipal, "READ", "ops.view-commands")).toBe(true);
     expect(may(sinksPrincipal, "WRITE", "listening-dlq")).toBe(true);
   });
 });
