@@ -106,6 +106,9 @@ async function catchUpVersion(
   try {
     return await buildVersion(runtime, view, {
       ...placement,
+      // The sink's retries reach the operator: a build that keeps failing a batch (the
+      // search engine timing out) looked like a build making no progress, with no reason.
+      log: { info: () => {}, warn: (message) => options.log(`warning: ${message}`) },
       version,
       swap: options.swap,
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
