@@ -28,7 +28,7 @@ export function registerConnectCommands(program: Command): void {
         say(JSON.stringify(up.connectors, null, 2));
         return;
       }
-      printStatuses(up.connectors);
+      printStatuses(up.connectors, await behindOf(up.url, up.connectors, endpoints.kafkaBrokers));
       say(
         `Kafka Connect ${up.started ? "started" : "was running"} at ${up.url}; connectors running in ${seconds(began)} s`,
       );
@@ -37,7 +37,7 @@ export function registerConnectCommands(program: Command): void {
 
   connect
     .command("status")
-    .description("each connector and task: state and worker; exits 1 unless all are running")
+    .description("each connector and task: state, records still to copy, worker; exits 1 unless all run")
     .option("--json", "print the states as JSON")
     .action(async (options: { json?: boolean }) => {
       const { connectRestPort } = await import("../../stack/services/connect.ts");
@@ -48,8 +48,16 @@ export function registerConnectCommands(program: Command): void {
           `no Kafka Connect worker answers at ${url} (${error.message}); start it with: ./vobe connect up`,
         );
       });
-      if (options.json) say(JSON.stringify(statuses, null, 2));
-      else printStatuses(statuses);
+      const behind = await behindOf(url, statuses);
+      if (options.json) {
+        say(
+          JSON.stringify(
+            statuses.map((s) => ({ ...s, recordsBehind: behind?.get(s.name)?.toString() })),
+            null,
+            2,
+          ),
+        );
+      } else printStatuses(statuses, behind);
       if (statuses.length === 0 || !statuses.every(isRunning)) process.exitCode = 1;
     });
 
@@ -62,18 +70,42 @@ export function registerConnectCommands(program: Command): void {
     });
 }
 
-function printStatuses(
-  statuses: Awaited<
-    ReturnType<typeof import("../../connect/kafka-connect/rest.ts").connectorStatuses>
-  >,
-): void {
-  const table = plainTable(["connector", "state", "task", "task state", "worker", "error"]);
+type Statuses = Awaited<
+  ReturnType<typeof import("../../connect/kafka-connect/rest.ts").connectorStatuses>
+>;
+
+/** Records each connector has still to copy; undefined when the broker does not answer. */
+async function behindOf(
+  url: string,
+  statuses: Statuses,
+  brokers?: string[],
+): Promise<Map<string, bigint> | undefined> {
+  const { connectorTopics, recordsBehind } = await import("../../connect/kafka-connect/rest.ts");
+  const { endpointsFromEnv } = await import("../../platform/config/endpoints.ts");
+  return recordsBehind(
+    brokers ?? endpointsFromEnv().kafkaBrokers,
+    await connectorTopics(url, statuses),
+  ).catch(() => undefined);
+}
+
+function printStatuses(statuses: Statuses, behind?: Map<string, bigint>): void {
+  const table = plainTable([
+    "connector",
+    "state",
+    "behind",
+    "task",
+    "task state",
+    "worker",
+    "error",
+  ]);
+  const recordsBehind = (name: string) => behind?.get(name)?.toLocaleString("en-US") ?? "?";
   for (const s of statuses) {
     const firstLine = (trace?: string) => (trace ? (trace.split("\n")[0] ?? "").slice(0, 100) : "");
     if (s.tasks.length === 0) {
       table.push([
         s.name,
         s.connector.state,
+        recordsBehind(s.name),
         "-",
         "-",
         s.connector.worker_id,
@@ -84,6 +116,7 @@ function printStatuses(
       table.push([
         s.name,
         s.connector.state,
+        recordsBehind(s.name),
         String(t.id),
         t.state,
         t.worker_id,

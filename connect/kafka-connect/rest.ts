@@ -115,3 +115,54 @@ export async function waitRunning(
     await sleep(500);
   }
 }
+
+/**
+ * How many committed records each sink connector has still to copy: its topics' ends
+ * (read_committed) minus the positions its consumer group (`connect-<name>`) committed.
+ */
+export async function recordsBehind(
+  brokers: string[],
+  connectors: ReadonlyArray<{ name: string; topics: readonly string[] }>,
+): Promise<Map<string, bigint>> {
+  // Imported here: `vobe connect status` without a broker still lists the connectors.
+  const { createAdmin } = await import("../../platform/kafka/index.ts");
+  const admin = createAdmin({ brokers, clientId: "vobe-connect-status" });
+  const behind = new Map<string, bigint>();
+  try {
+    for (const { name, topics } of connectors) {
+      const committed = await admin.committedOffsets(`connect-${name}`);
+      let total = 0n;
+      for (const topic of topics) {
+        const ends = await admin.endOffsets(topic, "read_committed");
+        ends.forEach((end, p) => {
+          const at = committed.get(`${topic}:${p}`) ?? 0n;
+          if (end > at) total += end - at;
+        });
+      }
+      behind.set(name, total);
+    }
+  } finally {
+    await admin.close();
+  }
+  return behind;
+}
+
+/** Each connector's topics, from its config (`topics`, comma-separated). */
+export async function connectorTopics(
+  base: string,
+  statuses: readonly ConnectorStatus[],
+): Promise<Array<{ name: string; topics: string[] }>> {
+  return Promise.all(
+    statuses.map(async ({ name }) => {
+      const config = (await call(
+        base,
+        "GET",
+        `/connectors/${encodeURIComponent(name)}/config`,
+      )) as {
+        topics?: string;
+      };
+      const topics = (config.topics ?? "").split(",").map((t) => t.trim());
+      return { name, topics: topics.filter(Boolean) };
+    }),
+  );
+}
