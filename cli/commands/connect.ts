@@ -37,7 +37,9 @@ export function registerConnectCommands(program: Command): void {
 
   connect
     .command("status")
-    .description("each connector and task: state, records still to copy, worker; exits 1 unless all run")
+    .description(
+      "each connector and task: state, records still to copy, worker; exits 1 unless all run",
+    )
     .option("--json", "print the states as JSON")
     .action(async (options: { json?: boolean }) => {
       const { connectRestPort } = await import("../../stack/services/connect.ts");
