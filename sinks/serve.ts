@@ -9,6 +9,7 @@ import { connectSearch } from "../platform/search/connect.ts";
 import type { SearchEngine } from "../platform/search/engine.ts";
 import { createLogger, type Logger, useProcessLogger } from "../platform/telemetry/log.ts";
 import { startTracing, stopTracing } from "../platform/telemetry/tracing.ts";
+import { followViewCommands } from "./commands.ts";
 import type { SinkLog, ViewDefinition } from "./engine/index.ts";
 import { metricsContentType, sinksProcessRegistry, startSinkLag } from "./metrics.ts";
 import { createSinkRuntime, type ServedSinks, serveSinks, type ViewPlacement } from "./runtime.ts";
@@ -99,6 +100,19 @@ export async function runSinks(endpoints: Endpoints, options: ServeOptions = {})
   const registry = sinksProcessRegistry();
   const lag = startSinkLag(endpoints.kafkaBrokers, registry);
   const health = await serveHealth(served, port, registry);
+  // The console's rebuild, swap and rollback (docs/adr/029); only for the whole set of views:
+  // a process serving some of them cannot tell which commands are its own.
+  const commands =
+    options.only && options.only.length > 0
+      ? undefined
+      : await followViewCommands(endpoints, {
+          placement: {
+            ...(options.topicPrefix ? { topicPrefix: options.topicPrefix } : {}),
+            ...(options.schemaPrefix ? { schemaPrefix: options.schemaPrefix } : {}),
+            ...(options.indexPrefix ? { indexPrefix: options.indexPrefix } : {}),
+          },
+          log: (line) => log.info(line),
+        });
   log.info(`sinks running (health and metrics on :${port})`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
@@ -106,6 +120,7 @@ export async function runSinks(endpoints: Endpoints, options: ServeOptions = {})
   });
   log.info("sinks stopping");
   health.close();
+  await commands?.close();
   await lag.stop();
   await served.stop();
   await runtime.close();
