@@ -7,6 +7,7 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -118,19 +119,33 @@ export async function tail(file: string, lines = 30): Promise<string> {
 
 export interface WaitOptions {
   service: string;
+  /** How long the service may go without becoming healthy AND without making progress. */
   timeoutMs: number;
   logFile: string;
-  /** Stops waiting early when the process is gone. */
+  /** Stops waiting early when the process is gone; its CPU time counts as progress. */
   pidFile?: string;
 }
 
-/** Polls `check` until it returns true; on time-out or process death, fails with the log's tail. */
+/** However much progress a start makes, it fails after this many times its `timeoutMs`. */
+const progressCapFactor = 6;
+
+/**
+ * Polls `check` until it returns true; on time-out or process death, fails with the log's
+ * tail. The time-out is for a start that is stuck, not one that is slow: while the service
+ * writes to its log or burns CPU it is making progress, and the wait goes on (up to
+ * `progressCapFactor` times the time-out). On a fresh clone beside other suites (load
+ * average 40-70 on 2 cores) OpenSearch and the registry were healthy after 2-4 minutes
+ * and failed a fixed 120 s, while logging and computing all along.
+ */
 export async function waitUntil(
   check: () => Promise<boolean>,
   options: WaitOptions,
 ): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  while (Date.now() < deadline) {
+  const began = Date.now();
+  const cap = began + options.timeoutMs * progressCapFactor;
+  let lastProgress = began;
+  let seen = progressMark(options);
+  while (Date.now() - lastProgress < options.timeoutMs && Date.now() < cap) {
     if (await check().catch(() => false)) return;
     if (options.pidFile) {
       const pid = readPid(options.pidFile);
@@ -140,11 +155,43 @@ export async function waitUntil(
         );
       }
     }
+    const now = progressMark(options);
+    if (now.logBytes > seen.logBytes || now.cpuTicks >= seen.cpuTicks + cpuTicksOfProgress) {
+      lastProgress = Date.now();
+      seen = now;
+    }
     await sleep(250);
   }
+  const waited = Math.round((Date.now() - began) / 1000);
   throw new StackError(
-    `${options.service} did not become healthy within ${Math.round(options.timeoutMs / 1000)} s. Last lines of ${options.logFile}:\n${await tail(options.logFile)}`,
+    `${options.service} did not become healthy within ${waited} s (${Math.round(options.timeoutMs / 1000)} s without progress, or the cap). Last lines of ${options.logFile}:\n${await tail(options.logFile)}`,
   );
+}
+
+/** One CPU-second (Linux counts in 1/100 s): an idle or blocked process stays below it. */
+const cpuTicksOfProgress = 100;
+
+/** The log's size and the process's CPU time so far (0 where they cannot be read). */
+function progressMark(options: WaitOptions): { logBytes: number; cpuTicks: number } {
+  let logBytes = 0;
+  try {
+    logBytes = statSync(options.logFile).size;
+  } catch {
+    // No log yet.
+  }
+  let cpuTicks = 0;
+  const pid = options.pidFile ? readPid(options.pidFile) : undefined;
+  if (pid !== undefined) {
+    try {
+      // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      cpuTicks = Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Not Linux, or the process is gone (the loop notices).
+    }
+  }
+  return { logBytes, cpuTicks };
 }
 
 /** Runs a short command to completion, capturing its output; throws with that output on failure. */
