@@ -2,7 +2,7 @@
 // browser tests drive it, against the running platform (`./vobe start`), p50/p99 over
 // `--tries` tries (issue 10: 50).
 //
-//   npx tsx bench/web/press-play.ts [--tries 50]
+//   npx tsx bench/web/press-play.ts [--tries 50] [--max-minutes 20]
 //
 // Three sides per try, each in a fresh browser context (an empty cache) on the same track
 // page of a demo track with audio, in an order that alternates from try to try:
@@ -35,8 +35,17 @@ import {
   writeResults,
 } from "./support.ts";
 
-const { values: args } = parseArgs({ options: { tries: { type: "string", default: "50" } } });
+const { values: args } = parseArgs({
+  options: {
+    tries: { type: "string", default: "50" },
+    // On a crowded machine: stop after this many minutes with the tries done so far.
+    "max-minutes": { type: "string" },
+  },
+});
 const tries = Number(args.tries);
+const stopAt = args["max-minutes"]
+  ? performance.now() + Number(args["max-minutes"]) * 60_000
+  : Number.POSITIVE_INFINITY;
 
 type Side = "app" | "raw" | "bare";
 interface Track {
@@ -113,6 +122,7 @@ async function main() {
   };
   let bytes = 0;
   const failures: string[] = [];
+  let done = 0;
 
   async function once(side: Side, track: Track, record: boolean) {
     const page = await web.page();
@@ -161,6 +171,10 @@ async function main() {
   try {
     for (const side of sides) await once(side, tracks[0] as Track, false);
     for (let i = 0; i < tries; i++) {
+      if (performance.now() > stopAt) {
+        console.log(`--max-minutes reached after ${done} tries`);
+        break;
+      }
       const track = tracks[i % tracks.length] as Track;
       const order = i % 2 === 0 ? sides : [...sides].reverse();
       for (const side of order) {
@@ -171,7 +185,8 @@ async function main() {
           console.log(`failed: ${failures.at(-1)}`);
         });
       }
-      if ((i + 1) % 10 === 0) console.log(`${i + 1}/${tries} tries`);
+      done = i + 1;
+      if (done % 10 === 0) console.log(`${done}/${tries} tries`);
     }
   } finally {
     await web.close();
@@ -192,7 +207,7 @@ async function main() {
     `${ratio(x.p50, bare.p50)} / ${ratio(x.p99, bare.p99)}`,
   ];
   console.log(
-    `\npress play → audible audio, ${tries} tries over ${tracks.length} demo tracks (Ogg Vorbis, last file ${(bytes / 1024).toFixed(0)} KB), a fresh context per side and try\n`,
+    `\npress play → audible audio, ${done} tries over ${tracks.length} demo tracks (Ogg Vorbis, last file ${(bytes / 1024).toFixed(0)} KB), a fresh context per side and try\n`,
   );
   printTable(
     [
@@ -215,7 +230,7 @@ async function main() {
   if (failures.length > 0)
     console.log(`\n${failures.length} failed tries, left out:\n${failures.join("\n")}`);
   const file = writeResults("press-play", {
-    tries,
+    tries: done,
     tracks: tracks.length,
     samples,
     summary: s,
