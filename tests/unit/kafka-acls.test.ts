@@ -7,6 +7,7 @@ import {
   analystPrincipal,
   apiPrincipal,
   apiServicePrincipal,
+  connectPrincipal,
   processorsPrincipal,
   services,
   sinksPrincipal,
@@ -85,5 +86,29 @@ describe("Kafka ACLs derived from the topic catalog", () => {
     }
     expect(may(sinksPrincipal, "READ", "ops.view-commands")).toBe(true);
     expect(may(sinksPrincipal, "WRITE", "listening-dlq")).toBe(true);
+  });
+  it("lets Kafka Connect read what analysts may read, never a restricted topic, and own its worker's topics and groups", () => {
+    for (const entry of catalog) {
+      const analysts = entry.readers.includes("analysts") && !entry.restricted;
+      expect(may(connectPrincipal, "READ", entry.name), entry.name).toBe(analysts);
+      expect(may(connectPrincipal, "WRITE", entry.name), entry.name).toBe(false);
+    }
+    for (const kind of ["configs", "offsets", "status"]) {
+      for (const op of ["CREATE", "READ", "WRITE", "DESCRIBE_CONFIGS"] as const) {
+        expect(may(connectPrincipal, op, `analytics-connect-${kind}`), `${op} ${kind}`).toBe(true);
+      }
+    }
+    const group = (name: string) =>
+      rules.some(
+        (r) =>
+          r.principal === connectPrincipal &&
+          r.resource === "group" &&
+          r.operation === "ALL" &&
+          name.startsWith(r.name),
+      );
+    // The worker's group, and the consumer groups Connect names `connect-<connector>`.
+    expect(group("analytics-connect")).toBe(true);
+    expect(group("connect-analytics-plays")).toBe(true);
+    expect(group("vobe-plays-per-track")).toBe(false);
   });
 });
