@@ -15,13 +15,14 @@ import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { exportTopic } from "../../ops/export/export.ts";
 import { endpointsFromEnv } from "../../platform/config/endpoints.ts";
-import { createAdmin, createFetcher, createProducer } from "../../platform/kafka/index.ts";
+import { createAdmin, createProducer } from "../../platform/kafka/index.ts";
 import { registryApi } from "../../platform/registry/confluent-api.ts";
 import { createEventProducer, type Envelope, type PendingEvent } from "../../producers/index.ts";
 import { applyCatalog } from "../../schemas/apply.ts";
 import { catalog, prefixedCatalog } from "../../schemas/catalog.ts";
 import { subjectOf } from "../../schemas/event-type.ts";
 import { TrackPlayed } from "../../schemas/generated/index.ts";
+import { rawRead } from "../support/raw-read.ts";
 
 const { values } = parseArgs({
   options: {
@@ -87,28 +88,7 @@ async function publish(): Promise<void> {
   }
 }
 
-/** The baseline: every record of every partition fetched and counted. */
-async function rawRead(): Promise<number> {
-  const admin = createAdmin({ brokers: endpoints.kafkaBrokers, clientId: "vobe-bench" });
-  const fetcher = createFetcher({ brokers: endpoints.kafkaBrokers, clientId: "vobe-bench" });
-  try {
-    const ends = await admin.endOffsets(topic);
-    const positions = new Map(ends.map((_, p) => [p, 0n]));
-    let count = 0;
-    while ([...positions].some(([p, at]) => at < (ends[p] ?? 0n))) {
-      const active = [...positions].filter(([p, at]) => at < (ends[p] ?? 0n));
-      for (const batch of await fetcher.fetch(
-        active.map(([partition, offset]) => ({ topic, partition, offset })),
-      )) {
-        count += batch.records.length;
-        positions.set(batch.partition, batch.nextOffset);
-      }
-    }
-    return count;
-  } finally {
-    await Promise.all([admin.close(), fetcher.close()]);
-  }
-}
+const rawReadTopic = () => rawRead(endpoints.kafkaBrokers, [topic]);
 
 let exportRun = 0;
 async function exportOnce(): Promise<number> {
@@ -135,15 +115,15 @@ async function timed(run: () => Promise<number>): Promise<{ records: number; sec
 try {
   console.log(`publishing ${events} plays over ${values.days} days to ${topic}…`);
   await publish();
-  await rawRead();
+  await rawReadTopic();
   await exportOnce();
   const sides = values.reverse
     ? ([
         ["export", exportOnce],
-        ["raw read", rawRead],
+        ["raw read", rawReadTopic],
       ] as const)
     : ([
-        ["raw read", rawRead],
+        ["raw read", rawReadTopic],
         ["export", exportOnce],
       ] as const);
   const runs = new Map<string, Array<{ records: number; seconds: number }>>();
