@@ -87,6 +87,7 @@ describe("Kafka ACLs derived from the topic catalog", () => {
     expect(may(sinksPrincipal, "READ", "ops.view-commands")).toBe(true);
     expect(may(sinksPrincipal, "WRITE", "listening-dlq")).toBe(true);
   });
+
   it("lets Kafka Connect read what analysts may read, never a restricted topic, and own its worker's topics and groups", () => {
     for (const entry of catalog) {
       const analysts = entry.readers.includes("analysts") && !entry.restricted;
