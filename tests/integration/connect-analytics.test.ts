@@ -292,7 +292,19 @@ describe("Kafka Connect: domain topics into the analytics database", { timeout: 
     // The sinks' positions gone: the restarted worker reads both topics from the start.
     const admin = createAdmin({ brokers: endpoints.kafkaBrokers, clientId: "vobe-tests" });
     try {
-      for (const name of connectorNames) await admin.deleteGroup(`connect-${name}`);
+      // A worker killed after its grace period leaves members until their session ends.
+      for (const name of connectorNames) {
+        const deleted = await eventually(
+          () =>
+            admin.deleteGroup(`connect-${name}`).then(
+              () => true,
+              () => false,
+            ),
+          (done) => done,
+          90_000,
+        );
+        expect(deleted, `consumer group of ${name} deleted`).toBe(true);
+      }
     } finally {
       await admin.close();
     }
