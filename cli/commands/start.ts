@@ -95,7 +95,7 @@ export function registerStartCommand(program: Command): void {
           say(
             `warning: the processors and views are still ${catchUp.behind.toLocaleString("en-US")} records behind; \`./vobe lag\` shows where`,
           );
-        // Opt-in: a third JVM on two cores, for analysts only (docs/adr/035-kafka-connect.md).
+        // Opt-in: a fourth JVM (after Kafka, the registry, OpenSearch) on two cores, for analysts only (docs/adr/035-kafka-connect.md).
         if (options.connect) {
           const { connectUp } = await import("../../connect/kafka-connect/worker.ts");
           const up = await connectUp({ endpoints, log: say });
