@@ -15,13 +15,12 @@ import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { exportTopic } from "../../ops/export/export.ts";
 import { endpointsFromEnv } from "../../platform/config/endpoints.ts";
-import { createAdmin, createProducer } from "../../platform/kafka/index.ts";
+import { createAdmin } from "../../platform/kafka/index.ts";
 import { registryApi } from "../../platform/registry/confluent-api.ts";
-import { createEventProducer, type Envelope, type PendingEvent } from "../../producers/index.ts";
 import { applyCatalog } from "../../schemas/apply.ts";
 import { catalog, prefixedCatalog } from "../../schemas/catalog.ts";
 import { subjectOf } from "../../schemas/event-type.ts";
-import { TrackPlayed } from "../../schemas/generated/index.ts";
+import { publishPlays } from "../support/plays.ts";
 import { rawRead } from "../support/raw-read.ts";
 
 const { values } = parseArgs({
@@ -49,43 +48,7 @@ async function publish(): Promise<void> {
     schemaRegistryUrl: endpoints.schemaRegistryUrl,
     catalog: entries,
   });
-  const producer = createProducer({ brokers: endpoints.kafkaBrokers, clientId: "vobe-bench" });
-  const writer = createEventProducer({
-    producer,
-    registry: registryApi(endpoints.schemaRegistryUrl),
-  });
-  const tracks = Array.from({ length: 2_000 }, () => randomUUID());
-  const span = Number(values.days) * 86_400_000;
-  const start = Date.UTC(2026, 0, 1);
-  try {
-    for (let i = 0; i < events; i += 5_000) {
-      const batch: Array<PendingEvent<Envelope>> = [];
-      for (let j = i; j < Math.min(events, i + 5_000); j++) {
-        const trackId = tracks[j % tracks.length] as string;
-        const userId = randomUUID();
-        batch.push({
-          type: { ...TrackPlayed, topic },
-          key: trackId,
-          payload: {
-            playId: randomUUID(),
-            trackId,
-            userId,
-            listenedMs: 30_000 + (j % 180_000),
-            trackDurationMs: 210_000,
-            completed: j % 3 === 0,
-            source: "simulator",
-          },
-          context: {
-            actor: { userId, role: "listener" },
-            occurredAt: new Date(start + Math.floor((span * j) / events)),
-          },
-        });
-      }
-      await writer.publishAll(batch);
-    }
-  } finally {
-    await producer.close();
-  }
+  await publishPlays(endpoints, topic, events, Number(values.days));
 }
 
 const rawReadTopic = () => rawRead(endpoints.kafkaBrokers, [topic]);
