@@ -37,7 +37,9 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank - 1] as number;
 }
 
-export function summary(values: number[]): Summary {
+/** Of the finite values only (a try without a `playing` event leaves NaN). */
+export function summary(all: number[]): Summary {
+  const values = all.filter(Number.isFinite);
   const n = values.length;
   return {
     n,
