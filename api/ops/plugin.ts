@@ -16,6 +16,7 @@ import lagRoutes from "./lag.ts";
 import registryRoutes from "./registry.ts";
 import topicRoutes from "./topics.ts";
 import topologyRoutes from "./topologies.ts";
+import viewCommandRoutes from "./view-commands.ts";
 
 export interface OpsOptions {
   endpoints: Endpoints;
@@ -65,6 +66,7 @@ const opsPlugin: FastifyPluginAsyncTypebox<OpsOptions> = async (app, options) =>
   await app.register(topicRoutes, shared);
   await app.register(deadLetterRoutes, shared);
   await app.register(auditRoutes, shared);
+  await app.register(viewCommandRoutes, shared);
   await app.register(registryRoutes, shared);
   await app.register(topologyRoutes, shared);
 };

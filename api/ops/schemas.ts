@@ -345,3 +345,53 @@ export const AuditTrail = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const ViewParams = Type.Object(
+  { view: Type.String({ pattern: "^[a-z][a-z0-9-]{0,62}$" }) },
+  { additionalProperties: false },
+);
+
+export const SwapBody = Type.Object(
+  { reason: Text(2000), version: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
+);
+
+export const CommandParams = Type.Object(
+  { id: Type.String({ format: "uuid" }) },
+  { additionalProperties: false },
+);
+
+const CommandKind = Type.Union([
+  Type.Literal("rebuild"),
+  Type.Literal("swap"),
+  Type.Literal("rollback"),
+]);
+
+export const CommandAccepted = Type.Object(
+  { commandId: Type.String(), command: CommandKind, view: Type.String() },
+  { additionalProperties: false },
+);
+
+export const CommandStatus = Type.Object(
+  {
+    commandId: Type.String(),
+    command: CommandKind,
+    view: Type.String(),
+    version: Nullable(Type.Integer()),
+    reason: Type.String(),
+    operator: Type.String(),
+    postedAt: Timestamp,
+    status: Type.Union([
+      Type.Literal("pending"),
+      Type.Literal("started"),
+      Type.Literal("done"),
+      Type.Literal("refused"),
+      Type.Literal("failed"),
+    ]),
+    message: Type.String({
+      description: "what the sinks process said: why it refused, or what is live now",
+    }),
+    at: Nullable(Timestamp),
+  },
+  { additionalProperties: false },
+);
