@@ -11,7 +11,7 @@ export async function rawRead(brokers: string[], topics: readonly string[]): Pro
   try {
     const positions = new Map<
       string,
-      { topic: string; partition: number; at: bigint; end: bigint }
+      { topic: string; partition: number; at: bigint; end: bigint; empty: number }
     >();
     for (const topic of topics) {
       const [ends, starts] = await Promise.all([
@@ -20,7 +20,8 @@ export async function rawRead(brokers: string[], topics: readonly string[]): Pro
       ]);
       ends.forEach((end, partition) => {
         const at = starts[partition] ?? 0n;
-        if (at < end) positions.set(`${topic}:${partition}`, { topic, partition, at, end });
+        if (at < end)
+          positions.set(`${topic}:${partition}`, { topic, partition, at, end, empty: 0 });
       });
     }
     let count = 0;
@@ -35,10 +36,15 @@ export async function rawRead(brokers: string[], topics: readonly string[]): Pro
         const position = positions.get(slot);
         if (!position) continue;
         count += batch.records.filter((r) => r.offset < position.end).length;
-        // Nothing after a last transaction marker: the fetch answers empty at the end.
-        const stuck = batch.nextOffset <= position.at;
-        position.at = batch.nextOffset;
-        if (stuck || position.at >= position.end) positions.delete(slot);
+        // A fetch answers some partitions empty when others filled its size limit; only
+        // many empty answers in a row mean there is nothing more to read below the end.
+        if (batch.nextOffset > position.at) {
+          position.at = batch.nextOffset;
+          position.empty = 0;
+        } else {
+          position.empty++;
+        }
+        if (position.empty >= 50 || position.at >= position.end) positions.delete(slot);
       }
     }
     return count;
