@@ -187,13 +187,18 @@ describe("the gateway", () => {
     expect(direct.json().error.code).toBe("service_unavailable");
   });
 
+  // Long enough for a healthy part on a loaded machine, short enough to keep the test quick.
+  const partTimeoutMs = 1_500;
+
   it("a hung service: its part times out; a hung content service: 503", async () => {
     const hung = await silentServer();
     try {
+      // The time-out is every part's, the healthy in-process content read's too: at 300 ms
+      // that read timed out on a busy machine and the composition answered 503.
       const gw = keep(
         await gatewayApp(api, {
           services: { comment: hung.url },
-          breaker: { timeoutMs: 300 },
+          breaker: { timeoutMs: partTimeoutMs },
         }),
       );
       const res = await detail(gw, fixture.postId);
@@ -201,10 +206,14 @@ describe("the gateway", () => {
       expect(res.body.post.postId).toBe(fixture.postId);
       expect(res.body.comments).toBeNull();
       expect(res.body.degraded).toEqual([{ service: "comment", reason: "timeout" }]);
-      expect(res.ms).toBeLessThan(2_000);
+      // Not held by the hung part past its time-out (the proxy's own limit is 15 s).
+      expect(res.ms).toBeLessThan(10_000);
 
       const noContent = keep(
-        await gatewayApp(api, { services: { content: hung.url }, breaker: { timeoutMs: 300 } }),
+        await gatewayApp(api, {
+          services: { content: hung.url },
+          breaker: { timeoutMs: partTimeoutMs },
+        }),
       );
       const down = await detail(noContent, fixture.postId);
       expect(down.status).toBe(503);
@@ -221,13 +230,13 @@ describe("the gateway", () => {
       const gw = keep(
         await gatewayApp(api, {
           services: { comment: hung.url },
-          breaker: { timeoutMs: 400, volumeThreshold: 2, resetTimeoutMs: 60_000 },
+          breaker: { timeoutMs: partTimeoutMs, volumeThreshold: 2, resetTimeoutMs: 60_000 },
         }),
       );
       for (let i = 0; i < 2; i++) {
         const res = await detail(gw, fixture.postId);
         expect(res.body.degraded).toEqual([{ service: "comment", reason: "timeout" }]);
-        expect(res.ms).toBeGreaterThanOrEqual(390);
+        expect(res.ms).toBeGreaterThanOrEqual(partTimeoutMs - 10);
       }
       const calledBefore = hung.requests();
       const open = await detail(gw, fixture.postId);
