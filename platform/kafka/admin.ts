@@ -2,6 +2,7 @@ import {
   Admin,
   ConfigResourceTypes,
   FetchIsolationLevels,
+  FindCoordinatorKeyTypes,
   IncrementalAlterConfigOperationTypes,
   ListOffsetTimestamps,
 } from "@platformatic/kafka";
@@ -36,6 +37,8 @@ export interface KafkaAdmin {
   offsetsForTime(topic: string, timestamp: bigint): Promise<bigint[]>;
   /** Deletes a consumer group and its committed offsets; the broker refuses while it has members. */
   deleteGroup(groupId: string): Promise<void>;
+  /** The broker that coordinates a transactional id's transactions. */
+  transactionCoordinator(transactionalId: string): Promise<number>;
   /** A consumer group's members, their client ids and the partitions each owns now. */
   groupMembers(
     groupId: string,
@@ -207,6 +210,15 @@ export function createAdmin(options: {
         // A group that never committed anything does not exist: nothing to delete.
         if (!brokerErrorNames(error).includes("GROUP_ID_NOT_FOUND")) throw error;
       }
+    },
+
+    async transactionCoordinator(transactionalId) {
+      const [found] = await admin.findCoordinator({
+        keyType: FindCoordinatorKeyTypes.TRANSACTION,
+        keys: [transactionalId],
+      });
+      if (found === undefined) throw new Error(`no coordinator for ${transactionalId}`);
+      return found.nodeId;
     },
 
     async groupMembers(groupId) {

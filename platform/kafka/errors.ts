@@ -74,6 +74,16 @@ export function isBrokerUnreachable(error: unknown): boolean {
 }
 
 /**
+ * True when every attempt was refused with an error the broker marks retriable
+ * (CONCURRENT_TRANSACTIONS while a coordinator completes the last transaction after a
+ * failover, COORDINATOR_NOT_AVAILABLE, …): the request was never applied.
+ */
+export function isRetriableRefusal(error: unknown): boolean {
+  const found = leaves(error);
+  return found.length > 0 && found.every(retriableRefusal);
+}
+
+/**
  * Whether a request may have reached the broker before the connection failed: a connection
  * closed under it, or no answer in time. The broker may then have written it.
  */
@@ -91,12 +101,15 @@ export function mayHaveReachedBroker(error: unknown): boolean {
 export class BrokerUnavailableError extends Error {
   constructor(
     readonly written: "no" | "unknown",
-    options: { cause: unknown; during: string },
+    /** `refused`: brokers answered, each time with an error that says "not now". */
+    options: { cause: unknown; during: string; refused?: boolean },
   ) {
     super(
-      written === "no"
-        ? `Kafka is unreachable: ${options.during} did not reach a broker, nothing was written`
-        : `Kafka stopped answering during ${options.during}: it may or may not have been written`,
+      options.refused
+        ? `Kafka refused ${options.during} until the client gave up (${[...new Set(brokerErrorNames(options.cause))].join(", ")}): nothing was written`
+        : written === "no"
+          ? `Kafka is unreachable: ${options.during} did not reach a broker, nothing was written`
+          : `Kafka stopped answering during ${options.during}: it may or may not have been written`,
       { cause: options.cause },
     );
     this.name = "BrokerUnavailableError";

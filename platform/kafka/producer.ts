@@ -7,6 +7,7 @@ import {
   brokerErrorNames,
   isBrokerUnreachable,
   isFenced,
+  isRetriableRefusal,
   mayHaveReachedBroker,
 } from "./errors.ts";
 import type { GroupMember, TopicPartition } from "./group-member.ts";
@@ -48,16 +49,22 @@ const retryDelayMs = 250;
  * CONCURRENT_TRANSACTIONS until the coordinator has written the markers, which takes
  * milliseconds. The client waits its usual delay (1 s) before asking again, which capped
  * transactions at a few per second (bench/end-to-end/transaction-retries.ts); Kafka's Java
- * producer retries this one error after 20 ms.
+ * producer retries this one error after 20 ms. The delay doubles from there up to the
+ * usual one: after a broker failover the coordinator completes the last transaction only
+ * once the partitions have new leaders (seconds), and 20 ms apart a bounded producer's
+ * retries were all spent in half a second (tests/integration/faults-broker-killed.test.ts).
  */
 export function retryDelayFor(usual: number) {
   return (
     _client: unknown,
     _operation: string,
-    _attempt: number,
+    attempt: number,
     _retries: number,
     error: unknown,
-  ) => (brokerErrorNames(error).includes("CONCURRENT_TRANSACTIONS") ? 20 : usual);
+  ) =>
+    brokerErrorNames(error).includes("CONCURRENT_TRANSACTIONS")
+      ? Math.min(usual, 20 * 2 ** Math.max(0, attempt - 1))
+      : usual;
 }
 
 export interface KafkaProducer {
@@ -218,7 +225,7 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
   };
 
   /**
-   * One produce request per chunk: the broker refuses a record batch over its
+   * One round of produce requests per chunk: the broker refuses a record batch over its
    * message.max.bytes (1 MiB by default), and a commit of a busy interval can hold far
    * more. Chunks go one after another, so records of a partition keep their order.
    */
@@ -233,6 +240,16 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
     return positions;
   };
 
+  /**
+   * Why one produce call per partition: the client groups a call's records by the broker
+   * that led their partitions when the call began, and retries each group against the
+   * current leader of the group's FIRST partition only. Once a broker dies its partitions
+   * get different new leaders, and a group holding two of them is sent for ever to a
+   * broker that leads one: NOT_LEADER_OR_FOLLOWER on every attempt (an idempotent
+   * producer without a delivery timeout never returns; seen with a SIGKILLed broker of
+   * three, tests/integration/faults-broker-killed.test.ts). A call for one partition is
+   * always retried against that partition's leader.
+   */
   const sendChunk = async (
     send: Producer["send"] | Transaction["send"],
     target: Producer | Transaction,
@@ -244,19 +261,42 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
     const partitions = records.map(
       (r) => r.partition ?? partitionFor(r.key, counts.get(r.topic) ?? 1),
     );
-    const result = await send.call(target as never, {
-      messages: records.map((r, i) => ({
-        topic: r.topic,
-        partition: partitions[i],
-        key: r.key ?? undefined,
-        value: r.value as Buffer,
-        headers: encodeHeaders(r.headers),
-        ...(r.timestamp === undefined ? {} : { timestamp: r.timestamp }),
-      })) as never,
+    // One produce call per partition (see above), the records in order within each.
+    const byPartition = new Map<string, number[]>();
+    records.forEach((r, i) => {
+      const slot = `${r.topic}\u0000${partitions[i]}`;
+      const indexes = byPartition.get(slot);
+      if (indexes) indexes.push(i);
+      else byPartition.set(slot, [i]);
     });
+    const sendPartition = async (indexes: number[]) => {
+      const result = await send.call(target as never, {
+        messages: indexes.map((i) => {
+          const r = records[i] as OutRecord;
+          return {
+            topic: r.topic,
+            partition: partitions[i],
+            key: r.key ?? undefined,
+            value: r.value as Buffer,
+            headers: encodeHeaders(r.headers),
+            ...(r.timestamp === undefined ? {} : { timestamp: r.timestamp }),
+          };
+        }) as never,
+      });
+      return result.offsets ?? [];
+    };
+    const groups = [...byPartition.values()];
+    const offsets: Array<{ topic: string; partition: number; offset: bigint | number }> = [];
+    if (target instanceof Producer) {
+      for (const found of await Promise.all(groups.map(sendPartition))) offsets.push(...found);
+    } else {
+      // A transaction's calls one after the other: the client merges concurrent
+      // AddPartitionsToTxn requests into the first one, and the others' partitions would
+      // be marked added without being sent.
+      for (const group of groups) offsets.push(...(await sendPartition(group)));
+    }
     const base = new Map<string, bigint>();
-    for (const o of result.offsets ?? [])
-      base.set(`${o.topic}\u0000${o.partition}`, BigInt(o.offset));
+    for (const o of offsets) base.set(`${o.topic}\u0000${o.partition}`, BigInt(o.offset));
     const seen = new Map<string, bigint>();
     return records.map((r, i) => {
       const partition = partitions[i] as number;
@@ -278,10 +318,14 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
     during: string,
     written: (error: unknown) => "no" | "unknown",
     work: () => Promise<T>,
+    /** Whether a request every broker refused as "retry later" is unavailable too. */
+    refusalsToo = false,
   ): Promise<T> => {
     try {
       return await work();
     } catch (error) {
+      if (refusalsToo && isRetriableRefusal(error))
+        throw new BrokerUnavailableError("no", { cause: error, during, refused: true });
       if (!isBrokerUnreachable(error)) throw error;
       throw new BrokerUnavailableError(written(error), { cause: error, during });
     }
@@ -324,16 +368,38 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
         const limit = options.deliveryTimeoutMs;
         if (limit === undefined || !options.restartAfterRefusedSend) return work();
         const timer = setTimeout(replaceOnce, limit);
+        // The closed client should end the call at once; if a call outlives it anyway, its
+        // caller (a command waiting for 202 or 503, and every command queued behind it)
+        // must not wait for ever. Answered as the client answers a request with no reply,
+        // so it reads as "may have been written" where that matters (a commit).
+        let giveUp: NodeJS.Timeout | undefined;
+        const gaveUp = new Promise<never>((_, reject) => {
+          giveUp = setTimeout(() => reject(new Error("Request timed out")), 2 * limit);
+        });
         try {
-          return await work();
+          return await Promise.race([work(), gaveUp]);
         } finally {
           clearTimeout(timer);
+          clearTimeout(giveUp);
         }
       };
       const tx = await unavailable(
         "the start of a transaction",
         () => "no",
-        () => bounded(() => producer.beginTransaction()),
+        async () => {
+          try {
+            return await bounded(() => producer.beginTransaction());
+          } catch (error) {
+            // A start refused for any other reason than a newer owner of the id (a coordinator
+            // that moved and still completes the last transaction, a client whose own state
+            // says a transaction is open) may be refused again on every later command: a new
+            // client's InitProducerId starts over.
+            if (options.restartAfterRefusedSend && !isFenced(error)) replaceOnce();
+            throw error;
+          }
+        },
+        // Nothing is written before a transaction has started.
+        true,
       );
       const groups = new Set<string>();
       let sendFailed = false;

@@ -188,6 +188,35 @@ describe("Kafka access control (SASL/SCRAM, StandardAuthorizer, ACLs from the ca
     );
   });
 
+  it("refuses a transactional id outside the principal's prefix on every start, not 'already active' after the first", async () => {
+    // A transaction start that fails leaves the client believing a transaction is open, so
+    // every later start said "There is already an active transaction" and the API's
+    // writer could not recover (a CI run after a broker kill). The API's producer now
+    // starts over with a new client: the broker's own refusal comes back each time.
+    // Named, not set in the environment for a moment: each new client looks it up again.
+    const producer = createProducer({
+      brokers,
+      clientId: "vobe-tests-acl-tx-refused",
+      principal: processorsPrincipal,
+      transactionalId: `not-a-processors-id-${randomUUID()}`,
+      restartAfterRefusedSend: true,
+      deliveryTimeoutMs: 5_000,
+    });
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const refused = await producer.transaction().then(
+          () => null,
+          (error: unknown) => error,
+        );
+        expect(refused, `start ${attempt + 1}`).not.toBeNull();
+        expect(String(refused)).not.toContain("already an active transaction");
+        expect(brokerErrorNames(refused)).toContain("TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
+      }
+    } finally {
+      await producer.close();
+    }
+  });
+
   it("runs a transaction as a principal that is not a super user", async () => {
     // The processors' own prefix: a topic and a transactional id no real topology uses.
     const topic = `vobe-acl-test-${randomUUID()}`;

@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildApp, commandDeliveryTimeoutMs } from "../../api/app.ts";
 import { type AtomicWriter, createAtomicWriter, maxQueueWaitMs } from "../../api/events/atomic.ts";
 import { createAuth } from "../../api/http/auth.ts";
-import { ApiError } from "../../api/http/errors.ts";
 import type { Endpoints } from "../../platform/config/endpoints.ts";
 import {
   BrokerUnavailableError,
@@ -38,7 +37,13 @@ import {
   sinkFor,
 } from "../../sinks/runtime.ts";
 import { bearer } from "../support/api-app.ts";
-import { commandStream, type Outcome, readWholeTopic, tally } from "../support/faults.ts";
+import {
+  commandStream,
+  type Outcome,
+  readWholeTopic,
+  tally,
+  transactionStream,
+} from "../support/faults.ts";
 import { freePort, type PrivateStack, privateStack } from "../support/private-stack.ts";
 import { type SinkTestRun, sinkTestRun, viewPool } from "../support/sinks-fixtures.ts";
 import { eventually } from "../support/streams.ts";
@@ -171,30 +176,11 @@ describe("the write API while Kafka is stopped and started again", () => {
     const txMarker = (n: number) => `tx-${n}`;
     const atomic = writer as AtomicWriter;
     // More commands than one transaction at a time can serve: they queue in the writer.
-    const txLoad = commandStream({
+    const txLoad = transactionStream({
+      writer: atomic,
+      topic: txTopic,
       workers: 6,
-      send: async (n) => {
-        try {
-          const [at] = await atomic.run(() =>
-            atomic.producer.send([
-              { topic: txTopic, key: Buffer.from(String(n)), value: Buffer.from(txMarker(n)) },
-            ]),
-          );
-          const body = { partition: at?.partition, offset: String(at?.offset) };
-          return { statusCode: 202, body: JSON.stringify(body) };
-        } catch (error) {
-          const code =
-            error instanceof BrokerUnavailableError
-              ? error.written === "no"
-                ? "log_unavailable"
-                : "log_write_unknown"
-              : error instanceof ApiError
-                ? error.code
-                : "internal";
-          const body = { error: { code, message: String(error) } };
-          return { statusCode: code === "internal" ? 500 : 503, body: JSON.stringify(body) };
-        }
-      },
+      marker: txMarker,
     });
     // A transaction with a record in it whose commit finds no broker: it must never be
     // read, and the producer must write transactions again once the broker is back.

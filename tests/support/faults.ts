@@ -7,7 +7,10 @@
  *   … await load.stop(); load.outcomes  // [{ n, status, code, startedAt, ms }]
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import type { AtomicWriter } from "../../api/events/atomic.ts";
+import { ApiError } from "../../api/http/errors.ts";
 import {
+  BrokerUnavailableError,
   createAdmin,
   createFetcher,
   type InRecord,
@@ -106,9 +109,20 @@ export function commandStream(options: {
     until(check, count = 1, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const seen: Outcome[] = [];
+        const from = outcomes.length;
         const timer = setTimeout(() => {
           listeners.delete(listener);
-          reject(new Error(`no ${count} matching answers in ${timeoutMs} ms`));
+          // What came instead says where it hung: nothing at all, or refusals (and which).
+          const since = outcomes.slice(from);
+          const kinds = [...tally(since.map((o) => `${o.status} ${o.code ?? ""}`.trim()))];
+          const last = since.at(-1);
+          reject(
+            new Error(
+              `no ${count} matching answers in ${timeoutMs} ms (${seen.length} came); ` +
+                `all answers meanwhile: ${JSON.stringify(kinds)}; ` +
+                `the last: ${last ? JSON.stringify(last.body).slice(0, 400) : "none"}`,
+            ),
+          );
         }, timeoutMs);
         const listener = (o: Outcome) => {
           if (!check(o)) return;
@@ -126,6 +140,45 @@ export function commandStream(options: {
       await Promise.all(loops);
     },
   };
+}
+
+/**
+ * The API's transactional path under load: each command one record (`marker(n)`, keyed by
+ * n) written to `topic` by the atomic writer plays and sign-ups use, answered as the API
+ * would: 202 with its position, or 503 `log_unavailable` / `log_write_unknown`.
+ */
+export function transactionStream(options: {
+  writer: AtomicWriter;
+  topic: string;
+  workers: number;
+  marker: (n: number) => string;
+}): CommandStream {
+  const { writer, topic, marker } = options;
+  return commandStream({
+    workers: options.workers,
+    send: async (n) => {
+      try {
+        const [at] = await writer.run(() =>
+          writer.producer.send([
+            { topic, key: Buffer.from(String(n)), value: Buffer.from(marker(n)) },
+          ]),
+        );
+        const body = { partition: at?.partition, offset: String(at?.offset) };
+        return { statusCode: 202, body: JSON.stringify(body) };
+      } catch (error) {
+        const code =
+          error instanceof BrokerUnavailableError
+            ? error.written === "no"
+              ? "log_unavailable"
+              : "log_write_unknown"
+            : error instanceof ApiError
+              ? error.code
+              : "internal";
+        const body = { error: { code, message: String(error) } };
+        return { statusCode: code === "internal" ? 500 : 503, body: JSON.stringify(body) };
+      }
+    },
+  });
 }
 
 /** Counts of each value. */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
+  BrokerUnavailableError,
   brokerErrorNames,
   isBrokerUnreachable,
+  isRetriableRefusal,
   mayHaveReachedBroker,
 } from "../../platform/kafka/errors.ts";
 
@@ -40,5 +42,38 @@ describe("which client errors mean 'no broker answered'", () => {
       "TOPIC_AUTHORIZATION_FAILED",
     ]);
     expect(isBrokerUnreachable(new Error("something else"))).toBe(false);
+  });
+});
+
+describe("which client errors mean 'every broker said: not now'", () => {
+  const refusal = (apiId: string, canRetry: boolean) =>
+    Object.assign(new Error(apiId), { apiId, canRetry });
+  // How the client reports InitProducerId refused on every attempt: one response error
+  // per attempt, each holding the broker's error.
+  const attempts = (apiId: string, canRetry: boolean) =>
+    new AggregateError(
+      Array.from({ length: 3 }, () => new AggregateError([refusal(apiId, canRetry)], "response")),
+      "initProducerId failed 3 times.",
+    );
+
+  it("CONCURRENT_TRANSACTIONS on every attempt: refused, and the error says so and that nothing was written", () => {
+    const error = attempts("CONCURRENT_TRANSACTIONS", true);
+    expect(isRetriableRefusal(error)).toBe(true);
+    const unavailable = new BrokerUnavailableError("no", {
+      cause: error,
+      during: "the start of a transaction",
+      refused: true,
+    });
+    expect(unavailable.message).toBe(
+      "Kafka refused the start of a transaction until the client gave up (CONCURRENT_TRANSACTIONS): nothing was written",
+    );
+  });
+
+  it("an error that is not retriable, or a network failure, is not such a refusal", () => {
+    expect(isRetriableRefusal(attempts("TRANSACTIONAL_ID_AUTHORIZATION_FAILED", false))).toBe(
+      false,
+    );
+    expect(isRetriableRefusal(failure("Connection closed"))).toBe(false);
+    expect(isRetriableRefusal(new Error("boom"))).toBe(false);
   });
 });

@@ -904,9 +904,14 @@ export class StreamsApp {
       }
     } catch (error) {
       endSpan(commitSpan, error);
+      // Fenced: a newer producer holds the transactional id. Usually another instance with
+      // the same instanceId took over; a coordinator that moved with a killed broker can
+      // also abort the open transaction with a new epoch (tests/integration/
+      // faults-broker-killed). Either way this producer may write nothing more: it stops,
+      // and a supervisor's restart starts over from the committed offsets.
       if (isFenced(error)) {
         throw new Error(
-          `${this.config.applicationId}: another instance with instanceId ${this.config.instanceId} took over; this one stops`,
+          `${this.config.applicationId}: fenced (another instance with instanceId ${this.config.instanceId} took over, or the transaction coordinator moved and aborted this one's transaction); this one stops`,
           { cause: error },
         );
       }
