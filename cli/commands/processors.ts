@@ -20,7 +20,10 @@ export function registerProcessorsCommand(program: Command): void {
     )
     .option("--only <names...>", "run only these topologies (see processors/topologies/index.ts)")
     .option("--prefix <prefix>", "topic and application-id prefix (a prefixed catalog)", "")
-    .option("--state-dir <dir>", "where the persistent stores live (default .stack/state)")
+    .option(
+      "--state-dir <dir>",
+      "where the persistent stores live (default .stack/state, or state/ under VOBE_STACK_HOME)",
+    )
     .action(async (options: { only?: string[]; prefix: string; stateDir?: string }) => {
       const { topologyNames } = await import("../../processors/topologies/index.ts");
       const unknown = (options.only ?? []).filter((n) => !(topologyNames as string[]).includes(n));
@@ -69,7 +72,10 @@ export function registerProcessorsAdminCommand(program: Command): void {
     .argument("[names...]", "topologies to reset (see processors/topologies/index.ts)")
     .option("--all", "every topology")
     .option("--prefix <prefix>", "topic and application-id prefix (a prefixed catalog)", "")
-    .option("--state-dir <dir>", "where the persistent stores live (default .stack/state)")
+    .option(
+      "--state-dir <dir>",
+      "where the persistent stores live (default .stack/state, or state/ under VOBE_STACK_HOME)",
+    )
     .option("--reason <why>", "why (required; written to the audit trail ops.audit)")
     .option("--dry-run", "say what would be deleted; delete nothing")
     .action(

@@ -21,6 +21,14 @@ export function removeStackHome(home: string): void {
   extraHomes.delete(home);
 }
 
+/**
+ * The homes addStackHome() added, for a worker thread to add in turn: a thread has its own
+ * module state, and its clients would otherwise meet the private broker without SASL.
+ */
+export function extraStackHomes(): string[] {
+  return [...extraHomes];
+}
+
 const mechanisms: readonly SaslMechanism[] = ["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"];
 
 /** `localhost:9092` and `127.0.0.1:9092` are the same native broker. */

@@ -1,7 +1,7 @@
 /**
  * One music topology as a StreamsApp: applicationId `vobe-<name>` (the consumer group,
  * the transactional id's and the internal topics' prefix), exactly-once, state under
- * .stack/state. Used on the main thread (inline) and inside a worker (worker.ts).
+ * the stack's home (.stack/state by default). Used on the main thread (inline) and inside a worker (worker.ts).
  */
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
@@ -18,8 +18,17 @@ import {
 
 const projectRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
-/** Where the apps keep their persistent stores unless told otherwise. */
-export const defaultStateDir = join(projectRoot, ".stack", "state");
+/**
+ * Where the apps keep their persistent stores unless told otherwise: beside the stack's
+ * data (VOBE_STACK_HOME, default <project>/.stack). The stores belong to the stack whose
+ * changelogs they mirror: two stacks run from one checkout shared one state directory,
+ * and each platform's processors found the other's checkpoints and locks (offsets out of
+ * range on every fetch, "another instance took over").
+ */
+export const defaultStateDir = join(
+  process.env.VOBE_STACK_HOME ? resolve(process.env.VOBE_STACK_HOME) : join(projectRoot, ".stack"),
+  "state",
+);
 
 export interface ProcessorAppOptions {
   brokers: string[];

@@ -7,6 +7,12 @@ import type { MetricsJson, ProbeState, ProbeStatus } from "./app-probe.ts";
 export interface WorkerInput {
   name: string;
   options: Omit<ProcessorAppOptions, "registry">;
+  /**
+   * The stack homes the main thread's clients find broker credentials in besides their own
+   * (platform/config/kafka-credentials.ts addStackHome; a test's private stack): a thread
+   * has its own module state, so they are handed over.
+   */
+  stackHomes?: string[];
 }
 
 export type ToWorker =

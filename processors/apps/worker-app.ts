@@ -4,6 +4,7 @@
  * bounded stop, and a fresh thread after a failure (with a growing back-off).
  */
 import { Worker } from "node:worker_threads";
+import { extraStackHomes } from "../../platform/config/kafka-credentials.ts";
 import type { MetricsJson } from "./app-probe.ts";
 import { type AppHealth, type AppObservation, assess, type HealthBounds } from "./health.ts";
 import type { Logger } from "./log.ts";
@@ -65,7 +66,8 @@ export class WorkerApp implements SupervisedApp {
 
   private spawn(): void {
     const worker = new Worker(entry, {
-      workerData: this.input,
+      // The homes as they are now: a thread started again sees a stack added since.
+      workerData: { ...this.input, stackHomes: extraStackHomes() } satisfies WorkerInput,
       execArgv: workerExecArgv(),
       name: this.applicationId,
     });

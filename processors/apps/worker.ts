@@ -5,6 +5,7 @@
  * thread's loop is blocked (docs/adr/017-processor-isolation.md).
  */
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import { addStackHome } from "../../platform/config/kafka-credentials.ts";
 import { createLogger, useProcessLogger } from "../../platform/telemetry/log.ts";
 import { startTracing, stopTracing } from "../../platform/telemetry/tracing.ts";
 import { createProcessorApp, type ProcessorApp } from "./app.ts";
@@ -13,7 +14,9 @@ import type { FromWorker, ToWorker, WorkerInput } from "./protocol.ts";
 
 if (isMainThread || !parentPort) throw new Error("processors/apps/worker.ts runs in a worker");
 const port = parentPort;
-const { name, options } = workerData as WorkerInput;
+const { name, options, stackHomes } = workerData as WorkerInput;
+// The main thread's clients find a private stack's broker credentials there; so must ours.
+for (const home of stackHomes ?? []) addStackHome(home);
 const post = (message: FromWorker) => port.postMessage(message);
 // A thread has its own globals: its spans need their own exporter (off without an endpoint).
 startTracing(`vobe-processors-${name}`);
