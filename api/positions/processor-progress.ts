@@ -16,7 +16,7 @@
  *   const at = await progress.passed("vobe-plays-per-track", new Map([["listening.plays:2", 1042n]]), deadline);
  *   if (!at.reached) … at.slot, at.committed …
  */
-import type { KafkaAdmin } from "../../platform/kafka/index.ts";
+import type { IsolationLevel, KafkaAdmin } from "../../platform/kafka/index.ts";
 
 /** `<topic>:<partition>`, as KafkaAdmin.committedOffsets keys them. */
 export type Slot = string;
@@ -43,8 +43,11 @@ export interface ProcessorProgress {
    * `deadline`, where it was behind.
    */
   passed(groupId: string, wanted: ReadonlyMap<Slot, bigint>, deadline: number): Promise<Progress>;
-  /** The read_committed end offsets of `topics`, slot → end. */
-  endsOf(topics: readonly string[]): Promise<Map<Slot, bigint>>;
+  /**
+   * The end offsets of `topics`, slot → end: read_committed by default; read_uncommitted
+   * (the high watermarks) for what a committed application wrote, see `written`.
+   */
+  endsOf(topics: readonly string[], isolation?: IsolationLevel): Promise<Map<Slot, bigint>>;
 }
 
 export function createProcessorProgress(admin: () => KafkaAdmin): ProcessorProgress {
@@ -77,9 +80,12 @@ export function createProcessorProgress(admin: () => KafkaAdmin): ProcessorProgr
     return found;
   };
 
-  const endsOf = async (topics: readonly string[]) => {
+  const endsOf = async (
+    topics: readonly string[],
+    isolation: IsolationLevel = "read_committed",
+  ) => {
     const ends = new Map<Slot, bigint>();
-    const all = await Promise.all(topics.map((t) => admin().endOffsets(t, "read_committed")));
+    const all = await Promise.all(topics.map((t) => admin().endOffsets(t, isolation)));
     all.forEach((offsets, i) => {
       offsets.forEach((end, partition) => {
         ends.set(slotOf(topics[i] as string, partition), end);
@@ -117,7 +123,13 @@ export function createProcessorProgress(admin: () => KafkaAdmin): ProcessorProgr
       if (!first.reached) return { ...first, stage: "inputs" };
       const internal = await internalTopicsOf(groupId, first.started);
       for (let round = 0; round < internal.length; round++) {
-        const next = await waitCommitted(groupId, await endsOf(internal), deadline);
+        // High watermarks: the records of a transaction whose offsets are committed may
+        // still be past the last stable offset (its markers land partition by partition).
+        const next = await waitCommitted(
+          groupId,
+          await endsOf(internal, "read_uncommitted"),
+          deadline,
+        );
         if (!next.reached) return { ...next, stage: "internal" };
       }
       return { reached: true };

@@ -81,7 +81,9 @@ export function createDerivedProgress(options: {
     const passed = await progress.passed(groupId, wanted, deadline);
     if (!passed.reached) return notYet(passed.stage === "inputs" ? passed.committed : undefined);
     const positions: ReadPosition[] = [];
-    for (const [slot, end] of await progress.endsOf([derived])) {
+    // High watermarks, not last stable offsets: the group's offsets can be committed while
+    // the commit markers of the same transaction are not yet on the output partitions.
+    for (const [slot, end] of await progress.endsOf([derived], "read_uncommitted")) {
       if (end === 0n) continue;
       positions.push({ topic: derived, partition: partitionOf(slot), offset: end - 1n });
     }

@@ -18,7 +18,12 @@ import type { EventType } from "../../schemas/event-type.ts";
 import { UserRegistered } from "../../schemas/generated/index.ts";
 import type { EventTypes } from "../events/event-types.ts";
 import { unavailable } from "../http/errors.ts";
-import { createProcessorProgress, slotOf } from "../positions/processor-progress.ts";
+import {
+  createProcessorProgress,
+  partitionOf,
+  type Slot,
+  slotOf,
+} from "../positions/processor-progress.ts";
 import { coalesced } from "./coalesce.ts";
 import { createTopicView, type TopicView, type TopicViewOptions } from "./topic-view.ts";
 
@@ -59,9 +64,17 @@ export function derivedType<T>(types: EventTypes, type: EventType<T>): EventType
   return { ...type, topic: `${prefixOf(types)}${type.topic}` };
 }
 
+const topicOf = (slot: Slot) => slot.slice(0, slot.lastIndexOf(":"));
+
 export function createDerivedView<S>(options: DerivedViewOptions<S>): TopicView<S> {
   const view = createTopicView(options);
   const progress = applicationProgress(options.source.admin, options.application, options.inputs);
+  // Once the application has committed past the inputs, its outputs are in the log but
+  // their commit markers may not be: the group's offsets and each output partition get
+  // theirs separately. The high watermarks of that moment cover them (queued, like the
+  // inputs' ends, so no caller gets a lookup made before it passed).
+  const processors = createProcessorProgress(() => options.source.admin);
+  const writtenEnds = coalesced(() => processors.endsOf(options.topics, "read_uncommitted"));
   const baseCatchUp = view.catchUp.bind(view);
   view.catchUp = async ({ past = [], timeoutMs = processorWaitMs } = {}) => {
     const deadline = Date.now() + timeoutMs;
@@ -69,8 +82,13 @@ export function createDerivedView<S>(options: DerivedViewOptions<S>): TopicView<
     // the view reads as it is (a raw compacted topic beside the derived ones), the view.
     const isInput = (p: RecordPosition) => options.inputs.includes(p.topic);
     await progress.passed(past.filter(isInput), deadline, options.name);
+    const written: RecordPosition[] = [];
+    for (const [slot, end] of await writtenEnds()) {
+      if (end > 0n)
+        written.push({ topic: topicOf(slot), partition: partitionOf(slot), offset: end - 1n });
+    }
     await baseCatchUp({
-      past: past.filter((p) => !isInput(p)),
+      past: [...past.filter((p) => !isInput(p)), ...written],
       timeoutMs: Math.max(1, deadline - Date.now()),
     });
   };
