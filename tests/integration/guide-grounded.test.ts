@@ -70,7 +70,6 @@ describe("the guide on the real read layer", () => {
     api = await startReadApi("guide");
     const artistToken = await api.token({ role: "artist" });
     const ids = new Map<string, string>();
-    const after: string[] = [];
     for (const a of evalCatalog.artists) {
       const r = await api.command("POST", "/api/artist/artists", artistToken, {
         name: a.name,
@@ -90,21 +89,31 @@ describe("the guide on the real read layer", () => {
     }
     const tracks = [...evalCatalog.tracks, { album: "fault", title: injection, genre: "rock" }];
     for (const [i, t] of tracks.entries()) {
-      const r = await api.command("POST", "/api/artist/tracks", artistToken, {
+      await api.command("POST", "/api/artist/tracks", artistToken, {
         albumId: ids.get(t.album),
         title: t.title,
         durationMs: 200_000,
         trackNumber: i + 1,
         genre: t.genre,
       });
-      after.push(r.after);
     }
-    // The search documents are derived (track + album + artist): wait until they are in.
+    // The search documents are derived (track + album + artist) and come out of the join in
+    // no set order: wait until every track is in, the injection attempt (written last) too.
+    const pending = new Set(tracks.map((t) => t.title));
     const deadline = Date.now() + 90_000;
-    for (;;) {
-      const res = await api.get("/api/search?q=Tremor&type=tracks");
-      if (res.status === 200 && res.body.items?.[0]?.document?.artistName) break;
-      if (Date.now() > deadline) throw new Error("the catalog never reached search");
+    while (pending.size > 0) {
+      for (const title of [...pending]) {
+        const res = await api.get(`/api/search?q=${encodeURIComponent(title)}&type=tracks`);
+        const found = (res.body.items ?? []).some(
+          (i: { document?: { title?: string; artistName?: string } }) =>
+            i.document?.title === title && i.document.artistName,
+        );
+        if (res.status === 200 && found) pending.delete(title);
+      }
+      if (pending.size === 0) break;
+      if (Date.now() > deadline) {
+        throw new Error(`these tracks never reached search: ${[...pending].join(", ")}`);
+      }
       await sleep(500);
     }
     // The tools read as the asking user: the in-process app, with that user's token.

@@ -34,6 +34,15 @@ export type Row = Record<string, unknown>;
  * a derived record, a processor's clock).
  */
 export const anyValue: unique symbol = Symbol("any value");
+
+/**
+ * Model rows the view may lack altogether. A view fed by a topology's table sees what the
+ * topology forwards, and a record cache forwards one record per key per commit: an entity
+ * made and deleted within one commit reaches the view as the tombstone alone, which has
+ * nothing to write a row from (views-property, seed -170642169: a post published and
+ * deleted while the processors caught up on a backlog).
+ */
+export const mayBeAbsent = new WeakSet<Row>();
 /** Rows by their key (diffRows keys them again by the table's key columns). */
 export type Table = Map<string, Row>;
 
@@ -375,6 +384,7 @@ export function contentPosts(log: readonly LogRecord[]): Table {
         ? null
         : (artistNames.get(artistId) ?? null);
     post.comment_count = post.deleted ? anyValue : (comments.get(post.post_id as string) ?? 0);
+    if (post.deleted) mayBeAbsent.add(post);
   }
   return posts;
 }
@@ -1009,7 +1019,9 @@ export function diffRows(
     }
   }
   for (const [key, model] of byKey) {
-    if (!seen.has(key)) lines.push(`${name} ${key}: in the model, not in the view: ${show(model)}`);
+    if (!seen.has(key) && !mayBeAbsent.has(model)) {
+      lines.push(`${name} ${key}: in the model, not in the view: ${show(model)}`);
+    }
   }
   return lines;
 }

@@ -8,7 +8,9 @@ const key = ["post_id"];
 /**
  * Posts (content database) as the post-details topology derives them: the post with its
  * artist's name and its comment count. The view maps records to rows and computes nothing;
- * a tombstone (the post was deleted) keeps the row with deleted = true.
+ * a tombstone (the post was deleted) keeps the row with deleted = true. A post published and
+ * deleted within one commit of the topology's record cache arrives as the tombstone alone
+ * and leaves no row: the reads never show deleted posts, so the two are the same to them.
  */
 export const contentView = defineView<RowWriter>({
   name: "content",

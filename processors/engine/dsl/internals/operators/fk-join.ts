@@ -70,7 +70,12 @@ export function subscriptionSender<KL, VL, KR>(options: {
           answerLocally();
           return;
         }
-        const mustAnswer = !inner || moved || (oldValue !== null && oldFk === null);
+        // An update always asks for an answer, found or not (Kafka Streams does the same):
+        // an inner row already joined must be retracted if its right row is gone. The
+        // right side's delete may have answered the row's previous subscription while
+        // this update was on its way; that answer carries the old hash and is dropped,
+        // so only this one can retract the row. A new row has nothing to retract.
+        const mustAnswer = !inner || oldValue !== null;
         subscribe(
           newFk,
           mustAnswer ? "propagate-null-if-no-fk-value" : "propagate-only-if-fk-value",
