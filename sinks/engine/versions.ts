@@ -41,7 +41,26 @@ const bootstrap = `
 const lock = (client: PoolClient, base: string) =>
   client.query("select pg_advisory_xact_lock(hashtext($1))", [`vobe-sinks:${base}`]);
 
+/**
+ * Postgres ends one of two deadlocked transactions with 40P01 and expects it to be run
+ * again. Two sinks instances of one view starting together deadlocked here once (a
+ * fresh-clone run: "vobe: deadlock detected", the second instance exited at start).
+ */
 async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await inTransactionOnce(pool, work);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "40P01" || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    }
+  }
+}
+
+async function inTransactionOnce<T>(
+  pool: Pool,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query("begin");
