@@ -31,9 +31,11 @@ import { processorsCaughtUp } from "../support/processors-caught-up.ts";
 import { freePort, type ProcessorsProcess } from "../support/processors-process.ts";
 
 /**
- * Issue 11, proof 3: the processors (`vobe serve processors`, every app in its own thread)
- * and the sinks (`vobe serve sinks`) killed with SIGKILL at random moments, each several
- * times, while the listener simulator sends a few hundred plays a second, a share of them
+ * Issue 11, proof 3, with issue 16's instances: three processors instances (`vobe serve
+ * processors`, every app in its own thread) and two sinks instances (`vobe serve sinks`) on
+ * the same topics, sharing the work by partitions; each instance is killed with SIGKILL at
+ * random moments, twice, and started again (its partitions move to the others meanwhile),
+ * while the listener simulator sends a few hundred plays a second, a share of them
  * resent with play ids already sent (`--replay` of the same seed). Afterwards every
  * track's play count in the view, in listening.track-play-counts and through the API
  * equals its number of DISTINCT play ids in listening.plays, read here from the raw topic;
@@ -43,7 +45,10 @@ import { freePort, type ProcessorsProcess } from "../support/processors-process.
  */
 const seconds = Number(process.env.VOBE_PROOF_SECONDS ?? 40);
 const seed = Number(process.env.VOBE_PROOF_SEED ?? Math.floor(Math.random() * 1e9));
-const killsEach = 3;
+const killsEach = 2;
+/** Instances of each kind (VOBE_PROOF_PROCESSORS, VOBE_PROOF_SINKS; 1 and 1 is issue 11's proof). */
+const processorsInstances = Number(process.env.VOBE_PROOF_PROCESSORS ?? 3);
+const sinksInstances = Number(process.env.VOBE_PROOF_SINKS ?? 2);
 /** The apps that read the listening topics; the others would only idle on empty topics. */
 const topologies = ["plays-per-track", "trending-tracks", "track-like-counts"];
 
@@ -83,34 +88,59 @@ describe("the processors and the sinks killed with SIGKILL at random while plays
     const events: string[] = [];
     const note = (line: string) => events.push(`${at()} ${line}`);
 
-    const processorsPort = await freePort();
-    const sinksPort = await freePort();
-    const startProcessors = async () => {
-      const child = processorsChild(run, { stateDir, port: processorsPort, only: topologies });
+    /** Instance i of the processors: its own port, state directory and (static) member id. */
+    const startProcessors = async (i: number) => {
+      const port = await freePort();
+      const child = processorsChild(run, {
+        stateDir: join(stateDir, String(i)),
+        port,
+        only: topologies,
+        instanceId: `proof-${i}`,
+      });
       children.push(child);
       // Worker threads loading their modules take a minute or more on a loaded 2-core machine.
-      await healthy(child, processorsPort, 240_000);
-      note("processors healthy");
+      await healthy(child, port, 240_000);
+      note(`processors ${i} healthy`);
       return child;
     };
-    const startSinks = async () => {
-      const child = sinksChild(run, { port: sinksPort, only: ["listening"] });
+    const startSinks = async (i: number) => {
+      const child = sinksChild(run, { port: await freePort(), only: ["listening"] });
       children.push(child);
       await child.waitForLog((l) => l.msg?.startsWith("sinks running") === true, 240_000);
-      note("sinks running");
+      note(`sinks ${i} running`);
       return child;
     };
+    // How many processors instances held partitions of plays-per-track at once (the group's
+    // assignment, sampled): shared work, not one instance working while the others idle.
+    const playsGroup = `${run.topicPrefix}vobe-plays-per-track`;
+    let mostSharing = 0;
+    const sampling = { on: true };
+    const sampler = (async () => {
+      while (sampling.on) {
+        const members = await admin.groupMembers(playsGroup).catch(() => []);
+        const working = members.filter((m) => m.partitions.length > 0).length;
+        if (working > mostSharing) note(`${working} processors instances hold partitions`);
+        mostSharing = Math.max(mostSharing, working);
+        await sleep(1_000);
+      }
+    })();
 
     /**
      * Starts a child, and `killsEach` times: lets it work for a random 1-6 s once it is
      * up, kills it, and starts it again; answers the live one.
      */
-    const chaos = async (name: string, start: () => Promise<ProcessorsProcess>, stream: number) => {
+    const chaos = async (
+      name: string,
+      start: () => Promise<ProcessorsProcess>,
+      stream: number,
+      /** Added to each wait: staggered instances are killed while the others work on. */
+      staggerMs = 0,
+    ) => {
       const random = seededRandom(seed + stream);
       let child = await start();
       let kills = 0;
       while (kills < killsEach) {
-        await sleep(1_000 + unit(random) * 5_000);
+        await sleep(1_000 + unit(random) * 5_000 + staggerMs);
         child.child.kill("SIGKILL");
         await child.exited;
         kills++;
@@ -150,9 +180,18 @@ describe("the processors and the sinks killed with SIGKILL at random while plays
       simulatePlays({ ...simulation, ratePerSecond: 80, durationSeconds: seconds - 10 }),
     );
     const likes = publishLikes(run.topicPrefix, tracks.slice(0, 40), userIds.slice(0, 25), seconds);
+    const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
     const [processors, sinks, played, replayed, liked] = await Promise.all([
-      chaos("processors", startProcessors, 1),
-      chaos("sinks", startSinks, 2),
+      Promise.all(
+        range(processorsInstances).map((i) =>
+          chaos(`processors ${i}`, () => startProcessors(i), 10 + i, (i - 1) * 4_000),
+        ),
+      ),
+      Promise.all(
+        range(sinksInstances).map((i) =>
+          chaos(`sinks ${i}`, () => startSinks(i), 20 + i, (i - 1) * 4_000),
+        ),
+      ),
       plays,
       resent,
       likes,
@@ -171,7 +210,13 @@ describe("the processors and the sinks killed with SIGKILL at random while plays
     const viewTopics = [...new Set(listeningView.events.map((e) => prefixed(e.topic)))];
     await sinkCaughtUp({ pool, schema, admin, topics: viewTopics, timeoutMs: 120_000 });
     note("sinks caught up");
-    expect(processors.child.alive && sinks.child.alive).toBe(true);
+    for (const live of [...processors, ...sinks]) expect(live.child.alive).toBe(true);
+    // Every instance alive and caught up: the group shares the partitions among them all.
+    if (processorsInstances > 1) {
+      await eventuallyTrue(() => mostSharing >= processorsInstances, 60_000);
+    }
+    sampling.on = false;
+    await sampler;
 
     // The truth, from the raw topics.
     const truth = await playTruth(prefixed("listening.plays"), decoder);
@@ -251,7 +296,8 @@ describe("the processors and the sinks killed with SIGKILL at random while plays
     const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
     console.log(
       [
-        `proof-kill (seed ${seed}): ${processors.kills} processors SIGKILLs, ${sinks.kills} sinks SIGKILLs in ${seconds} s`,
+        `proof-kill (seed ${seed}): ${processorsInstances} processors instances, ${kills(processors)} SIGKILLs; ${sinksInstances} sinks instances, ${kills(sinks)} SIGKILLs; in ${seconds} s`,
+        `  at most ${mostSharing} processors instances held partitions of plays-per-track at once`,
         `  listening.plays: ${truth.records} records, ${truth.distinct} distinct plays over ${expected.size} tracks (${truth.records - truth.distinct} resent)`,
         `  likes now: ${total(expectedLikes)} over ${expectedLikes.size} tracks`,
         `  plays counted: derived ${total(fromDerived("plays"))}, view ${total(fromView(viewRows.rows, "plays"))}, API ${total(apiPlays)}`,
@@ -260,12 +306,24 @@ describe("the processors and the sinks killed with SIGKILL at random while plays
         ...events.map((e) => `  ${e}`),
       ].join("\n"),
     );
-    expect(processors.kills).toBeGreaterThanOrEqual(2);
-    expect(sinks.kills).toBeGreaterThanOrEqual(2);
+    expect(kills(processors)).toBe(killsEach * processorsInstances);
+    expect(kills(sinks)).toBe(killsEach * sinksInstances);
+    expect(mostSharing).toBe(processorsInstances);
     expect(truth.records - truth.distinct).toBeGreaterThan(0);
     expect(problems.slice(0, 40)).toEqual([]);
-  }, 600_000);
+  }, 900_000);
 });
+
+const kills = (instances: ReadonlyArray<{ kills: number }>) =>
+  instances.reduce((sum, i) => sum + i.kills, 0);
+
+async function eventuallyTrue(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
+    await sleep(500);
+  }
+}
 
 /** Distinct plays and the derived topic's counts, summed per partition of listening.plays. */
 function byPartition(

@@ -72,7 +72,7 @@ export function cliEnv(endpoints: Endpoints, extra: Record<string, string>): Nod
 /** `vobe serve processors` (every app in its own worker thread) on the run's topics. */
 export function processorsChild(
   run: ChildRun,
-  options: { stateDir: string; port: number; only?: readonly string[] },
+  options: { stateDir: string; port: number; only?: readonly string[]; instanceId?: string },
 ): ProcessorsProcess {
   return new ProcessorsProcess(
     [
@@ -88,7 +88,7 @@ export function processorsChild(
     // One instance id across restarts: the restarted process fences its killed predecessor.
     cliEnv(run.endpoints, {
       VOBE_PROCESSORS_PORT: String(options.port),
-      VOBE_INSTANCE_ID: "proof",
+      VOBE_INSTANCE_ID: options.instanceId ?? "proof",
     }),
   );
 }
