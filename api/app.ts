@@ -51,6 +51,11 @@ import { installTextChecks, textKeyword } from "./http/text.ts";
 import { installTracing } from "./http/tracing.ts";
 import listeningPlugin from "./listening/plugin.ts";
 import { liveRoutes } from "./live/index.ts";
+import {
+  createSharedLiveFollower,
+  defaultLivePrefix,
+  type SharedLiveFollower,
+} from "./live/shared.ts";
 import opsPlugin from "./ops/plugin.ts";
 import { createReadContext } from "./read/context.ts";
 import type { ReadPlacement } from "./read/views.ts";
@@ -124,7 +129,9 @@ export async function buildApp(options: AppOptions) {
   installUrlLimit(app);
   installTextChecks(app);
   const gateway = options.gateway ?? {};
-  const clients = await registerEdge(app, gateway);
+  // Made below, once the context is: health reads it from then on.
+  let sharedLive: SharedLiveFollower | undefined;
+  const clients = await registerEdge(app, gateway, () => sharedLive);
 
   const ctx = createContext(options, app.log);
   // Schema ids are looked up now: a catalog that was never applied fails at start-up.
@@ -177,9 +184,22 @@ export async function buildApp(options: AppOptions) {
     });
   }
   await registerGateway(app, gateway, clients);
+  // Several instances share one reading of the live topics through Redis (ADR-032's
+  // amendment); without Redis each follows them itself.
+  if (gateway.redisUrl) {
+    const live = createSharedLiveFollower({
+      source: ctx.viewSource,
+      redisUrl: gateway.redisUrl,
+      keyPrefix: gateway.redisKeyPrefix ? `${gateway.redisKeyPrefix}live:` : defaultLivePrefix,
+      ...(options.topicPrefix ? { topicPrefix: options.topicPrefix } : {}),
+    });
+    sharedLive = live;
+    app.addHook("onClose", async () => live.close());
+  }
   await app.register(liveRoutes, {
     prefix: "/api/live",
     source: ctx.viewSource,
+    ...(sharedLive ? { follower: sharedLive } : {}),
     ...(options.topicPrefix ? { topicPrefix: options.topicPrefix } : {}),
   });
   await app.ready();

@@ -2,11 +2,14 @@
  * GET /api/health: is this gateway instance serving, and with what. 200 while it serves;
  * `status: "degraded"` when a dependency it can do without is away: Redis, whose absence
  * turns the limits shared by every instance into this instance's own (a client may then
- * get up to N times the limit across N instances).
+ * get up to N times the limit across N instances), and live updates come from this
+ * instance's own reading of Kafka instead of the relay's channels (api/live/shared.ts).
  *
- *   { "status": "degraded", "rateLimits": "local", "redis": "reconnecting" }
+ *   { "status": "degraded", "rateLimits": "local", "redis": "reconnecting",
+ *     "live": "local", "liveRelay": false }
  */
 import type { FastifyInstance } from "fastify";
+import type { SharedLiveFollower } from "../live/shared.ts";
 import type { GatewayOptions } from "./config.ts";
 import type { SharedLimits } from "./shared-limits.ts";
 
@@ -16,16 +19,51 @@ export interface GatewayHealth {
   rateLimits: "shared" | "local" | "off";
   /** The Redis client's state, or "none" when none is configured. */
   redis: string;
+  /**
+   * shared: live updates reach this instance through Redis (one relay follows Kafka for
+   * all); local: this instance follows Kafka itself (no Redis configured, or it is away).
+   */
+  live: "shared" | "local";
+  /** Whether this instance is the relay. */
+  liveRelay: boolean;
 }
 
-export function gatewayHealth(options: GatewayOptions, shared?: SharedLimits): GatewayHealth {
-  if (!options.rateLimit) return { status: "ok", rateLimits: "off", redis: "none" };
-  if (!shared) return { status: "ok", rateLimits: "local", redis: "none" };
+/** What health reads of the live updates (api/live/shared.ts); absent without Redis. */
+export type LiveHealthSource = () => Pick<SharedLiveFollower, "mode" | "relay"> | undefined;
+
+export function gatewayHealth(
+  options: GatewayOptions,
+  shared?: SharedLimits,
+  live?: LiveHealthSource,
+): GatewayHealth {
+  const follower = live?.();
+  // Without Redis, following Kafka here is the design, not a degradation.
+  const liveState = follower
+    ? { live: follower.mode(), liveRelay: follower.relay() }
+    : { live: "local" as const, liveRelay: false };
+  const liveDegraded = follower !== undefined && liveState.live === "local";
+  if (!options.rateLimit) {
+    return {
+      status: liveDegraded ? "degraded" : "ok",
+      rateLimits: "off",
+      redis: "none",
+      ...liveState,
+    };
+  }
+  if (!shared) {
+    return {
+      status: liveDegraded ? "degraded" : "ok",
+      rateLimits: "local",
+      redis: "none",
+      ...liveState,
+    };
+  }
   const mode = shared.mode();
   return {
-    status: mode === "shared" ? "ok" : "degraded",
+    status: mode === "shared" && !liveDegraded ? "ok" : "degraded",
     rateLimits: mode,
     redis: shared.redisState(),
+    ...liveState,
   };
 }
 
@@ -33,6 +71,7 @@ export function registerHealth(
   app: FastifyInstance,
   options: GatewayOptions,
   shared?: SharedLimits,
+  live?: LiveHealthSource,
 ): void {
   app.get(
     "/api/health",
@@ -47,14 +86,16 @@ export function registerHealth(
               status: { type: "string", enum: ["ok", "degraded"] },
               rateLimits: { type: "string", enum: ["shared", "local", "off"] },
               redis: { type: "string" },
+              live: { type: "string", enum: ["shared", "local"] },
+              liveRelay: { type: "boolean" },
             },
-            required: ["status", "rateLimits", "redis"],
+            required: ["status", "rateLimits", "redis", "live", "liveRelay"],
           },
         },
       },
       // A probe every few seconds is not a client: never limited, never refused.
       config: { rateLimit: false },
     },
-    async () => gatewayHealth(options, shared),
+    async () => gatewayHealth(options, shared, live),
   );
 }

@@ -20,7 +20,7 @@ import {
   services,
 } from "./config.ts";
 import detailRoutes from "./detail.ts";
-import { registerHealth } from "./health.ts";
+import { type LiveHealthSource, registerHealth } from "./health.ts";
 import proxyRoutes from "./proxy.ts";
 import { createSharedLimits } from "./shared-limits.ts";
 import webRoutes from "./web.ts";
@@ -34,6 +34,8 @@ const authRoutes = new Set(["/api/auth/login", "/api/auth/signup"]);
 export async function registerEdge(
   app: FastifyInstance,
   options: GatewayOptions,
+  /** The live updates' state for health, once the app has made them (api/live/shared.ts). */
+  live?: LiveHealthSource,
 ): Promise<ServiceClients> {
   const clients = createClients(app, options);
   app.addHook("onClose", async () => clients.close());
@@ -68,7 +70,7 @@ export async function registerEdge(
       ? createSharedLimits(options.redisUrl, options.redisKeyPrefix)
       : undefined;
   if (shared) app.addHook("onClose", async () => shared.close());
-  registerHealth(app, options, shared);
+  registerHealth(app, options, shared, live);
 
   if (options.rateLimit !== false && options.rateLimit !== undefined) {
     const limits = { ...defaultRateLimit, ...options.rateLimit };
@@ -84,9 +86,12 @@ export async function registerEdge(
       // The gateway's own in-process calls are part of a request already counted. The web
       // app's files are not the API: a service worker fetching the shell (70 files) in one go
       // must not spend a person's budget of API calls.
+      // Health is asked by probes and monitors (a kubelet asks every few seconds from one
+      // address): limited, it would report a serving instance as down.
       allowList: (request) =>
         request.headers[internalHeader] === clients.internalToken ||
-        !isApiPath(pathOf(request.url)),
+        !isApiPath(pathOf(request.url)) ||
+        pathOf(request.url) === "/api/health",
       // Counted in Redis by every instance together; by this one alone while Redis is away.
       ...(shared ? { store: shared.Store } : {}),
     });

@@ -73,37 +73,49 @@ const momentEvents: Record<string, string> = {
   [TrackMomentDeleted.name]: "moment.deleted",
 };
 
-export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
-  const prefix = options.topicPrefix ?? "";
-  const { admin, decode, log } = options.source;
-  const topics: Record<LiveChannel, string> = {
+/** Where the live topics' records go: what is watched, and each message of a watched key. */
+export interface LiveSink {
+  /** Whether records of `channel` for `key` (for any key when absent) are worth decoding. */
+  watching(channel: LiveChannel, key?: string): boolean;
+  onMessage(channel: LiveChannel, key: string, message: LiveMessage): void;
+}
+
+export interface LiveTopicsOptions extends LiveFollowerOptions {
+  sink: LiveSink;
+  /** Start positions (slot → next offset; every partition); default each partition's end. */
+  from?: () => Promise<ReadonlyMap<string, bigint>>;
+  /** Names its fetcher's client (one process may follow twice: api/live/shared.ts). */
+  name?: string;
+}
+
+/** The live topics followed from Kafka, each watched record turned into a message. */
+export interface LiveTopics {
+  start(): Promise<void>;
+  /** Where each partition stands (slot → next offset): everything before it was handed on. */
+  positions(): Map<string, bigint>;
+  /** The follower's fetches and whether it runs. */
+  stats(): { fetches: number; running: boolean };
+  close(): Promise<void>;
+}
+
+/** The topic each live channel follows. */
+export function liveTopicsOf(prefix: string): Record<LiveChannel, string> {
+  return {
     comments: `${prefix}${CommentAdded.topic}`,
     plays: `${prefix}${TrackPlayCount.topic}`,
     moments: `${prefix}${TrackMomentPosted.topic}`,
   };
-  // channel → key → listeners
-  const subscribers: Record<LiveChannel, Map<string, Set<LiveListener>>> = {
-    comments: new Map(),
-    plays: new Map(),
-    moments: new Map(),
-  };
-  let subscriberCount = 0;
-  let delivered = 0;
-  let starting: Promise<void> | undefined;
+}
+
+export function followLiveTopics(options: LiveTopicsOptions): LiveTopics {
+  const { admin, decode, log } = options.source;
+  const { sink } = options;
+  const topics = liveTopicsOf(options.topicPrefix ?? "");
 
   const deliver = (channel: LiveChannel, key: string, message: LiveMessage, record: InRecord) => {
-    const listeners = subscribers[channel].get(key);
-    if (!listeners) return;
     const traceparent = record.headers.get(eventHeaders.traceparent);
     if (traceparent) message.traceparent = traceparent;
-    for (const listener of listeners) {
-      delivered += 1;
-      try {
-        listener(message);
-      } catch (error) {
-        log?.warn({ err: error }, "live listener failed");
-      }
-    }
+    sink.onMessage(channel, key, message);
   };
 
   const commentEventOf = (record: InRecord) => {
@@ -119,11 +131,11 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
   // Nobody watching: nothing to decode. Play counts are keyed by track; comments by comment
   // id, their post is in the value; moments by moment id, their track in the value.
   const wanted = (record: InRecord) => {
-    if (record.topic === topics.plays) return subscribers.plays.has(record.key?.toString() ?? "");
+    if (record.topic === topics.plays) return sink.watching("plays", record.key?.toString() ?? "");
     if (record.topic === topics.moments) {
-      return subscribers.moments.size > 0 && momentEventOf(record) !== undefined;
+      return sink.watching("moments") && momentEventOf(record) !== undefined;
     }
-    return subscribers.comments.size > 0 && commentEventOf(record) !== undefined;
+    return sink.watching("comments") && commentEventOf(record) !== undefined;
   };
 
   const handle = (followed: FollowedRecord) => {
@@ -139,7 +151,7 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
     }
     if (record.topic === topics.plays) {
       const trackId = record.key?.toString();
-      if (!trackId || !subscribers.plays.has(trackId)) return;
+      if (!trackId || !sink.watching("plays", trackId)) return;
       if (record.value === null) {
         deliver("plays", trackId, { event: "plays.removed", id, data: { trackId } }, record);
         return;
@@ -162,7 +174,7 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
       const event = momentEventOf(record);
       if (followed.status !== "decoded" || !event) return;
       const value = followed.value as TrackMomentPosted | TrackMomentDeleted;
-      if (!subscribers.moments.has(value.trackId)) return;
+      if (!sink.watching("moments", value.trackId)) return;
       const data: Record<string, unknown> = {
         momentId: value.momentId,
         trackId: value.trackId,
@@ -181,7 +193,7 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
     const value = followed.value as
       | (CommentEdited & { parentCommentId?: string | null })
       | CommentDeleted;
-    if (!subscribers.comments.has(value.postId)) return;
+    if (!sink.watching("comments", value.postId)) return;
     const data: Record<string, unknown> = {
       commentId: value.commentId,
       postId: value.postId,
@@ -196,10 +208,10 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
   const follower = createFollower({
     name: "live follower",
     admin,
-    fetcher: () => options.source.fetcher(`vobe-api-live-${process.pid}`),
+    fetcher: () => options.source.fetcher(`vobe-api-live${options.name ?? ""}-${process.pid}`),
     topics: Object.values(topics),
     // From the current end: a live stream shows what happens from now on.
-    from: "latest",
+    from: options.from ?? "latest",
     decode: { value: decode, wanted },
     onBatch: ({ records }) => {
       for (const record of records) handle(record);
@@ -211,15 +223,56 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
     },
   });
 
-  const start = async () => {
-    await follower.open();
-    follower.run();
+  return {
+    async start() {
+      await follower.open();
+      follower.run();
+    },
+    positions: () => follower.positions(),
+    stats: () => {
+      const { fetches, running } = follower.stats();
+      return { fetches, running };
+    },
+    close: () => follower.close(),
   };
+}
+
+export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
+  // channel → key → listeners
+  const subscribers: Record<LiveChannel, Map<string, Set<LiveListener>>> = {
+    comments: new Map(),
+    plays: new Map(),
+    moments: new Map(),
+  };
+  let subscriberCount = 0;
+  let delivered = 0;
+  let starting: Promise<void> | undefined;
+  const log = options.source.log;
+
+  const topics = followLiveTopics({
+    ...options,
+    sink: {
+      watching: (channel, key) =>
+        key === undefined ? subscribers[channel].size > 0 : subscribers[channel].has(key),
+      onMessage(channel, key, message) {
+        const listeners = subscribers[channel].get(key);
+        if (!listeners) return;
+        for (const listener of listeners) {
+          delivered += 1;
+          try {
+            listener(message);
+          } catch (error) {
+            log?.warn({ err: error }, "live listener failed");
+          }
+        }
+      },
+    },
+  });
 
   return {
     async subscribe(channel, keys, listener) {
       if (!starting) {
-        starting = start();
+        starting = topics.start();
         // A failed start is not kept: the next subscriber tries again.
         starting.catch(() => {
           starting = undefined;
@@ -246,7 +299,7 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
       };
     },
     stats: () => {
-      const { fetches, running } = follower.stats();
+      const { fetches, running } = topics.stats();
       return {
         subscribers: subscriberCount,
         keys: subscribers.comments.size + subscribers.plays.size + subscribers.moments.size,
@@ -257,7 +310,7 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
     },
     async close() {
       await starting?.catch(() => {});
-      await follower.close();
+      await topics.close();
       starting = undefined;
     },
   };

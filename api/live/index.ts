@@ -9,7 +9,8 @@
  * as `after=` on the read routes), its `data` one JSON object. A `: heartbeat` comment every
  * 15 s keeps proxies from closing an idle stream. Every stream of the process is fed by ONE
  * follower (follower.ts) that reads the topics from their end when the first stream opens;
- * a disconnect removes the stream's subscription at once. At most `maxSubscribers` streams
+ * with Redis, by the platform's one relay through per-key channels instead (shared.ts,
+ * passed as `follower` by api/app.ts). A disconnect removes the stream's subscription at once. At most `maxSubscribers` streams
  * are open at a time (503 `too_many_subscribers` beyond); a client that does not read is
  * dropped when `maxBufferedBytes` pile up for it.
  *

@@ -14,16 +14,11 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../api/app.ts";
 import type { GatewayHealth } from "../../api/gateway/health.ts";
-import { createProducer } from "../../platform/kafka/index.ts";
-import { registryApi } from "../../platform/registry/confluent-api.ts";
-import { createEventProducer } from "../../producers/index.ts";
-import * as comment from "../../schemas/generated/comment.ts";
 import { findRedisServer, redisAnswers, redisArgs } from "../../stack/services/redis.ts";
-import { startTestApi, type TestApi, testJwtSecret } from "../support/api-app.ts";
-import { brokers } from "../support/kafka.ts";
+import { bearer, startTestApi, type TestApi, testJwtSecret } from "../support/api-app.ts";
 import { eventually } from "../support/streams.ts";
 
-const limit = 6;
+const limit = 8;
 
 let api: TestApi;
 let redis: ChildProcess | undefined;
@@ -31,6 +26,14 @@ let redisDir: string;
 let redisPort: number;
 const gateways: FastifyInstance[] = [];
 const urls: string[] = [];
+/** The instance that follows the live topics for both, and the one that does not. */
+let relayUrl: string;
+let otherUrl: string;
+let token: string;
+let postId: string;
+const streams: CommentStream[] = [];
+/** Every comment posted on the post, in order: what each stream must show, once each. */
+const posted: string[] = [];
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -40,20 +43,23 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-beforeAll(async () => {
-  const binary = await findRedisServer();
-  const port = await freePort();
-  redisPort = port;
-  redisDir = await mkdtemp(join(tmpdir(), "vobe-redis-"));
-  redis = spawn(binary, redisArgs(port, redisDir), { stdio: "ignore" });
+const startRedis = async () => {
+  redis = spawn(await findRedisServer(), redisArgs(redisPort, redisDir), { stdio: "ignore" });
   expect(
     await eventually(
-      () => redisAnswers(port),
+      () => redisAnswers(redisPort),
       (ok) => ok,
       10_000,
     ),
   ).toBe(true);
-  api = await startTestApi("gateways", { processors: [] });
+};
+
+beforeAll(async () => {
+  redisPort = await freePort();
+  redisDir = await mkdtemp(join(tmpdir(), "vobe-redis-"));
+  await startRedis();
+  // A comment's check reads the posts that topology keeps.
+  api = await startTestApi("gateways", { processors: ["content-snapshots"] });
   const keyPrefix = `test:${randomUUID()}:`;
   for (let i = 0; i < 2; i++) {
     const app = await buildApp({
@@ -62,7 +68,7 @@ beforeAll(async () => {
       jwtSecret: testJwtSecret,
       gateway: {
         rateLimit: { max: limit, authMax: 3, timeWindowMs: 60_000 },
-        redisUrl: `redis://127.0.0.1:${port}`,
+        redisUrl: `redis://127.0.0.1:${redisPort}`,
         redisKeyPrefix: keyPrefix,
         web: false,
       },
@@ -71,17 +77,19 @@ beforeAll(async () => {
     gateways.push(app);
     urls.push(await app.listen({ port: 0, host: "127.0.0.1" }));
   }
-  // Both are counting in Redis before the first request.
+  // Both count in Redis and hear the live relay before the first request.
   for (const url of urls) {
     await eventually(
       () => health(url),
-      (h) => h.rateLimits === "shared",
-      10_000,
+      (h) => h.rateLimits === "shared" && h.live === "shared",
+      20_000,
     );
   }
+  token = await api.token({ role: "listener" });
 });
 
 afterAll(async () => {
+  for (const stream of streams) stream.close();
   for (const app of gateways) await app.close();
   redis?.kill("SIGKILL");
   await api?.stop();
@@ -92,33 +100,88 @@ const health = async (url: string) =>
   (await (await fetch(`${url}/api/health`)).json()) as GatewayHealth;
 const status = async (url: string) => (await fetch(`${url}/api/openapi.json`)).status;
 
+/** A command through one instance's HTTP API, as a client sends it. */
+async function command(url: string, path: string, body: unknown) {
+  const res = await fetch(`${url}${path}`, {
+    method: "POST",
+    headers: { ...bearer(token), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  expect(res.status, await res.clone().text()).toBe(202);
+  // The 202 names the event's key: the new post's or comment's id.
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** Posts a comment through `url`; returns its id. */
+async function postComment(url: string, text: string) {
+  const id = await command(url, `/api/comment/posts/${postId}/comments`, { body: text });
+  posted.push(id);
+  return id;
+}
+
+/** Each stream shows `commentId`, and every comment before it, each exactly once. */
+async function expectOnEveryStream(commentId: string) {
+  for (const stream of streams) {
+    await stream.until(commentId);
+    const ids = stream.ids();
+    expect(new Set(ids).size, `duplicates on ${stream.url}: ${ids.join(" ")}`).toBe(ids.length);
+    expect([...ids].sort()).toEqual(posted.slice(0, posted.indexOf(commentId) + 1).sort());
+  }
+}
+
 describe("two gateway instances with Redis", () => {
-  it("deliver a live update to a client of either instance", async () => {
-    const postId = randomUUID();
-    // First: opening a stream is a request, counted like the others.
-    const streams = await Promise.all(urls.map((url) => openComments(url, postId)));
-    const producer = createProducer({ brokers: brokers(), clientId: "vobe-tests-gateways" });
-    try {
-      const events = createEventProducer({
-        producer,
-        registry: registryApi(inject("endpoints").schemaRegistryUrl),
-      });
-      const commentId = randomUUID();
-      // What the instance that accepted the command writes: the record, once, in the log.
-      await events.publish(
-        { ...comment.CommentAdded, topic: `${api.prefix}${comment.CommentAdded.topic}` },
-        commentId,
-        { commentId, postId, authorId: randomUUID(), body: "heard on both", parentCommentId: null },
-        { actor: { userId: null, role: "system" } },
+  it("relay the live topics through Redis: a comment posted through one instance reaches the streams of both, once", async () => {
+    const [a, b] = await Promise.all(urls.map(health));
+    // One instance reads the topics for both; the other's streams are fed from Redis.
+    expect([a?.liveRelay, b?.liveRelay].filter(Boolean)).toHaveLength(1);
+    relayUrl = (a?.liveRelay ? urls[0] : urls[1]) as string;
+    otherUrl = (a?.liveRelay ? urls[1] : urls[0]) as string;
+    expect(await health(otherUrl)).toMatchObject({ live: "shared", liveRelay: false });
+
+    postId = await command(otherUrl, "/api/content/posts", {
+      title: "Two gateways",
+      body: "heard on both",
+    });
+    // Opening a stream is a request, counted like the others.
+    for (const url of urls) streams.push(await openComments(url, postId));
+    // Accepted by the instance that does not follow the topics: it reaches its own stream
+    // through the relay, as it reaches the other's.
+    await expectOnEveryStream(await postComment(otherUrl, "first"));
+    await expectOnEveryStream(await postComment(relayUrl, "second"));
+  });
+
+  it("fall back to following Kafka on each instance when Redis stops, and back: still once each", async () => {
+    // In flight while Redis goes: relayed, replayed by the fallback, or both: once.
+    const inFlight = await postComment(otherUrl, "as Redis stops");
+    redis?.kill("SIGTERM");
+    for (const url of urls) {
+      await eventually(
+        () => health(url),
+        (h) => h.live === "local",
+        15_000,
       );
-      for (const stream of streams) {
-        const data = await stream.next();
-        expect(data).toContain(commentId);
-      }
-    } finally {
-      for (const stream of streams) stream.close();
-      await producer.close();
+      expect(await health(url)).toMatchObject({
+        status: "degraded",
+        live: "local",
+        liveRelay: false,
+      });
     }
+    await expectOnEveryStream(inFlight);
+    // Without Redis each instance follows the topics itself: still reaching both.
+    await expectOnEveryStream(await postComment(otherUrl, "while Redis is away"));
+
+    await startRedis();
+    for (const url of urls) {
+      await eventually(
+        () => health(url),
+        (h) => h.status === "ok" && h.live === "shared",
+        20_000,
+      );
+    }
+    const [a, b] = await Promise.all(urls.map(health));
+    expect([a?.liveRelay, b?.liveRelay].filter(Boolean)).toHaveLength(1);
+    await expectOnEveryStream(await postComment(relayUrl, "Redis is back"));
+    await expectOnEveryStream(await postComment(otherUrl, "and relays again"));
   });
 
   it("count one rate limit across both", async () => {
@@ -137,7 +200,7 @@ describe("two gateway instances with Redis", () => {
     }
     expect(await status(a)).toBe(429);
     expect(await status(b)).toBe(429);
-    expect(await health(a)).toEqual({ status: "ok", rateLimits: "shared", redis: "ready" });
+    expect(await health(a)).toMatchObject({ status: "ok", rateLimits: "shared", redis: "ready" });
   });
 
   it("keep serving under local limits when Redis stops, and say so", async () => {
@@ -145,7 +208,7 @@ describe("two gateway instances with Redis", () => {
     redis?.kill("SIGTERM");
     await eventually(
       () => health(a),
-      (h) => h.status === "degraded",
+      (h) => h.rateLimits === "local",
       15_000,
     );
     expect(await health(a)).toMatchObject({ status: "degraded", rateLimits: "local" });
@@ -154,45 +217,66 @@ describe("two gateway instances with Redis", () => {
     for (let i = 0; i < limit; i++) answers.push(await status(a));
     expect(answers).toEqual(Array(limit).fill(200));
     expect(await status(a)).toBe(429);
+    // Health is not limited: probes and the polls above spent none of the budget.
+    expect((await fetch(`${a}/api/health`)).status).toBe(200);
     expect((await health(urls[1] as string)).status).toBe("degraded");
 
     // Redis back (empty: nothing kept on disk): both share again, from a fresh window.
-    redis = spawn(await findRedisServer(), redisArgs(redisPort, redisDir), { stdio: "ignore" });
+    await startRedis();
     for (const url of urls) {
       await eventually(
         () => health(url),
         (h) => h.status === "ok",
-        15_000,
+        20_000,
       );
-      expect(await health(url)).toEqual({ status: "ok", rateLimits: "shared", redis: "ready" });
+      expect(await health(url)).toMatchObject({
+        status: "ok",
+        rateLimits: "shared",
+        redis: "ready",
+        live: "shared",
+      });
     }
     expect(await status(a)).toBe(200);
   });
 });
 
-/** A comments stream of one post; `next()` gives the next event's data line. */
-async function openComments(url: string, postId: string) {
+interface CommentStream {
+  url: string;
+  /** Reads events until one carries `commentId` (at most 30 s without any progress). */
+  until(commentId: string): Promise<void>;
+  /** The comment ids of every event read so far, in order. */
+  ids(): string[];
+  close(): void;
+}
+
+/** A comments stream of one post, read event by event. */
+async function openComments(url: string, postId: string): Promise<CommentStream> {
   const abort = new AbortController();
   const res = await fetch(`${url}/api/live/posts/${postId}/comments`, { signal: abort.signal });
   expect(res.status).toBe(200);
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
+  const seen: string[] = [];
   let buffer = "";
   return {
-    async next(): Promise<string> {
-      const deadline = AbortSignal.timeout(15_000);
+    url,
+    async until(commentId) {
       for (;;) {
+        if (seen.includes(commentId)) return;
         const data = /^data: (.*)$/m.exec(buffer);
         if (data) {
           buffer = buffer.slice((data.index ?? 0) + data[0].length);
-          return data[1] as string;
+          seen.push((JSON.parse(data[1] as string) as { commentId: string }).commentId);
+          continue;
         }
-        if (deadline.aborted) throw new Error(`no live update on ${url} within 15 s`);
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`the stream on ${url} ended`);
+        // A heartbeat would come every 15 s; nothing in 30 s is a stream that stalled.
+        const stalled = setTimeout(() => abort.abort(), 30_000);
+        const { value, done } = await reader.read().finally(() => clearTimeout(stalled));
+        if (done) throw new Error(`the stream on ${url} ended before ${commentId}`);
         buffer += decoder.decode(value, { stream: true });
       }
     },
+    ids: () => [...seen],
     close: () => abort.abort(),
   };
 }
