@@ -36,9 +36,10 @@ const lagRoutes: FastifyPluginAsyncTypebox<OpsPluginOptions> = async (app, optio
   app.get(
     "/lag",
     {
-      schema: route("Lag of every streams application and view version, in records and seconds", {
-        response: ok(LagReport),
-      }),
+      schema: route(
+        "Lag of every streams application, view version and Kafka Connect connector, in records and seconds",
+        { response: ok(LagReport) },
+      ),
     },
     async () => {
       const { admin, fetcher } = options.clients();
@@ -107,6 +108,7 @@ const lagRoutes: FastifyPluginAsyncTypebox<OpsPluginOptions> = async (app, optio
         ...placement,
         retired: true,
         applications: false,
+        connectors: false,
       });
       try {
         const versions = platform.consumers as ViewVersionConsumer[];

@@ -32,7 +32,11 @@ export const LagReport = Type.Object(
       Type.Object(
         {
           key: Type.String(),
-          kind: Type.Union([Type.Literal("application"), Type.Literal("view")]),
+          kind: Type.Union([
+            Type.Literal("application"),
+            Type.Literal("view"),
+            Type.Literal("connector"),
+          ]),
           name: Type.String(),
           version: Nullable(Type.Integer()),
           state: Nullable(Type.String()),

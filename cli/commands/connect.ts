@@ -42,9 +42,10 @@ export function registerConnectCommands(program: Command): void {
     )
     .option("--json", "print the states as JSON")
     .action(async (options: { json?: boolean }) => {
-      const { connectRestPort } = await import("../../stack/services/connect.ts");
+      const { connectUrl } = await import("../platform/consumers.ts");
       const { connectorStatuses, isRunning } = await import("../../connect/kafka-connect/rest.ts");
-      const url = `http://127.0.0.1:${connectRestPort()}`;
+      // The same worker `vobe lag` and the console ask: VOBE_CONNECT_URL, else the stack's.
+      const url = connectUrl();
       const statuses = await connectorStatuses(url).catch((error: Error) => {
         throw new Error(
           `no Kafka Connect worker answers at ${url} (${error.message}); start it with: ./vobe connect up`,

@@ -5,7 +5,8 @@ import type { LagSample, LagTrend } from "../../ops/lag/trend.ts";
 import { plainTable, say } from "../output.ts";
 
 /**
- * `vobe lag`: every streams application and every view version, how far behind its
+ * `vobe lag`: every streams application, every view version and, when a Kafka Connect
+ * worker answers, every connector it runs: how far behind its
  * topics it is, in records and in seconds, how fast it reads, whether it gains, and when it
  * catches up at that pace. One run takes two samples `--sample` seconds apart; `--watch`
  * keeps sampling and computes the trend over the last `--window` minutes.
@@ -14,7 +15,7 @@ export function registerLagCommand(program: Command): void {
   program
     .command("lag")
     .description(
-      "how far each streams application and view is behind, in records and seconds, with its trend and ETA",
+      "how far each streams application, view and Connect connector is behind, in records and seconds, with its trend and ETA",
     )
     .option(
       "--sample <seconds>",
@@ -72,11 +73,18 @@ export interface LagReport {
 }
 
 const nameOf = (lag: AgedLag) =>
-  lag.consumer.kind === "application"
-    ? lag.consumer.name
-    : `view ${lag.consumer.name} v${lag.consumer.version}`;
+  lag.consumer.kind === "view"
+    ? `view ${lag.consumer.name} v${lag.consumer.version}`
+    : lag.consumer.kind === "connector"
+      ? `connector ${lag.consumer.name}`
+      : lag.consumer.name;
 
-const stateOf = (lag: AgedLag) => (lag.consumer.kind === "view" ? lag.consumer.state : "app");
+const stateOf = (lag: AgedLag) =>
+  lag.consumer.kind === "view"
+    ? lag.consumer.state
+    : lag.consumer.kind === "connector"
+      ? "connect"
+      : "app";
 
 const seconds = (s: number | null) =>
   s === null

@@ -1,9 +1,11 @@
 /**
  * The platform's consumers as the operator tools see them (ops/lag/): each music topology's
- * streams application and each version of each view. The one place that ties ops/ to the
- * topologies and the views.
+ * streams application, each version of each view, and the connectors of a Kafka Connect
+ * worker when one answers. The one place that ties ops/ to the topologies, the views and
+ * Connect.
  */
 
+import { connectorStatuses, connectorTopics } from "../../connect/kafka-connect/rest.ts";
 import type { Consumer } from "../../ops/lag/positions.ts";
 import { databaseUrlFor, type Endpoints } from "../../platform/config/endpoints.ts";
 import { createPool, type Pool } from "../../platform/postgres/pool.ts";
@@ -11,6 +13,7 @@ import { applicationIdOf } from "../../processors/apps/app.ts";
 import { topologies } from "../../processors/topologies/index.ts";
 import { listVersions, versionSchema } from "../../sinks/engine/versions.ts";
 import { selectViews } from "../../sinks/serve.ts";
+import { connectRestPort } from "../../stack/services/connect.ts";
 
 export interface PlatformConsumers {
   consumers: Consumer[];
@@ -29,7 +32,16 @@ async function versionsOf(pool: Pool, base: string) {
 
 export async function platformConsumers(
   endpoints: Endpoints,
-  options: { prefix?: string; schemaPrefix?: string; retired?: boolean; applications?: boolean },
+  options: {
+    prefix?: string;
+    schemaPrefix?: string;
+    retired?: boolean;
+    applications?: boolean;
+    /** Ask Kafka Connect for its connectors (default: yes, if a worker answers). */
+    connectors?: boolean;
+    /** Its REST API (default: connectUrl()). */
+    connectUrl?: string;
+  },
 ): Promise<PlatformConsumers> {
   const prefix = options.prefix ?? "";
   const applications: Consumer[] =
@@ -73,10 +85,38 @@ export async function platformConsumers(
   } finally {
     await engine?.close();
   }
+  const connectors =
+    options.connectors === false
+      ? []
+      : await connectorConsumers(options.connectUrl ?? connectUrl(), prefix);
   return {
-    consumers: [...applications, ...versions],
+    consumers: [...applications, ...versions, ...connectors],
     close: async () => {
       await Promise.all([...pools.values()].map((p) => p.end()));
     },
   };
+}
+
+/** Where Kafka Connect's REST API is: VOBE_CONNECT_URL, else the native stack's worker. */
+export function connectUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return env.VOBE_CONNECT_URL || `http://127.0.0.1:${connectRestPort(env)}`;
+}
+
+/**
+ * The running worker's connectors, each as the consumer group its sink tasks commit to.
+ * Connect is opt-in (`vobe connect up`): no worker answering means no connectors, not an
+ * error. With a prefix, only connectors reading prefixed topics (a test's own).
+ */
+async function connectorConsumers(base: string, prefix: string): Promise<Consumer[]> {
+  const statuses = await connectorStatuses(base).catch(() => undefined);
+  if (!statuses) return [];
+  const connectors = await connectorTopics(base, statuses);
+  return connectors
+    .filter((c) => c.topics.length > 0 && c.topics.every((t) => t.startsWith(prefix)))
+    .map((c) => ({
+      kind: "connector",
+      name: c.name,
+      groupId: `connect-${c.name}`,
+      inputs: c.topics,
+    }));
 }

@@ -1,9 +1,10 @@
 /**
  * One sample of lag: where every consumer of the platform is in its topics, against the
- * topics' read_committed ends. Two kinds of consumers exist. A streams application is a
+ * topics' read_committed ends. Three kinds of consumers exist. A streams application is a
  * consumer group (its committed offsets are the truth: they commit with its outputs);
  * a view version keeps its positions in its own Postgres schema (`sink_offsets`,
- * docs/adr/010-sinks.md). Which applications and views exist is the caller's to say.
+ * docs/adr/010-sinks.md); a Kafka Connect sink connector is the consumer group
+ * `connect-<name>` (docs/adr/035-kafka-connect.md). Which exist is the caller's to say.
  */
 import type { KafkaAdmin } from "../../platform/kafka/index.ts";
 import type { Pool } from "../../platform/postgres/pool.ts";
@@ -27,7 +28,16 @@ export interface ViewVersionConsumer {
   topics: readonly string[];
 }
 
-export type Consumer = ApplicationConsumer | ViewVersionConsumer;
+export interface ConnectorConsumer {
+  kind: "connector";
+  name: string;
+  /** `connect-<name>`: Connect's sink tasks commit there. */
+  groupId: string;
+  /** The topics its config names. */
+  inputs: readonly string[];
+}
+
+export type Consumer = ApplicationConsumer | ViewVersionConsumer | ConnectorConsumer;
 
 export interface PartitionLag {
   topic: string;
@@ -76,7 +86,7 @@ async function positionsOf(
   consumer: Consumer,
   admin: KafkaAdmin,
 ): Promise<{ topics: string[]; next: Map<string, bigint> }> {
-  if (consumer.kind === "application") {
+  if (consumer.kind !== "view") {
     const committed = await admin.committedOffsets(consumer.groupId);
     const topics = new Set([...consumer.inputs, ...[...committed.keys()].map(slotTopic)]);
     return { topics: [...topics], next: committed };
@@ -139,4 +149,6 @@ export function totalsOf(lag: ConsumerLag, at: number) {
 }
 
 export const consumerKey = (c: Consumer): string =>
-  c.kind === "application" ? `app ${c.name}` : `view ${c.name} v${c.version}`;
+  c.kind === "view"
+    ? `view ${c.name} v${c.version}`
+    : `${c.kind === "application" ? "app" : "connector"} ${c.name}`;

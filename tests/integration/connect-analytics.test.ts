@@ -21,9 +21,11 @@ import {
 } from "@platformatic/kafka";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { platformConsumers } from "../../cli/platform/consumers.ts";
 import { loadConnectorDefinitions } from "../../connect/kafka-connect/definitions.ts";
 import { deleteConnector } from "../../connect/kafka-connect/rest.ts";
 import { connectDown, connectUp } from "../../connect/kafka-connect/worker.ts";
+import { sampleLag } from "../../ops/lag/positions.ts";
 import { databaseUrlFor } from "../../platform/config/endpoints.ts";
 import { kafkaSaslFor } from "../../platform/config/kafka-credentials.ts";
 import { createAdmin, createProducer } from "../../platform/kafka/index.ts";
@@ -37,6 +39,7 @@ import { stackPaths } from "../../stack/config.ts";
 import { connectPrincipal } from "../../stack/kafka-acls.ts";
 import { analystRole } from "../../stack/postgres-roles.ts";
 import { readStackSecrets } from "../../stack/secrets.ts";
+import { testAdmin } from "../support/kafka.ts";
 import { freePort } from "../support/private-stack.ts";
 import { eventually } from "../support/streams.ts";
 
@@ -256,6 +259,31 @@ describe("Kafka Connect: domain topics into the analytics database", { timeout: 
       { source: "simulator", n: 12 },
       { source: "web", n: 48 },
     ]);
+  });
+
+  it("shows each connector's lag beside the platform's consumers (vobe lag, the console)", async () => {
+    const platform = await platformConsumers(endpoints, {
+      prefix,
+      connectUrl: `http://127.0.0.1:${restPort}`,
+    });
+    const admin = testAdmin();
+    try {
+      const connectors = platform.consumers.filter((c) => c.kind === "connector");
+      expect(connectors.map((c) => c.name).sort()).toEqual([...connectorNames].sort());
+      const plays = connectors.find((c) => c.name.startsWith("analytics-plays"));
+      expect(plays).toMatchObject({ groupId: `connect-${plays?.name}`, inputs: [playsTopic] });
+      // Every play copied (the test above): nothing behind on the plays topic.
+      const lags = await eventually(
+        () => sampleLag(admin, connectors),
+        (ls) => ls.every((l) => l.behind === 0n),
+        60_000,
+      );
+      const played = lags.find((l) => l.consumer === plays);
+      expect(played?.partitions.reduce((sum, p) => sum + p.end, 0n)).toBe(60n);
+    } finally {
+      await admin.close();
+      await platform.close();
+    }
   });
 
   it("keeps one row per track as it is now: replaced by a later state, removed by a tombstone", async () => {
