@@ -153,9 +153,12 @@ const viewCommandRoutes: FastifyPluginAsyncTypebox<OpsPluginOptions> = async (ap
         );
       }
       if (!found) throw notFound("view command", req.params.id, "params.id");
-      const state = (await commandStates(admin, fetcher, auditTopic(prefix), options.decode)).get(
-        req.params.id,
-      );
+      // The console asks every second while a command runs: read the trail from a minute
+      // before the command was posted (clock skew between the gateway and the sinks
+      // process), not from its first record.
+      const since = { at: "time" as const, ms: found.occurredAt.getTime() - 60_000 };
+      const states = await commandStates(admin, fetcher, auditTopic(prefix), options.decode, since);
+      const state = states.get(req.params.id);
       return {
         commandId: found.commandId,
         command: found.command,

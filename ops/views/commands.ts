@@ -11,7 +11,7 @@ import type { Fetcher, KafkaAdmin, KafkaProducer } from "../../platform/kafka/in
 import type { RegistryApi } from "../../platform/registry/confluent-api.ts";
 import { createEventProducer } from "../../producers/index.ts";
 import { ViewCommandIssued } from "../../schemas/generated/ops.ts";
-import { readTopic } from "../topics/read.ts";
+import { readTopic, type StartAt } from "../topics/read.ts";
 
 export type ViewCommandKind = "rebuild" | "swap" | "rollback";
 export const viewCommandKinds: readonly ViewCommandKind[] = ["rebuild", "swap", "rollback"];
@@ -67,48 +67,47 @@ export async function postViewCommand(
 
 const outcomes = new Set<string>(["started", "done", "refused", "failed"]);
 
-/** Every view command's latest state in the audit trail, by command id. */
+/**
+ * Every view command's latest state in the audit trail, by command id; from `from` on (one
+ * command's status needs only the trail written since it was posted, not all of it).
+ */
 export async function commandStates(
   admin: KafkaAdmin,
   fetcher: Fetcher,
   auditTopic: string,
   decode: (value: Buffer) => Promise<unknown>,
+  from: StartAt = { at: "earliest" },
 ): Promise<Map<string, CommandState>> {
   const found = new Map<string, CommandState>();
   if (!(await admin.listTopics()).includes(auditTopic)) return found;
-  await readTopic(
-    admin,
-    fetcher,
-    { topic: auditTopic, from: { at: "earliest" }, follow: false, decode },
-    (r) => {
-      const v = r.value as {
-        action?: string;
-        target?: string;
-        reason?: string;
-        operator?: string;
-        occurredAt?: Date;
-        details?: Array<{ name: string; value: string }>;
-      } | null;
-      const details = Object.fromEntries((v?.details ?? []).map((d) => [d.name, d.value]));
-      const commandId = details.commandId;
-      const outcome = details.outcome;
-      if (!v?.action || !commandId || !outcome || !outcomes.has(outcome)) return;
-      const before = found.get(commandId);
-      // A final outcome stands; "started" never replaces one (a target's events are in order,
-      // but be safe against a trail read across partitions).
-      if (before && before.outcome !== "started") return;
-      found.set(commandId, {
-        commandId,
-        action: v.action,
-        target: v.target ?? "",
-        outcome: outcome as CommandOutcome,
-        message: details.message ?? "",
-        operator: v.operator ?? "",
-        reason: v.reason ?? "",
-        at: v.occurredAt ?? new Date(Number(r.record.timestamp)),
-        details,
-      });
-    },
-  );
+  await readTopic(admin, fetcher, { topic: auditTopic, from, follow: false, decode }, (r) => {
+    const v = r.value as {
+      action?: string;
+      target?: string;
+      reason?: string;
+      operator?: string;
+      occurredAt?: Date;
+      details?: Array<{ name: string; value: string }>;
+    } | null;
+    const details = Object.fromEntries((v?.details ?? []).map((d) => [d.name, d.value]));
+    const commandId = details.commandId;
+    const outcome = details.outcome;
+    if (!v?.action || !commandId || !outcome || !outcomes.has(outcome)) return;
+    const before = found.get(commandId);
+    // A final outcome stands; "started" never replaces one (a target's events are in order,
+    // but be safe against a trail read across partitions).
+    if (before && before.outcome !== "started") return;
+    found.set(commandId, {
+      commandId,
+      action: v.action,
+      target: v.target ?? "",
+      outcome: outcome as CommandOutcome,
+      message: details.message ?? "",
+      operator: v.operator ?? "",
+      reason: v.reason ?? "",
+      at: v.occurredAt ?? new Date(Number(r.record.timestamp)),
+      details,
+    });
+  });
   return found;
 }

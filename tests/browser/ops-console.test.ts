@@ -1,7 +1,10 @@
 /**
  * Journey: the operator console. A listener is told the console is not for them; an admin
  * sees every consumer's lag, browses a topic's records decoded, resolves a dead letter
- * with a reason, and finds that action, with the reason, in the audit trail.
+ * with a reason, and finds that action, with the reason, in the audit trail; then rebuilds
+ * the feedback view from the Views page, follows the command until the new version is live,
+ * and swaps back to the version that was live before (the platform's view ends as it began,
+ * one version more).
  *
  * The dead letter is made the way a view's sink makes one (sinks/engine/dlq.ts): a real
  * feedback record, sent through the API, copied to `feedback-dlq` with why and where from.
@@ -158,4 +161,86 @@ describe("operator console", () => {
     expect(await row.textContent()).toContain("admin (web console, admin)");
     await web.checkA11y(page, "ops audit");
   });
+
+  it("rebuilds a view and swaps between its versions, following each command", async () => {
+    await page
+      .getByRole("navigation", { name: "Operator console" })
+      .getByRole("link", { name: "Views" })
+      .click();
+    await page.getByRole("heading", { name: "Views", level: 1 }).waitFor();
+    const versions = page.getByTestId("view-versions");
+    await versions.locator("tbody tr").first().waitFor({ timeout: 30_000 });
+    const feedback = versions.locator("tbody tr", {
+      has: page.getByRole("rowheader", { name: "feedback", exact: true }),
+    });
+    const liveBefore = await feedback
+      .filter({ has: page.getByTestId("version-state").getByText("live", { exact: true }) })
+      .locator("td")
+      .first()
+      .textContent();
+    const countBefore = await feedback.count();
+
+    const form = page.locator("section", {
+      has: page.getByRole("heading", { name: "Rebuild, swap or roll back a view" }),
+    });
+    await form.getByLabel("View", { exact: true }).selectOption("feedback");
+    const rebuild = form.getByRole("button", { name: "Rebuild", exact: true });
+    expect(await rebuild.isDisabled()).toBe(true); // no reason yet
+    await form
+      .getByLabel("Reason (required, written to the audit trail)")
+      .fill(`journey ${marker}: rebuild`);
+    await rebuild.click();
+    await form
+      .getByText(
+        "Build a new version of feedback from its topics and make it live once it has caught up?",
+      )
+      .waitFor();
+    await web.checkA11y(page, "ops views, confirming");
+    await form.getByRole("button", { name: "Rebuild", exact: true }).click();
+
+    // The command is followed until the sinks process has run it.
+    const commands = page.getByTestId("view-commands");
+    const rebuilt = commands.locator("li", { hasText: "Rebuild of feedback" });
+    await rebuilt.waitFor();
+    await expect
+      .poll(() => rebuilt.getAttribute("data-status"), { timeout: 180_000 })
+      .toMatch(/done|refused|failed/);
+    expect(await rebuilt.textContent()).toContain("done");
+    const built = /v(\d+) is built and live/.exec((await rebuilt.textContent()) ?? "")?.[1];
+    expect(built).toBeDefined();
+    await expect.poll(() => feedback.count()).toBe(countBefore + 1);
+    const newRow = versions.locator(`tr[data-version="feedback-v${built}"]`);
+    await expect.poll(() => newRow.getByTestId("version-state").textContent()).toBe("live");
+    expect(await newRow.locator("progress").getAttribute("value")).toBe("1");
+    await web.checkA11y(page, "ops views");
+    await web.screenshot(page, "ops-views");
+
+    // Back to the version that was live before, by a swap: it is caught up, then live.
+    await form.getByLabel("Version to make live").selectOption(String(liveBefore).slice(1));
+    await form
+      .getByLabel("Reason (required, written to the audit trail)")
+      .fill(`journey ${marker}: swap back`);
+    await form.getByRole("button", { name: "Swap", exact: true }).click();
+    await form
+      .getByText(`Catch feedback ${liveBefore} up to its topics and make it live?`, {
+        exact: false,
+      })
+      .waitFor();
+    await form.getByRole("button", { name: "Swap", exact: true }).click();
+    const swapped = commands.locator("li", { hasText: `Swap of feedback to ${liveBefore}` });
+    await swapped.waitFor();
+    await expect
+      .poll(() => swapped.getAttribute("data-status"), { timeout: 180_000 })
+      .toMatch(/done|refused|failed/);
+    expect(await swapped.textContent()).toContain(`${liveBefore} is live`);
+    await expect
+      .poll(() =>
+        versions
+          .locator(`tr[data-version="feedback-${liveBefore}"]`)
+          .getByTestId("version-state")
+          .textContent(),
+      )
+      .toBe("live");
+    await web.checkA11y(page, "ops views, swapped");
+  }, 300_000);
 });

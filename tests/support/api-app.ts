@@ -41,7 +41,12 @@ export interface Position {
  */
 export async function startTestApi(
   name: string,
-  options: { processors?: readonly string[]; logger?: AppOptions["logger"] } = {},
+  options: {
+    processors?: readonly string[];
+    logger?: AppOptions["logger"];
+    /** Where the read and ops routes find the views (a test's own sinks' schema prefix). */
+    reads?: AppOptions["reads"];
+  } = {},
 ) {
   const prefix = `test.api-${name}.${randomUUID().slice(0, 8)}.`;
   const entries = prefixedCatalog(prefix, catalog);
@@ -68,6 +73,7 @@ export async function startTestApi(
     endpoints,
     topicPrefix: prefix,
     jwtSecret: testJwtSecret,
+    ...(options.reads ? { reads: options.reads } : {}),
     // VOBE_TEST_API_LOG=1 shows the app's errors (a 500's cause).
     logger: options.logger ?? (process.env.VOBE_TEST_API_LOG ? { level: "error" } : false),
   });
