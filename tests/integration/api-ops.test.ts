@@ -247,8 +247,87 @@ describe("/api/ops: the operator console's routes", () => {
     // A second sample gives each consumer a trend.
     const again = await get("/api/ops/lag");
     expect((again.body.consumers as Body[]).every((c) => c.trend !== null)).toBe(true);
+    // The charts' samples: one per request, oldest first.
+    for (const c of again.body.consumers as Body[]) {
+      expect((c.history as Body[]).length).toBeGreaterThanOrEqual(2);
+    }
     const views = await get("/api/ops/views");
     expect(views.status, JSON.stringify(views.body)).toBe(200);
     expect(Array.isArray(views.body.versions)).toBe(true);
+  });
+
+  it("lists the registry's subjects and diffs two versions of one", async () => {
+    for (const url of ["/api/ops/registry/subjects", "/api/ops/topologies"]) {
+      expect((await api.app.inject({ method: "GET", url })).statusCode, url).toBe(401);
+      expect((await get(url, tokens.listener)).status, url).toBe(403);
+    }
+    // A second version of one subject: its schema with a field more (compatible: defaulted).
+    const subject = `${origin}-${FeedbackSubmitted.name}`;
+    const schema = FeedbackSubmitted.schema;
+    await registryApi(inject("endpoints").schemaRegistryUrl).register(
+      subject,
+      JSON.stringify({
+        ...schema,
+        fields: [
+          ...schema.fields,
+          { name: "consoleNote", type: ["null", "string"], default: null, doc: "test" },
+        ],
+      }),
+    );
+    const list = await get("/api/ops/registry/subjects");
+    expect(list.status, JSON.stringify(list.body)).toBe(200);
+    const subjects = list.body.subjects as Body[];
+    // A prefixed platform sees its own subjects only: every one a catalog event's.
+    expect(subjects.length).toBeGreaterThan(10);
+    expect(subjects.every((s) => String(s.subject).startsWith(api.prefix))).toBe(true);
+    expect(subjects.find((s) => s.subject === subject)).toMatchObject({
+      topic: origin,
+      record: FeedbackSubmitted.name,
+      kind: "domain",
+      versions: [1, 2],
+      compatibility: expect.any(String),
+    });
+
+    const diff = await get(`/api/ops/registry/subjects/${encodeURIComponent(subject)}/diff`);
+    expect(diff.status, JSON.stringify(diff.body)).toBe(200);
+    expect(diff.body).toMatchObject({
+      from: { version: 1 },
+      to: { version: 2 },
+      fields: { added: ["consoleNote"], removed: [] },
+    });
+    const added = (diff.body.lines as Body[]).filter((l) => l.kind === "added");
+    expect(added.some((l) => String(l.text).includes('"consoleNote"'))).toBe(true);
+    expect(JSON.parse(String((diff.body.to as Body).schema)).fields.at(-1).name).toBe(
+      "consoleNote",
+    );
+
+    const same = await get(
+      `/api/ops/registry/subjects/${encodeURIComponent(subject)}/diff?from=2&to=2`,
+    );
+    expect(same.body).toMatchObject({ added: 0, removed: 0 });
+    const bad = await get(`/api/ops/registry/subjects/${encodeURIComponent(subject)}/diff?from=9`);
+    expect(bad.status).toBe(400);
+    expect((bad.body.error as Body).code).toBe("unknown_version");
+    const none = await get(
+      `/api/ops/registry/subjects/${encodeURIComponent(`${api.prefix}nope-x.Y`)}/diff`,
+    );
+    expect(none.status).toBe(404);
+  });
+
+  it("describes each streams application's topology under the platform's names", async () => {
+    const list = await get("/api/ops/topologies", tokens.operator);
+    expect(list.status).toBe(200);
+    const apps = list.body.applications as Body[];
+    expect(apps.map((a) => a.applicationId)).toContain(`${api.prefix}vobe-plays-per-track`);
+    const one = await get("/api/ops/topologies/plays-per-track");
+    expect(one.status, JSON.stringify(one.body)).toBe(200);
+    const subs = one.body.subtopologies as Array<{ nodes: Body[]; stores: Body[] }>;
+    const sources = subs.flatMap((s) => s.nodes.filter((n) => n.kind === "source"));
+    expect(sources.flatMap((n) => n.topics as string[])).toContain(api.topic("listening.plays"));
+    const stores = subs.flatMap((s) => s.stores);
+    expect(stores.map((s) => s.changelog)).toContain(
+      `${api.prefix}vobe-plays-per-track-play-ids-changelog`,
+    );
+    expect((await get("/api/ops/topologies/no-such-app")).status).toBe(404);
   });
 });

@@ -152,6 +152,18 @@ export const router = createRouter({
       meta: { title: "ops.topics.title" },
     },
     {
+      path: "/ops/schemas",
+      name: "ops-schemas",
+      component: () => import("./views/ops/OpsSchemasView.vue"),
+      meta: { title: "ops.registry.title" },
+    },
+    {
+      path: "/ops/topologies",
+      name: "ops-topologies",
+      component: () => import("./views/ops/OpsTopologiesView.vue"),
+      meta: { title: "ops.topologies.title" },
+    },
+    {
       path: "/ops/audit",
       name: "ops-audit",
       component: () => import("./views/ops/OpsAuditView.vue"),

@@ -2167,6 +2167,234 @@ export interface paths {
     };
   };
   "/api/artist/albums": {
+    /**
+     * New releases: albums released by today, newest release date first (keyset pages), with their artist's name
+     * @description Ordered by the album's release date (as its artist gave it), then album id descending. An album dated in the future is left out until its day.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Opaque (base64url): the `nextCursor` of the previous page of the same list, as it was; any other value is 400 invalid_cursor */
+          cursor?: string;
+          /** @description 1..100, default 20 */
+          limit?: string;
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          after?: string;
+          /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
+          wait?: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              items: ({
+                  albumId: string;
+                  artistId: string;
+                  title: string;
+                  /** Format: date */
+                  releaseDate: string;
+                  genre: string;
+                  coverUrl: string | null;
+                  /** Format: date-time */
+                  createdAt: string;
+                  /** Format: date-time */
+                  updatedAt: string;
+                  /** @description The artist's current name */
+                  artistName: string;
+                })[];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        500: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        504: {
+          content: {
+            "application/json": {
+              error: {
+                /** @enum {string} */
+                code: "position_not_reached";
+                message: string;
+                view: string;
+                unreached: ({
+                    position: string;
+                    topic: string;
+                    partition: number;
+                    offset: string;
+                    viewNextOffset: string | null;
+                  })[];
+              };
+            };
+          };
+        };
+      };
+    };
     /** Publish an album of one of the caller's artists */
     post: {
       requestBody: {
@@ -5692,6 +5920,8 @@ export interface paths {
           cursor?: string;
           /** @description 1..100, default 20 */
           limit?: string;
+          /** @description Only the posts published as this artist (an artist page's posts) */
+          artistId?: string;
           /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
           /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
@@ -13862,7 +14092,7 @@ export interface paths {
     };
   };
   "/api/ops/lag": {
-    /** Lag of every streams application and view version, in records and seconds */
+    /** Lag of every streams application, view version and Kafka Connect connector, in records and seconds */
     get: {
       responses: {
         /** @description Default Response */
@@ -13873,7 +14103,7 @@ export interface paths {
               at: string;
               consumers: ({
                   key: string;
-                  kind: "application" | "view";
+                  kind: "application" | "view" | "connector";
                   name: string;
                   version: number | null;
                   state: string | null;

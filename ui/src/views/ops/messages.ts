@@ -1,6 +1,8 @@
 /** The operator console's words, in every language the app speaks (merged into en.ts and ru.ts). */
+import { opsInsightEn, opsInsightRu } from "./messages-insight.ts";
 
 export const opsEn = {
+  ...opsInsightEn,
   nav: "Operations",
   title: "Operations",
   sections: "Operator console",
@@ -13,6 +15,7 @@ export const opsEn = {
     title: "Overview",
     applications: "Streams applications",
     views: "Views",
+    connectors: "Kafka Connect connectors",
     consumer: "Consumer",
     state: "State",
     behind: "Behind (records)",
@@ -40,7 +43,32 @@ export const opsEn = {
     progress: "Rebuild progress",
     schema: "Schema",
     empty: "No view has a version yet.",
-    cli: "Rebuilds, swaps and rollbacks run from the CLI; this page shows their progress:",
+    cli: "The CLI does the same:",
+    change: "Rebuild, swap or roll back a view",
+    swapTo: "Version to make live",
+    explain:
+      "The sinks process runs the command once; every version is caught up to its topics before it goes live, and the reason goes to the audit trail.",
+    rebuild: "Rebuild",
+    swap: "Swap",
+    rollback: "Roll back",
+    confirmRebuild:
+      "Build a new version of {view} from its topics and make it live once it has caught up?",
+    confirmSwap:
+      "Catch {view} v{version} up to its topics and make it live? The live version is retired.",
+    confirmRollback: "Go back to the previous version of {view}, caught up first?",
+    commands: "Commands from this page",
+    kinds: {
+      rebuild: "Rebuild of {view}",
+      swap: "Swap of {view} to v{version}",
+      rollback: "Rollback of {view}",
+    },
+    statuses: {
+      pending: "waiting for the sinks process",
+      started: "running",
+      done: "done",
+      refused: "refused, nothing changed",
+      failed: "failed",
+    },
   },
   dlq: {
     title: "Dead letters",
@@ -123,6 +151,7 @@ export const opsEn = {
 };
 
 export const opsRu: typeof opsEn = {
+  ...opsInsightRu,
   nav: "Эксплуатация",
   title: "Эксплуатация",
   sections: "Консоль оператора",
@@ -135,6 +164,7 @@ export const opsRu: typeof opsEn = {
     title: "Обзор",
     applications: "Потоковые приложения",
     views: "Представления",
+    connectors: "Коннекторы Kafka Connect",
     consumer: "Потребитель",
     state: "Состояние",
     behind: "Отставание (записи)",
@@ -162,7 +192,32 @@ export const opsRu: typeof opsEn = {
     progress: "Ход перестроения",
     schema: "Схема",
     empty: "Ни у одного представления ещё нет версии.",
-    cli: "Перестроение, переключение и откат запускаются из CLI, а их ход виден здесь:",
+    cli: "То же самое делает CLI:",
+    change: "Перестроить, переключить или откатить представление",
+    swapTo: "Какую версию сделать рабочей",
+    explain:
+      "Процесс sinks выполнит команду один раз; каждая версия догоняет свои топики, прежде чем стать рабочей, а причина попадает в журнал аудита.",
+    rebuild: "Перестроить",
+    swap: "Переключить",
+    rollback: "Откатить",
+    confirmRebuild:
+      "Построить новую версию {view} из её топиков и сделать её рабочей, когда она догонит?",
+    confirmSwap:
+      "Догнать {view} v{version} до конца топиков и сделать её рабочей? Текущая рабочая версия будет выведена.",
+    confirmRollback: "Вернуться к предыдущей версии {view}, сначала догнав её?",
+    commands: "Команды с этой страницы",
+    kinds: {
+      rebuild: "Перестроение {view}",
+      swap: "Переключение {view} на v{version}",
+      rollback: "Откат {view}",
+    },
+    statuses: {
+      pending: "ждёт процесса sinks",
+      started: "выполняется",
+      done: "готово",
+      refused: "отказано, ничего не изменено",
+      failed: "не удалось",
+    },
   },
   dlq: {
     title: "Недоставленные записи",
