@@ -1,7 +1,7 @@
 /**
- * GET /api/artist/artists (by name), /artists/:id (with its albums), /albums/:id (with its
- * tracks in order), /tracks/:id, from the artist view. Deleted entities are not found, nor
- * are taken-down ones and what is under them (visibility.ts, docs/adr/021-moderation.md).
+ * GET /api/artist/artists (by name), /artists/:id (with its albums), /albums (new releases),
+ * /albums/:id (with its tracks in order), /tracks/:id, from the artist view. Deleted
+ * entities are not found, nor are taken-down ones and what is under them (visibility.ts, docs/adr/021-moderation.md).
  */
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import { notFound } from "../http/errors.ts";
@@ -46,6 +46,14 @@ const Album = Type.Object(
     coverUrl: NullableString,
     createdAt: Timestamp,
     updatedAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+
+const Release = Type.Object(
+  {
+    ...Album.properties,
+    artistName: Type.String({ description: "The artist's current name" }),
   },
   { additionalProperties: false },
 );
@@ -229,6 +237,45 @@ const artistReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
         [req.params.id],
       );
       return { ...artist(a), albums: albums.map(album) };
+    },
+  );
+
+  app.get(
+    "/albums",
+    {
+      schema: {
+        tags,
+        summary:
+          "New releases: albums released by today, newest release date first (keyset pages), with their artist's name",
+        description:
+          "Ordered by the album's release date (as its artist gave it), then album id descending. An album dated in the future is left out until its day.",
+        querystring: Query(pagination),
+        response: readResponses({ 200: Page(Release) }),
+      },
+      preHandler,
+    },
+    async (req) => {
+      const limit = limitOf(req.query.limit);
+      const after = decodeCursor("releases", "text", req.query.cursor);
+      // The cursor key is the date as YYYY-MM-DD text: ::date reads it back exactly.
+      const rows = await view.query<Row>(
+        `select al.album_id, al.artist_id, al.title, to_char(al.release_date, 'YYYY-MM-DD') as release,
+                al.genre, al.cover_url, al.created_at, al.updated_at, ar.name as artist_name
+           from ${t("albums")} al join ${t("artists")} ar on ar.artist_id = al.artist_id
+          where not al.deleted and ${publicAlbum(t, "al")}
+            and not ar.deleted
+            and al.release_date <= current_date
+            and ($1::date is null or (al.release_date, al.album_id) < ($1::date, $2::uuid))
+          order by al.release_date desc, al.album_id desc limit $3`,
+        [after?.key ?? null, after?.id ?? null, limit + 1],
+      );
+      return page(
+        "releases",
+        rows,
+        limit,
+        (r) => ({ key: r.release as string, id: r.album_id as string }),
+        (r) => ({ ...album(r), artistName: r.artist_name as string }),
+      );
     },
   );
 

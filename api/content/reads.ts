@@ -1,5 +1,6 @@
 /**
- * GET /api/content/posts (the feed: newest first, deleted excluded) and /posts/:id. The rows
+ * GET /api/content/posts (the feed: newest first, deleted excluded; one artist's posts with
+ * artistId) and /posts/:id. The rows
  * come from content.post-details: the artist's name and the comment count are the
  * post-details topology's, not computed here.
  */
@@ -76,22 +77,34 @@ const contentReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, {
       schema: {
         tags,
         summary: "The feed: posts, newest first (keyset pages; deleted posts are left out)",
-        querystring: Query(pagination),
+        querystring: Query({
+          ...pagination,
+          artistId: Type.Optional(
+            Type.String({
+              format: "uuid",
+              description: "Only the posts published as this artist (an artist page's posts)",
+            }),
+          ),
+        }),
         response: readResponses({ 200: Page(Post) }),
       },
       preHandler,
     },
     async (req) => {
       const limit = limitOf(req.query.limit);
-      const after = decodeCursor("feed", "timestamp", req.query.cursor);
+      const artistId = req.query.artistId ?? null;
+      // An artist's pages are a list of their own: a cursor of the whole feed is refused there.
+      const list = artistId === null ? "feed" : `feed:${artistId}`;
+      const after = decodeCursor(list, "timestamp", req.query.cursor);
       const rows = await view.query<PostRow>(
         `select ${columns} from ${view.table("posts")}
           where not deleted
+            and ($4::uuid is null or artist_id = $4::uuid)
             and ($1::timestamptz is null or (published_at, post_id) < ($1::timestamptz, $2::uuid))
           order by published_at desc, post_id desc limit $3`,
-        [after?.key ?? null, after?.id ?? null, limit + 1],
+        [after?.key ?? null, after?.id ?? null, limit + 1, artistId],
       );
-      return page("feed", rows, limit, (r) => ({ key: r.k, id: r.post_id }), post);
+      return page(list, rows, limit, (r) => ({ key: r.k, id: r.post_id }), post);
     },
   );
 

@@ -1,6 +1,6 @@
 /**
- * Journey 2, browse: the home page (trending now, newest posts, artists), the artists, an
- * artist (top tracks ranked by plays, albums), one of its albums with its track list, and a track; each checked with axe-core and
+ * Journey 2, browse: the home page (trending now, newest posts, new releases, artists), the
+ * artists, an artist (top tracks ranked by plays, albums, posts), one of its albums with its track list, and a track; each checked with axe-core and
  * photographed for the README. Also the phone-sized viewport and the Russian interface.
  */
 import type { Page } from "playwright-core";
@@ -17,10 +17,10 @@ beforeAll(async () => {
 afterAll(async () => web?.close());
 
 describe("browse", () => {
-  it("home shows trending now, the newest posts and artists", async () => {
+  it("home shows trending now, the newest posts, new releases and artists", async () => {
     await page.goto("/");
     await page.getByRole("heading", { name: "Welcome to VobeMusic" }).waitFor();
-    for (const name of ["Trending now", "Newest posts", "Artists"]) {
+    for (const name of ["Trending now", "Newest posts", "New releases", "Artists"]) {
       await page.getByRole("heading", { name, exact: true }).waitFor();
     }
     // Trending holds a ranking or says that nothing trends this hour: never a bare spinner.
@@ -31,6 +31,21 @@ describe("browse", () => {
       .waitFor();
     await page.locator("section[aria-labelledby=newest] article").first().waitFor();
     expect(await page.locator("section[aria-labelledby=newest] article").count()).toBe(5);
+    // New releases: the demo's albums, newest release date first, as the API lists them.
+    const releases = page.getByTestId("new-releases");
+    await releases.locator("li a").first().waitFor();
+    const shown = (await releases
+      .locator("li a")
+      .evaluateAll((links) =>
+        links.map((a) => a.getAttribute("href")?.split("/").at(-1) ?? ""),
+      )) as string[];
+    const listed = (await (await fetch(`${webUrl}/api/artist/albums?limit=6`)).json()) as {
+      items: { albumId: string; releaseDate: string }[];
+    };
+    expect(shown).toHaveLength(6);
+    expect(shown).toEqual(listed.items.map((a) => a.albumId));
+    const dates = listed.items.map((a) => a.releaseDate);
+    expect(dates).toEqual([...dates].sort().reverse());
     await page.locator("section[aria-labelledby=artists] ul.grid li a").first().waitFor();
     await web.checkA11y(page, "home");
     await web.screenshot(page, "home");
@@ -96,6 +111,35 @@ describe("browse", () => {
     await page.getByTestId("plays").waitFor();
     await web.checkA11y(page, "track");
     await web.screenshot(page, "track");
+  });
+
+  it("shows an artist's newest posts on the artist page, each linking to the post", async () => {
+    // An artist who posted in the demo catalog (about a third of its posts are by artists).
+    const feed = (await (await fetch(`${webUrl}/api/content/posts?limit=100`)).json()) as {
+      items: { artistId: string | null; artistName: string | null }[];
+    };
+    const poster = feed.items.find((p) => p.artistId !== null);
+    expect(poster, "the demo feed has posts by artists").toBeDefined();
+    const artistId = poster?.artistId as string;
+    const theirs = (await (
+      await fetch(`${webUrl}/api/content/posts?artistId=${artistId}&limit=5`)
+    ).json()) as { items: { postId: string; title: string; artistId: string }[] };
+    expect(theirs.items.length).toBeGreaterThan(0);
+    expect(theirs.items.every((p) => p.artistId === artistId)).toBe(true);
+
+    await page.goto(`/artists/${artistId}`);
+    await page.getByRole("heading", { name: poster?.artistName as string, level: 1 }).waitFor();
+    await page.getByRole("heading", { name: "Posts", exact: true }).waitFor();
+    const posts = page.getByTestId("artist-posts");
+    await posts.locator("article").first().waitFor();
+    const links = (await posts
+      .locator("article h3 a")
+      .evaluateAll((as) => as.map((a) => a.getAttribute("href")))) as string[];
+    expect(links).toEqual(theirs.items.map((p) => `/posts/${p.postId}`));
+    await web.checkA11y(page, "artist posts");
+
+    await posts.locator("article h3 a").first().click();
+    await page.getByRole("heading", { name: theirs.items[0]?.title as string, level: 1 }).waitFor();
   });
 
   it("works on a phone-sized screen, in Russian", async () => {

@@ -257,6 +257,123 @@ describe("the read API over the Postgres views", () => {
     expect(afterDelete.items).toHaveLength(9);
   });
 
+  it("artist: new releases page newest release date first, with the artist's name; future and deleted albums are left out", async () => {
+    const name = `Releases ${randomUUID().slice(0, 6)}`;
+    const a = await api.command("POST", "/api/artist/artists", artistToken, { name });
+    const artistId = a.event.artistId as string;
+    const made: Record<string, { id: string; after: string }> = {};
+    // Created out of date order; two on the same day are ordered by album id.
+    for (const [title, releaseDate] of [
+      ["middle", "2003-05-01"],
+      ["newest", "2019-11-30"],
+      ["oldest", "1988-02-14"],
+      ["newest too", "2019-11-30"],
+      ["not yet", "2999-01-01"],
+      ["deleted", "2021-06-01"],
+    ]) {
+      const al = await api.command("POST", "/api/artist/albums", artistToken, {
+        artistId,
+        title: `${name}: ${title}`,
+        releaseDate,
+        genre: "jazz",
+      });
+      made[title as string] = { id: al.event.albumId as string, after: al.after };
+    }
+    const deleted = await api.command(
+      "DELETE",
+      `/api/artist/albums/${made.deleted?.id}`,
+      artistToken,
+    );
+
+    type Release = { albumId: string; artistName: string; releaseDate: string; title: string };
+    const seen: Release[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: { status: number; body: Body } = await api.get(
+        `/api/artist/albums?limit=2&after=${deleted.after}${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.items);
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 50);
+
+    // This artist's albums, in order: newest release first, the same day by album id.
+    const sameDay = [made.newest?.id, made["newest too"]?.id].sort().reverse();
+    const mine = seen.filter((r) => r.artistName === name);
+    expect(mine.map((r) => r.albumId)).toEqual([...sameDay, made.middle?.id, made.oldest?.id]);
+    expect(mine.map((r) => r.releaseDate)).toEqual([
+      "2019-11-30",
+      "2019-11-30",
+      "2003-05-01",
+      "1988-02-14",
+    ]);
+    // The whole list is the view's albums released by today, in that order, each once.
+    const { rows } = await api.sql(
+      "artist",
+      `select album_id from ${api.table("artist", "albums")}
+        where not deleted and release_date <= current_date
+        order by release_date desc, album_id desc`,
+    );
+    expect(seen.map((r) => r.albumId)).toEqual(rows.map((r) => r.album_id));
+    expect(seen.map((r) => r.albumId)).not.toContain(made["not yet"]?.id);
+    expect(seen.map((r) => r.albumId)).not.toContain(made.deleted?.id);
+
+    // A cursor of another list is refused.
+    const feed = await api.get("/api/content/posts?limit=1");
+    const refused = await api.get(`/api/artist/albums?cursor=${feed.body.nextCursor}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe("invalid_cursor");
+  });
+
+  it("content: an artist's posts (artistId), newest first in pages; not other artists' nor personal posts", async () => {
+    const artists: string[] = [];
+    for (const n of ["one", "two"]) {
+      const a = await api.command("POST", "/api/artist/artists", artistToken, {
+        name: `Poster ${n} ${randomUUID().slice(0, 4)}`,
+      });
+      artists.push(a.event.artistId as string);
+    }
+    const [one, two] = artists as [string, string];
+    const ofOne: string[] = [];
+    const afters: string[] = [];
+    for (const [i, artistId] of [one, two, one, undefined, one].entries()) {
+      const p = await api.command("POST", "/api/content/posts", artistToken, {
+        title: `As ${artistId ?? "myself"} ${i}`,
+        body: "news",
+        ...(artistId ? { artistId } : {}),
+      });
+      if (artistId === one) ofOne.push(p.event.postId as string);
+      afters.push(p.after);
+    }
+
+    const pageOf = async (query: string) => {
+      const res = await api.get(`/api/content/posts?${query}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body as {
+        items: Array<{ postId: string; artistId: string | null }>;
+        nextCursor: string | null;
+      };
+    };
+    const first = await pageOf(`artistId=${one}&limit=2&after=${afters.join(",")}`);
+    expect(first.items.map((p) => p.postId)).toEqual(ofOne.slice(-2).reverse());
+    expect(first.nextCursor).not.toBeNull();
+    const second = await pageOf(`artistId=${one}&limit=2&cursor=${first.nextCursor}`);
+    expect(second.items.map((p) => p.postId)).toEqual([ofOne[0]]);
+    expect(second.nextCursor).toBeNull();
+    expect((await pageOf(`artistId=${two}`)).items).toHaveLength(1);
+    expect((await pageOf(`artistId=${randomUUID()}`)).items).toEqual([]);
+
+    // The artist's list and the whole feed do not share cursors.
+    const whole = await pageOf("limit=1");
+    const mixed = await api.get(`/api/content/posts?artistId=${one}&cursor=${whole.nextCursor}`);
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.error.code).toBe("invalid_cursor");
+    expect((await api.get("/api/content/posts?artistId=not-a-uuid")).status).toBe(400);
+  });
+
   it("comment: read-your-writes: with after the new comment is there; a view that cannot get there answers 504", async () => {
     const post = await api.command("POST", "/api/content/posts", artistToken, {
       title: "t",

@@ -78,6 +78,7 @@ const en = {
     trendingEmpty: "Nothing is trending this hour yet.",
     newestPosts: "Newest posts",
     newReleases: "New releases",
+    newReleasesEmpty: "No albums have been released yet.",
     allPosts: "All posts",
     allArtists: "All artists",
   },
@@ -92,6 +93,8 @@ const en = {
     topTracksEmpty: "No tracks yet.",
     about: "About",
     from: "From {country}",
+    posts: "Posts",
+    noPosts: "No posts from this artist yet.",
   },
   album: {
     by: "by {artist}",

@@ -79,6 +79,7 @@ const ru: Messages = {
     trendingEmpty: "В этот час в тренде пока ничего нет.",
     newestPosts: "Новые посты",
     newReleases: "Новые релизы",
+    newReleasesEmpty: "Вышедших альбомов пока нет.",
     allPosts: "Все посты",
     allArtists: "Все исполнители",
   },
@@ -93,6 +94,8 @@ const ru: Messages = {
     topTracksEmpty: "Треков пока нет.",
     about: "Об исполнителе",
     from: "Страна: {country}",
+    posts: "Посты",
+    noPosts: "У этого исполнителя пока нет постов.",
   },
   album: {
     by: "исполнитель: {artist}",
