@@ -64,9 +64,9 @@ describe("an erased account's tokens are refused on every instance", () => {
       only: ["auth", "listening"],
     };
     child = spawnTs("tests/support/api-service-child.ts", [JSON.stringify(config), String(port)]);
-    await waitForLine(child, "listening", 60_000);
+    await waitForLine(child, "listening");
     childUrl = `http://127.0.0.1:${port}`;
-  });
+  }, 300_000);
   afterAll(async () => {
     if (child) await killHard(child);
     await second?.close();

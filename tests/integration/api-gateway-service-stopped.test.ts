@@ -23,7 +23,9 @@ import { eventually } from "../support/streams.ts";
  */
 const resetTimeoutMs = 1_000;
 
-describe("the gateway, with the comment service's process stopped and started again", () => {
+describe("the gateway, with the comment service's process stopped and started again", {
+  timeout: 300_000,
+}, () => {
   let api: ReadApi;
   /** Free when the test starts; every start of the service uses it again. */
   let port: number;

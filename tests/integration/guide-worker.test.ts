@@ -26,7 +26,7 @@ async function until<T>(
   }
 }
 
-describe("guide worker", () => {
+describe("guide worker", { timeout: 300_000 }, () => {
   let fake: FakeOpenAI;
   let topics: Awaited<ReturnType<typeof guideTopics>>;
   const children: ChildProcess[] = [];
@@ -34,7 +34,7 @@ describe("guide worker", () => {
   const start = async () => {
     const child = spawnTs("tests/support/guide-child.ts", []);
     children.push(child);
-    await waitForLine(child, "guide: ready", 60_000);
+    await waitForLine(child, "guide: ready");
     return child;
   };
 

@@ -15,7 +15,7 @@ const out = (topic: string, key: string, value: string) => ({
   value: Buffer.from(value),
 });
 
-describe("Kafka transactions on the single-node broker", () => {
+describe("Kafka transactions on the single-node broker", { timeout: 300_000 }, () => {
   const admin = testAdmin();
   const input = uniqueName("tx-in");
   const output = uniqueName("tx-out");

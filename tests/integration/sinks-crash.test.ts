@@ -23,7 +23,7 @@ const views = [listeningView];
 const schema = versionSchema(`${run.schemaPrefix}listening`, listeningView.minVersion ?? 1);
 const tracks = Array.from({ length: 12 }, () => randomUUID());
 
-describe("a sink killed with SIGKILL mid-stream", () => {
+describe("a sink killed with SIGKILL mid-stream", { timeout: 300_000 }, () => {
   const { producer, events } = testEvents(run);
   const admin = testAdmin();
   let pool: Pool;

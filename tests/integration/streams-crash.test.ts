@@ -20,6 +20,7 @@ const keys = Array.from({ length: 25 }, (_, i) => `key-${i}`);
 // out as one, and what is flushed belongs to the transaction of its commit.
 describe.each([false, true])(
   "exactly-once through SIGKILL, record cache on (persistent stores: %s)",
+  { timeout: 300_000 },
   (persistent) => {
     const admin = testAdmin();
     const input = uniqueName("crash-in");

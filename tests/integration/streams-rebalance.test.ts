@@ -17,7 +17,7 @@ import {
 
 const keys = Array.from({ length: 30 }, (_, i) => `key-${i}`);
 
-describe("several instances of one application", () => {
+describe("several instances of one application", { timeout: 300_000 }, () => {
   const admin = testAdmin();
   const input = uniqueName("rb-in");
   const output = uniqueName("rb-out");

@@ -17,7 +17,9 @@ const keys = Array.from({ length: 24 }, (_, i) => `key-${i}`);
 // The runtime's default session timeout: a member the broker must wait out costs this long.
 const sessionTimeoutMs = 10_000;
 
-describe("a SIGKILLed instance replaced by one with the same instanceId", () => {
+describe("a SIGKILLed instance replaced by one with the same instanceId", {
+  timeout: 300_000,
+}, () => {
   const admin = testAdmin();
   const input = uniqueName("takeover-in");
   const output = uniqueName("takeover-out");

@@ -11,7 +11,13 @@ export function spawnTs(file: string, args: string[]): ChildProcess {
   });
 }
 
-export function waitForLine(child: ChildProcess, line: string, timeoutMs = 30_000): Promise<void> {
+/**
+ * Resolves when the child prints `line`; fails at once if it exits first. The time-out is
+ * for a child that hangs, not one that is slow: a child Node loading a service's modules
+ * through tsx took over 30 s beside two fresh-clone runs (load average 46).
+ * The callers' tests carry limits to match (3–5 minutes).
+ */
+export function waitForLine(child: ChildProcess, line: string, timeoutMs = 180_000): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     let out = "";
     let err = "";
