@@ -1,6 +1,7 @@
 import type {} from "vitest";
 import type { TestProject } from "vitest/node";
 import type { Endpoints } from "../../platform/config/endpoints.ts";
+import { findFfmpeg } from "../../stack/host.ts";
 import { provideEndpoints } from "../../stack/provide.ts";
 import { stackDown } from "../../stack/stack.ts";
 import { assertReachable } from "./reachability.ts";
@@ -25,6 +26,10 @@ const log = (line: string) => console.log(`[stack] ${line}`);
 export default async function setup(
   project: TestProject,
 ): Promise<(() => Promise<void>) | undefined> {
+  // The audio tests make and probe real audio; ./vobe start installs ffmpeg, but a fresh
+  // machine that runs the tests first has none (a fresh-clone run failed on spawn ffmpeg
+  // ENOENT). From Debian's packages when missing, like the stack's own services.
+  await findFfmpeg();
   let teardown: (() => Promise<void>) | undefined;
   let endpoints: Endpoints;
   if (process.env.VOBE_TEST_PROVIDER === "testcontainers") {
