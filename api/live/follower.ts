@@ -22,6 +22,7 @@ import {
 import { TrackPlayCount } from "../../schemas/generated/listening.ts";
 import { formatPosition } from "../read/positions.ts";
 import type { ViewSource } from "../state/topic-view.ts";
+import { createLiveSubscribers } from "./subscribers.ts";
 
 export type LiveChannel = "comments" | "plays" | "moments";
 
@@ -238,36 +239,9 @@ export function followLiveTopics(options: LiveTopicsOptions): LiveTopics {
 }
 
 export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
-  // channel → key → listeners
-  const subscribers: Record<LiveChannel, Map<string, Set<LiveListener>>> = {
-    comments: new Map(),
-    plays: new Map(),
-    moments: new Map(),
-  };
-  let subscriberCount = 0;
-  let delivered = 0;
+  const subscribers = createLiveSubscribers(options.source.log);
   let starting: Promise<void> | undefined;
-  const log = options.source.log;
-
-  const topics = followLiveTopics({
-    ...options,
-    sink: {
-      watching: (channel, key) =>
-        key === undefined ? subscribers[channel].size > 0 : subscribers[channel].has(key),
-      onMessage(channel, key, message) {
-        const listeners = subscribers[channel].get(key);
-        if (!listeners) return;
-        for (const listener of listeners) {
-          delivered += 1;
-          try {
-            listener(message);
-          } catch (error) {
-            log?.warn({ err: error }, "live listener failed");
-          }
-        }
-      },
-    },
-  });
+  const topics = followLiveTopics({ ...options, sink: subscribers });
 
   return {
     async subscribe(channel, keys, listener) {
@@ -280,33 +254,17 @@ export function createLiveFollower(options: LiveFollowerOptions): LiveFollower {
       }
       await starting;
       const unique = [...new Set(keys)];
-      for (const key of unique) {
-        const set = subscribers[channel].get(key) ?? new Set();
-        set.add(listener);
-        subscribers[channel].set(key, set);
-      }
-      subscriberCount += 1;
+      subscribers.add(channel, unique, listener);
       let done = false;
       return () => {
         if (done) return;
         done = true;
-        subscriberCount -= 1;
-        for (const key of unique) {
-          const set = subscribers[channel].get(key);
-          set?.delete(listener);
-          if (set?.size === 0) subscribers[channel].delete(key);
-        }
+        subscribers.remove(channel, unique, listener);
       };
     },
     stats: () => {
       const { fetches, running } = topics.stats();
-      return {
-        subscribers: subscriberCount,
-        keys: subscribers.comments.size + subscribers.plays.size + subscribers.moments.size,
-        delivered,
-        fetches,
-        running,
-      };
+      return { ...subscribers.counts(), fetches, running };
     },
     async close() {
       await starting?.catch(() => {});

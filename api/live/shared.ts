@@ -34,6 +34,7 @@ import {
   type LiveTopics,
   liveTopicsOf,
 } from "./follower.ts";
+import { createLiveSubscribers } from "./subscribers.ts";
 
 export type LiveMode = "shared" | "local";
 
@@ -89,28 +90,9 @@ export function createSharedLiveFollower(options: SharedLiveOptions): SharedLive
   sub.on("error", () => {});
   const redisUp = () => pub.status === "ready" && sub.status === "ready";
 
-  // channel → key → this instance's listeners (each with its own de-duplication)
-  const subscribers: Record<LiveChannel, Map<string, Set<LiveListener>>> = {
-    comments: new Map(),
-    plays: new Map(),
-    moments: new Map(),
-  };
-  let subscriberCount = 0;
-  let delivered = 0;
+  // This instance's listeners (each with its own de-duplication), fed by either path.
+  const subscribers = createLiveSubscribers(log);
   let closed = false;
-
-  const deliver = (channel: LiveChannel, key: string, message: LiveMessage) => {
-    const listeners = subscribers[channel].get(key);
-    if (!listeners) return;
-    for (const listener of listeners) {
-      delivered += 1;
-      try {
-        listener(message);
-      } catch (error) {
-        log?.warn({ err: error }, "live listener failed");
-      }
-    }
-  };
 
   // The relay's last positions and when they were heard.
   let watermark: Map<string, bigint> | undefined;
@@ -146,11 +128,7 @@ export function createSharedLiveFollower(options: SharedLiveOptions): SharedLive
       ...options,
       name: "-local",
       from: fromPositions(() => heard),
-      sink: {
-        watching: (channel, key) =>
-          key === undefined ? subscribers[channel].size > 0 : subscribers[channel].has(key),
-        onMessage: deliver,
-      },
+      sink: subscribers,
     });
     local = topics;
     log?.warn({}, "live updates: following Kafka on this instance (Redis or its relay is away)");
@@ -229,7 +207,7 @@ export function createSharedLiveFollower(options: SharedLiveOptions): SharedLive
   const tick = async () => {
     if (!redisUp()) {
       await stopRelay();
-      if (subscriberCount > 0) await startLocal().catch(() => {});
+      if (subscribers.counts().subscribers > 0) await startLocal().catch(() => {});
       return;
     }
     try {
@@ -243,7 +221,8 @@ export function createSharedLiveFollower(options: SharedLiveOptions): SharedLive
     } catch {
       // Redis answered late or not at all: the next tick sees its state.
     }
-    if (subscriberCount > 0 && !relayHeard() && !relay) await startLocal().catch(() => {});
+    if (subscribers.counts().subscribers > 0 && !relayHeard() && !relay)
+      await startLocal().catch(() => {});
   };
   let ticking = false;
   const runTick = () => {
@@ -288,13 +267,13 @@ export function createSharedLiveFollower(options: SharedLiveOptions): SharedLive
     const wire = JSON.parse(payload) as Wire;
     const message: LiveMessage = { event: wire.event, id: wire.id, data: wire.data };
     if (wire.traceparent) message.traceparent = Buffer.from(wire.traceparent, "base64");
-    deliver(kind, rest.slice(colon + 1), message);
+    subscribers.onMessage(kind, rest.slice(colon + 1), message);
   });
 
   const watchedChannels = () => {
     const all = [positionsChannel];
     for (const channel of channels)
-      for (const key of subscribers[channel].keys()) all.push(channelOf(channel, key));
+      for (const key of subscribers.keys(channel)) all.push(channelOf(channel, key));
     return all;
   };
   // A reconnected subscriber listens again to every key watched here (and to the positions).
@@ -334,25 +313,11 @@ export function createSharedLiveFollower(options: SharedLiveOptions): SharedLive
         sent.set(slot, offset);
         listener(message);
       };
-      const fresh: string[] = [];
-      for (const key of unique) {
-        const set = subscribers[channel].get(key) ?? new Set();
-        if (set.size === 0) fresh.push(channelOf(channel, key));
-        set.add(once);
-        subscribers[channel].set(key, set);
-      }
-      subscriberCount += 1;
+      const fresh = subscribers.add(channel, unique, once).map((key) => channelOf(channel, key));
       const off = () => {
-        subscriberCount -= 1;
-        const gone: string[] = [];
-        for (const key of unique) {
-          const set = subscribers[channel].get(key);
-          set?.delete(once);
-          if (set?.size === 0) {
-            subscribers[channel].delete(key);
-            gone.push(channelOf(channel, key));
-          }
-        }
+        const gone = subscribers
+          .remove(channel, unique, once)
+          .map((key) => channelOf(channel, key));
         if (gone.length > 0 && sub.status === "ready") sub.unsubscribe(...gone).catch(() => {});
       };
       try {
@@ -389,9 +354,7 @@ export function createSharedLiveFollower(options: SharedLiveOptions): SharedLive
     stats: () => {
       const fetches = (local?.stats().fetches ?? 0) + (relay?.stats().fetches ?? 0);
       return {
-        subscribers: subscriberCount,
-        keys: subscribers.comments.size + subscribers.plays.size + subscribers.moments.size,
-        delivered,
+        ...subscribers.counts(),
         fetches,
         running: local !== undefined || relay !== undefined,
       };
