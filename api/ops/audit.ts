@@ -6,18 +6,13 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { auditTopic } from "../../ops/audit/audit.ts";
 import { readTopic } from "../../ops/topics/read.ts";
+import type { OperatorActionTaken } from "../../schemas/generated/ops.ts";
 import { iso } from "./json.ts";
 import type { OpsPluginOptions } from "./plugin.ts";
 import { AuditQuery, AuditTrail, ok, route } from "./schemas.ts";
 
-interface Action {
-  action?: string;
-  target?: string;
-  reason?: string;
-  operator?: string;
-  occurredAt?: Date;
-  details?: Array<{ name: string; value: string }>;
-}
+/** A record of the trail as decoded; read defensively, every field may be missing. */
+type Action = Partial<OperatorActionTaken>;
 
 const auditRoutes: FastifyPluginAsyncTypebox<OpsPluginOptions> = async (app, options) => {
   const topic = auditTopic(options.topicPrefix);

@@ -4,6 +4,7 @@
  * read_committed, so a replay whose transaction did not commit does not count.
  */
 import type { Fetcher, KafkaAdmin } from "../../platform/kafka/index.ts";
+import type { OperatorActionTaken } from "../../schemas/generated/ops.ts";
 import { readTopic } from "../topics/read.ts";
 
 export interface Resolution {
@@ -27,14 +28,7 @@ export async function resolutions(
     fetcher,
     { topic: auditTopic, from: { at: "earliest" }, follow: false, decode },
     (r) => {
-      const v = r.value as {
-        action?: string;
-        target?: string;
-        reason?: string;
-        operator?: string;
-        occurredAt?: Date;
-        details?: Array<{ name: string; value: string }>;
-      } | null;
+      const v = r.value as Partial<OperatorActionTaken> | null;
       if (!v?.target || (v.action !== "dlq.replay" && v.action !== "dlq.skip")) return;
       // The first resolution of a letter stands; a later one is refused before it is written.
       if (found.has(v.target)) return;

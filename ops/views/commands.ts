@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { Fetcher, KafkaAdmin, KafkaProducer } from "../../platform/kafka/index.ts";
 import type { RegistryApi } from "../../platform/registry/confluent-api.ts";
 import { createEventProducer } from "../../producers/index.ts";
-import { ViewCommandIssued } from "../../schemas/generated/ops.ts";
+import { type OperatorActionTaken, ViewCommandIssued } from "../../schemas/generated/ops.ts";
 import { readTopic, type StartAt } from "../topics/read.ts";
 
 export type ViewCommandKind = "rebuild" | "swap" | "rollback";
@@ -81,14 +81,7 @@ export async function commandStates(
   const found = new Map<string, CommandState>();
   if (!(await admin.listTopics()).includes(auditTopic)) return found;
   await readTopic(admin, fetcher, { topic: auditTopic, from, follow: false, decode }, (r) => {
-    const v = r.value as {
-      action?: string;
-      target?: string;
-      reason?: string;
-      operator?: string;
-      occurredAt?: Date;
-      details?: Array<{ name: string; value: string }>;
-    } | null;
+    const v = r.value as Partial<OperatorActionTaken> | null;
     const details = Object.fromEntries((v?.details ?? []).map((d) => [d.name, d.value]));
     const commandId = details.commandId;
     const outcome = details.outcome;
