@@ -12,6 +12,10 @@
  * consume past. It waits on more than the one event (everything before those ends), never
  * less. A derived topic computed from another derived topic is reached hop by hop.
  *
+ * A translation, once made, holds forever (the ends of that moment were past every effect of
+ * the event, and the log only grows), so it is remembered: a client that reads again with the
+ * same `after` waits for what it waited for before, not for everything written since.
+ *
  *   const progress = createDerivedProgress({ admin, topicPrefix });
  *   const on = await progress.through(position, "listening.track-play-counts", deadline);
  */
@@ -35,6 +39,9 @@ export interface DerivedProgress {
   ): Promise<{ positions: ReadPosition[] } | { unreached: Unreached }>;
 }
 
+/** How many translations are remembered (the oldest is forgotten first): about 1 MB. */
+const translationsKept = 4_096;
+
 export function createDerivedProgress(options: {
   admin: () => KafkaAdmin;
   topicPrefix?: string;
@@ -57,6 +64,14 @@ export function createDerivedProgress(options: {
   };
 
   const progress = createProcessorProgress(options.admin);
+  const translated = new Map<string, ReadPosition[]>();
+  const remember = (key: string, positions: ReadPosition[]) => {
+    if (translated.size >= translationsKept) {
+      const oldest = translated.keys().next();
+      if (!oldest.done) translated.delete(oldest.value);
+    }
+    translated.set(key, positions);
+  };
 
   /** One processor: from a position of one of its inputs to positions of its output `derived`. */
   const oneHop = async (
@@ -66,6 +81,9 @@ export function createDerivedProgress(options: {
   ): Promise<{ positions: ReadPosition[] } | { unreached: Unreached }> => {
     const topology = entries.get(derived)?.derivedFrom?.topology;
     if (!topology) throw new Error(`${derived} is not a derived topic`);
+    const key = `${formatPosition(position)}>${derived}`;
+    const known = translated.get(key);
+    if (known) return { positions: known };
     const groupId = `${prefix}vobe-${topology}`;
     const notYet = (at: bigint | undefined): { unreached: Unreached } => ({
       unreached: {
@@ -87,6 +105,7 @@ export function createDerivedProgress(options: {
       if (end === 0n) continue;
       positions.push({ topic: derived, partition: partitionOf(slot), offset: end - 1n });
     }
+    remember(key, positions);
     return { positions };
   };
 
