@@ -8,7 +8,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../api/app.ts";
-import { createAuth } from "../../api/http/auth.ts";
 import { formatPosition } from "../../api/read/positions.ts";
 import type { Endpoints } from "../../platform/config/endpoints.ts";
 import { registryApi } from "../../platform/registry/confluent-api.ts";
@@ -32,7 +31,7 @@ import { freeSearchPort, type PrivateStack, privateStack } from "../support/priv
 import { startSearchProcessors } from "../support/search-processors.ts";
 import { cleanup, type SinkTestRun, sinkTestRun, viewPool } from "../support/sinks-fixtures.ts";
 import { eventually } from "../support/streams.ts";
-import { testAccounts } from "../support/test-accounts.ts";
+import { registeredToken } from "../support/test-accounts.ts";
 
 describe("the search routes when the search engine is stopped and started again", () => {
   let stack: PrivateStack;
@@ -132,15 +131,15 @@ describe("the search routes when the search engine is stopped and started again"
 
   it("answers 503 while it is down, Postgres routes and commands still work, then searches again", async () => {
     const user = { userId: randomUUID(), role: "artist", username: "tester" } as const;
-    // Tokens of accounts that do not exist are refused: register it first.
-    const accounts = testAccounts(
-      provided.kafkaBrokers,
-      provided.schemaRegistryUrl,
-      run.topicPrefix,
+    const token = await registeredToken(
+      {
+        brokers: provided.kafkaBrokers,
+        registryUrl: provided.schemaRegistryUrl,
+        prefix: run.topicPrefix,
+        secret: readJwtSecret,
+      },
+      user,
     );
-    await accounts.register(user);
-    await accounts.close();
-    const token = (await createAuth({ secret: readJwtSecret }).issue(user)).token;
     // The ids come back through the Postgres routes, which wait for the artist view.
     const artistAt = await command("/api/artist/artists", token, {
       name: "Björk",

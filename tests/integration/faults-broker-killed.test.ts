@@ -27,7 +27,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildApp, commandDeliveryTimeoutMs } from "../../api/app.ts";
 import { type AtomicWriter, createAtomicWriter } from "../../api/events/atomic.ts";
-import { createAuth } from "../../api/http/auth.ts";
 import { simulatePlays } from "../../connect/demo/simulate.ts";
 import type { Endpoints } from "../../platform/config/endpoints.ts";
 import {
@@ -67,7 +66,7 @@ import { freeKafkaPort, type PrivateStack, privateStack } from "../support/priva
 import { processorsCaughtUp } from "../support/processors-caught-up.ts";
 import { type SinkTestRun, sinkTestRun, viewPool } from "../support/sinks-fixtures.ts";
 import { eventually } from "../support/streams.ts";
-import { testAccounts } from "../support/test-accounts.ts";
+import { registeredToken } from "../support/test-accounts.ts";
 
 const jwtSecret = "test-secret-for-the-broker-fault-test-0123";
 /** The topology whose exactly-once is checked (plays counted once per play id). */
@@ -205,14 +204,15 @@ describe("one broker of three SIGKILLed under load", () => {
       expect((await admin.topicConfigs(topic))["min.insync.replicas"], topic).toBe("2");
     }
     const user = { userId: randomUUID(), role: "listener", username: "brokerfault" } as const;
-    const accounts = testAccounts(
-      endpoints.kafkaBrokers,
-      provided.schemaRegistryUrl,
-      run.topicPrefix,
+    const token = await registeredToken(
+      {
+        brokers: endpoints.kafkaBrokers,
+        registryUrl: provided.schemaRegistryUrl,
+        prefix: run.topicPrefix,
+        secret: jwtSecret,
+      },
+      user,
     );
-    await accounts.register(user);
-    await accounts.close();
-    const token = (await createAuth({ secret: jwtSecret }).issue(user)).token;
     const marker = (n: number) => `broker-fault-${run.id}-${n}`;
     const api = app as NonNullable<typeof app>;
     const load = commandStream({

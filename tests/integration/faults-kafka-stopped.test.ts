@@ -12,7 +12,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildApp, commandDeliveryTimeoutMs } from "../../api/app.ts";
 import { type AtomicWriter, createAtomicWriter, maxQueueWaitMs } from "../../api/events/atomic.ts";
-import { createAuth } from "../../api/http/auth.ts";
 import type { Endpoints } from "../../platform/config/endpoints.ts";
 import {
   BrokerUnavailableError,
@@ -47,7 +46,7 @@ import {
 import { freePort, type PrivateStack, privateStack } from "../support/private-stack.ts";
 import { type SinkTestRun, sinkTestRun, viewPool } from "../support/sinks-fixtures.ts";
 import { eventually } from "../support/streams.ts";
-import { testAccounts } from "../support/test-accounts.ts";
+import { registeredToken } from "../support/test-accounts.ts";
 
 const jwtSecret = "test-secret-for-the-faults-tests-0123456789";
 /** How long a command may take to be refused while the broker is down. */
@@ -152,15 +151,16 @@ describe("the write API while Kafka is stopped and started again", () => {
       role: "listener",
       username: "faulty",
     } as const;
-    // Tokens of accounts that do not exist are refused: register it while Kafka is up.
-    const accounts = testAccounts(
-      endpoints.kafkaBrokers,
-      provided.schemaRegistryUrl,
-      run.topicPrefix,
+    // The account is registered (through Kafka) before Kafka is stopped.
+    const token = await registeredToken(
+      {
+        brokers: endpoints.kafkaBrokers,
+        registryUrl: provided.schemaRegistryUrl,
+        prefix: run.topicPrefix,
+        secret: jwtSecret,
+      },
+      user,
     );
-    await accounts.register(user);
-    await accounts.close();
-    const token = (await createAuth({ secret: jwtSecret }).issue(user)).token;
     const marker = (n: number) => `fault-${run.id}-${n}`;
     const api = app as NonNullable<typeof app>;
     const load = commandStream({

@@ -9,7 +9,7 @@
  *   await accounts.close();
  */
 import { eventTypes } from "../../api/events/event-types.ts";
-import type { Role } from "../../api/http/auth.ts";
+import { createAuth, type Role } from "../../api/http/auth.ts";
 import { databaseUrlFor, type Endpoints } from "../../platform/config/endpoints.ts";
 import { createProducer } from "../../platform/kafka/index.ts";
 import { ensureKeyTable, keysOf } from "../../platform/pii/key-store.ts";
@@ -50,6 +50,25 @@ export function testAccounts(brokers: string[], registryUrl: string, prefix: str
       await producer?.close();
     },
   };
+}
+
+/**
+ * A token for a new test account: the account is registered first (a token of an account
+ * that does not exist is refused), then the token is signed with the API's `secret`.
+ *
+ *   const token = await registeredToken({ brokers, registryUrl, prefix, secret }, user);
+ */
+export async function registeredToken(
+  stack: { brokers: string[]; registryUrl: string; prefix: string; secret: string },
+  user: { userId: string; role: Role; username: string },
+): Promise<string> {
+  const accounts = testAccounts(stack.brokers, stack.registryUrl, stack.prefix);
+  try {
+    await accounts.register(user);
+  } finally {
+    await accounts.close();
+  }
+  return (await createAuth({ secret: stack.secret }).issue(user)).token;
 }
 
 /**
