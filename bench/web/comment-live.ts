@@ -46,7 +46,7 @@ import {
   summary,
   webUrl,
   writeResults,
-} from "./support.ts";
+} from "../support/web.ts";
 
 const { values: args } = parseArgs({ options: { tries: { type: "string", default: "50" } } });
 const tries = Number(args.tries);

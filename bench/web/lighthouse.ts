@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import lighthouse, { desktopConfig, type Flags, type Result, type RunnerResult } from "lighthouse";
 import { chromium } from "playwright-core";
 import { chromiumArgs, chromiumPath } from "../../tests/browser/support/browser.ts";
-import { demoCatalog, getJson, printTable, ratio, webUrl, writeResults } from "./support.ts";
+import { demoCatalog, getJson, printTable, ratio, webUrl, writeResults } from "../support/web.ts";
 
 const { values: args } = parseArgs({
   options: {

@@ -33,7 +33,7 @@ import {
   type Summary,
   summary,
   writeResults,
-} from "./support.ts";
+} from "../support/web.ts";
 
 const { values: args } = parseArgs({
   options: {
