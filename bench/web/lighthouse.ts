@@ -90,6 +90,10 @@ interface PageRun {
   failedAudits: string[];
   /** What moved (CLS): the element and its share of the score. */
   shifts: { element: string; score: number }[];
+  /** Where the blocking time comes from: the main thread's long tasks and their scripts. */
+  longTasks: { url: string; startMs: number; durationMs: number }[];
+  /** The main thread's time by kind (script evaluation, style and layout, parse…), ms. */
+  mainThread: Record<string, number>;
 }
 
 function readRun(lhr: Result): PageRun {
@@ -108,6 +112,12 @@ function readRun(lhr: Result): PageRun {
         | { items: { node?: { selector?: string; snippet?: string }; score: number }[] }
         | undefined
     )?.items ?? [];
+  const itemsOf = <T>(id: string) =>
+    ((lhr.audits[id]?.details as { items?: T[] } | undefined)?.items ?? []) as T[];
+  const longTasks = itemsOf<{ url: string; startTime: number; duration: number }>("long-tasks");
+  const breakdown = itemsOf<{ groupLabel?: string; group: string; duration: number }>(
+    "mainthread-work-breakdown",
+  );
   return {
     performance: score("performance"),
     accessibility: score("accessibility"),
@@ -124,6 +134,14 @@ function readRun(lhr: Result): PageRun {
       element: item.node?.selector ?? item.node?.snippet ?? "?",
       score: Number(item.score.toFixed(3)),
     })),
+    longTasks: longTasks.map((t) => ({
+      url: t.url,
+      startMs: Math.round(t.startTime),
+      durationMs: Math.round(t.duration),
+    })),
+    mainThread: Object.fromEntries(
+      breakdown.map((b) => [b.groupLabel ?? b.group, Math.round(b.duration)]),
+    ),
   };
 }
 
@@ -259,7 +277,16 @@ async function main() {
         `${page.name}: layout shifts ${shifts.map((x) => `${x.element} ${x.score}`).join("; ")}`,
       );
     }
-    const failed = [...new Set((results.get(page.name) ?? []).flatMap((r) => r.failedAudits))];
+    // The long tasks of the page's median-TBT run: where its blocking time was spent.
+    const list = results.get(page.name) ?? [];
+    const typical = [...list].sort((a, b) => a.tbtMs - b.tbtMs)[Math.floor((list.length - 1) / 2)];
+    if (typical && typical.longTasks.length > 0) {
+      const tasks = typical.longTasks.map(
+        (t) => `${t.durationMs} ms at ${t.startMs} (${t.url.replace(webUrl, "") || "?"})`,
+      );
+      console.log(`${page.name}: long tasks ${tasks.join("; ")}`);
+    }
+    const failed = [...new Set(list.flatMap((r) => r.failedAudits))];
     if (failed.length > 0)
       console.log(`${page.name}: accessibility audits not passed: ${failed.join(", ")}`);
   }
