@@ -22,6 +22,10 @@ import {
 import { audioUrl } from "./audio.ts";
 import { publicAlbum, publicArtist, publicTrack } from "./visibility.ts";
 
+/** How many tracks one `GET /tracks?ids=` may ask for (a page of any list is at most 100). */
+const maxTracksAsked = 100;
+const uuidPattern = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}";
+
 const Artist = Type.Object(
   {
     artistId: Type.String(),
@@ -310,6 +314,44 @@ const artistReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
         [req.params.id],
       );
       return { ...album(a), tracks: tracks.map(track) };
+    },
+  );
+
+  app.get(
+    "/tracks",
+    {
+      schema: {
+        tags,
+        summary: "Several tracks at once, by id (a list of track ids from another service)",
+        description:
+          "In the order asked; an id that is not a public track is left out (so a list may be shorter than asked), and one asked twice is answered once.",
+        querystring: Query({
+          ids: Type.String({
+            pattern: `^${uuidPattern}(?:,${uuidPattern}){0,${maxTracksAsked - 1}}$`,
+            maxLength: 37 * maxTracksAsked,
+            description: `Track ids separated by commas, 1..${maxTracksAsked}`,
+          }),
+        }),
+        response: readResponses({
+          200: Type.Object({ items: Type.Array(Track) }, { additionalProperties: false }),
+        }),
+      },
+      preHandler,
+    },
+    async (req) => {
+      const ids = [...new Set(req.query.ids.toLowerCase().split(","))];
+      const rows = await view.query<Row>(
+        `select * from ${t("tracks")}
+          where track_id = any($1::uuid[]) and not deleted and ${publicTrack(t, t("tracks"))}`,
+        [ids],
+      );
+      const byId = new Map(rows.map((r) => [r.track_id as string, r]));
+      return {
+        items: ids.flatMap((id) => {
+          const row = byId.get(id);
+          return row ? [track(row)] : [];
+        }),
+      };
     },
   );
 

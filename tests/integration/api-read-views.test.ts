@@ -160,6 +160,20 @@ describe("the read API over the Postgres views", () => {
     const shorter = await api.get(`/api/artist/albums/${c.albumId}`);
     expect(shorter.body.tracks).toHaveLength(2);
 
+    // Several tracks by id: in the order asked, the deleted and the unknown left out, once each.
+    const [, second, third] = c.tracks;
+    const asked = [third?.id, first?.id, randomUUID(), second?.id, third?.id].join(",");
+    const several = await api.get(`/api/artist/tracks?ids=${asked.toUpperCase()}`);
+    expect(several.status, JSON.stringify(several.body)).toBe(200);
+    expect(several.body.items.map((t: { trackId: string }) => t.trackId)).toEqual([
+      third?.id,
+      second?.id,
+    ]);
+    expect(several.body.items[0]).toEqual((await api.get(`/api/artist/tracks/${third?.id}`)).body);
+    for (const ids of ["", "not-a-uuid", `${second?.id},`, Array(101).fill(second?.id).join(",")]) {
+      expect((await api.get(`/api/artist/tracks?ids=${ids}`)).status, ids.slice(0, 40)).toBe(400);
+    }
+
     // Artists by name, in pages of 2.
     const names = ["delta", "Alpha", "charlie", "bravo", "echo"].map(
       (n) => `${n} ${randomUUID().slice(0, 4)}`,

@@ -3192,6 +3192,241 @@ export interface paths {
     };
   };
   "/api/artist/tracks": {
+    /**
+     * Several tracks at once, by id (a list of track ids from another service)
+     * @description In the order asked; an id that is not a public track is left out (so a list may be shorter than asked), and one asked twice is answered once.
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description Track ids separated by commas, 1..100 */
+          ids: string;
+          /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
+          after?: string;
+          /** @description How long to wait for `after`, in ms (0..10000, default 2000); then 504 position_not_reached */
+          wait?: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              items: ({
+                  trackId: string;
+                  albumId: string;
+                  artistId: string;
+                  title: string;
+                  durationMs: number;
+                  trackNumber: number;
+                  genre: string;
+                  explicit: boolean;
+                  hasAudio: boolean;
+                  /** @description The uploaded audio (TrackAudioUploaded); null while the track has none */
+                  audio: {
+                    contentHash: string;
+                    codec: string;
+                    mimeType: string;
+                    durationMs: number;
+                    sizeBytes: number;
+                    /** @description GET it to play (range requests, cached for ever) */
+                    url: string;
+                  } | null;
+                  /** Format: date-time */
+                  createdAt: string;
+                  /** Format: date-time */
+                  updatedAt: string;
+                })[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        414: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        431: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        500: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                fields?: {
+                    path: string;
+                    message: string;
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        504: {
+          content: {
+            "application/json": {
+              error: {
+                /** @enum {string} */
+                code: "position_not_reached";
+                message: string;
+                view: string;
+                unreached: ({
+                    position: string;
+                    topic: string;
+                    partition: number;
+                    offset: string;
+                    viewNextOffset: string | null;
+                  })[];
+              };
+            };
+          };
+        };
+      };
+    };
     /** Add a track to one of the caller's albums */
     post: {
       requestBody: {
