@@ -6,11 +6,11 @@
  *   player.playAll(p.entries.map((e) => e.player).filter(Boolean), playlistSource(p));
  */
 import { type Answer, api } from "../api/client.ts";
+import { type Track, tracksById } from "../api/tracks.ts";
 import { type PlayerTrack, type QueueSource, toPlayerTrack } from "../stores/player.ts";
 
 export type Playlist = Answer<"/api/listening/playlists/{playlistId}">;
 export type PlaylistSummary = Answer<"/api/listening/me/playlists">["items"][number];
-type Track = Answer<"/api/artist/tracks/{id}">;
 
 export interface LoadedEntry {
   entryId: string;
@@ -36,16 +36,10 @@ export async function readPlaylist(
     query: after ? { after, wait: "10000" } : {},
     ...(signal ? { signal } : {}),
   });
-  // A track in the list several times is read once.
-  const ids = [...new Set(playlist.entries.map((e) => e.trackId))];
-  const read = await Promise.all(
-    ids.map((id) =>
-      api
-        .get("/api/artist/tracks/{id}", { path: { id }, ...(signal ? { signal } : {}) })
-        .catch(() => undefined),
-    ),
+  const tracks = await tracksById(
+    playlist.entries.map((e) => e.trackId),
+    signal,
   );
-  const tracks = new Map(ids.map((id, i) => [id, read[i]]));
   return {
     ...playlist,
     entries: playlist.entries.map((e) => {
