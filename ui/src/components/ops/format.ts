@@ -1,11 +1,12 @@
 /** Numbers of the console in the active locale: records, rates, ages and waits. */
+import { numberFormat } from "../../i18n/format.ts";
 
-export const count = (n: number, locale: string) => new Intl.NumberFormat(locale).format(n);
+export const count = (n: number, locale: string) => numberFormat(locale).format(n);
 
 /** "4 s", "3 min", "2 h" in the locale's short unit words. */
 export function duration(seconds: number, locale: string): string {
   const unit = (value: number, u: "second" | "minute" | "hour" | "day") =>
-    new Intl.NumberFormat(locale, {
+    numberFormat(locale, {
       style: "unit",
       unit: u,
       unitDisplay: "short",
@@ -18,9 +19,7 @@ export function duration(seconds: number, locale: string): string {
 }
 
 export const rate = (perSecond: number, locale: string) =>
-  new Intl.NumberFormat(locale, { maximumFractionDigits: perSecond < 10 ? 1 : 0 }).format(
-    perSecond,
-  );
+  numberFormat(locale, { maximumFractionDigits: perSecond < 10 ? 1 : 0 }).format(perSecond);
 
 /** Decoded values and keys as people read them: indented JSON. */
 export const pretty = (value: unknown) => JSON.stringify(value, null, 2);
