@@ -10,7 +10,7 @@ import {
   isRetriableRefusal,
   mayHaveReachedBroker,
 } from "./errors.ts";
-import type { GroupMember, TopicPartition } from "./group-member.ts";
+import type { Generation, GroupMember, TopicPartition } from "./group-member.ts";
 import { encodeHeaders } from "./headers.ts";
 import { partitionFor } from "./partitioner.ts";
 import { lastPerPartition } from "./positions.ts";
@@ -91,11 +91,14 @@ export interface KafkaTransaction {
   sendOffsets(consumer: KafkaConsumer, records: readonly InRecord[]): Promise<void>;
   /**
    * Commits the group's next offsets (the first unread offset per partition), tagged
-   * with the member's generation: a member that lost a rebalance is refused (KIP-447).
+   * with a generation: one the group has left behind is refused (KIP-447). By default
+   * the member's current one; a caller that processed under an earlier assignment passes
+   * that one, since the member may have joined a newer generation in the background.
    */
   sendGroupOffsets(
     member: GroupMember,
     offsets: ReadonlyArray<TopicPartition & { offset: bigint }>,
+    generation?: Generation,
   ): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
@@ -445,10 +448,10 @@ export function createProducer(options: ProducerOptions): KafkaProducer {
           // One TxnOffsetCommit per partition: the last record of each is enough.
           for (const r of lastPerPartition(records)) await tx.addOffset(rawMessage(r) as never);
         },
-        async sendGroupOffsets(member, offsets) {
+        async sendGroupOffsets(member, offsets, generation) {
           if (offsets.length === 0) return;
           touched = true;
-          const identity = member.transactionalIdentity();
+          const identity = { ...member.transactionalIdentity(), ...generation };
           if (!groups.has(member.groupId)) {
             await tx.addConsumer(identity.consumer as never);
             groups.add(member.groupId);

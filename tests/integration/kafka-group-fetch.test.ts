@@ -126,7 +126,6 @@ describe("group membership and explicit-position fetching (what the streams runt
     await Promise.all([second.join(), rebalanced]);
     expect(first.generation().generationId).toBeGreaterThan(stale.generationId);
 
-    const zombie = { ...first, transactionalIdentity: () => stale } as typeof first;
     const producer = createProducer({
       brokers: brokers(),
       clientId: "t",
@@ -134,7 +133,7 @@ describe("group membership and explicit-position fetching (what the streams runt
     });
     const tx = await producer.transaction();
     await expect(
-      tx.sendGroupOffsets(zombie, [{ topic, partition: 0, offset: 1n }]),
+      tx.sendGroupOffsets(first, [{ topic, partition: 0, offset: 1n }], stale),
     ).rejects.toThrow();
     await tx.abort().catch(() => {});
     await producer.close().catch(() => {});

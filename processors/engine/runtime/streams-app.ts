@@ -7,6 +7,7 @@ import {
   createProducer,
   type Fetcher,
   type FetchPosition,
+  type Generation,
   type GroupMember,
   type InRecord,
   isFenced,
@@ -52,6 +53,7 @@ import {
   streamsConfig,
 } from "./config.ts";
 import { StreamsMetrics } from "./metrics.ts";
+import { type ReceivedAssignment, tasksOwnedThroughout } from "./ownership.ts";
 import { type RestoreProgress, StateManager } from "./state-manager.ts";
 import { StreamTask } from "./task.ts";
 
@@ -114,7 +116,10 @@ export class StreamsApp {
   private readonly tasksByPartition = new Map<string, StreamTask>();
   private readonly globals = new Map<string, GlobalTable>();
   private collected: CollectedRecord[] = [];
-  private pendingAssignment: TopicPartition[] | undefined;
+  /** Assignments the member received that the loop has not acted on yet, oldest first. */
+  private readonly received: ReceivedAssignment[] = [];
+  /** The assignment the tasks are built for: commits carry its generation. */
+  private handled: ReceivedAssignment | undefined;
   private commitRequested = false;
   private failedCommits = 0;
   private lastCommit = Date.now();
@@ -210,8 +215,8 @@ export class StreamsApp {
       // static member id, a replacement after a crash takes over without a rebalance.
       groupInstanceId: this.config.instanceId,
     });
-    this.member.onAssignment((partitions) => {
-      this.pendingAssignment = partitions;
+    this.member.onAssignment((partitions, generation) => {
+      this.received.push({ partitions, generation });
     });
     this.member.onRebalanceStarted(() => {
       if (this.appState === "running") this.setState("rebalancing");
@@ -423,51 +428,93 @@ export class StreamsApp {
 
   // ---------------------------------------------------------------- rebalance
 
+  private get assignmentPending(): boolean {
+    return this.received.length > 0;
+  }
+
   /**
-   * Makes the local tasks match the assignment. Anything processed since the last commit
-   * is dropped first: it belongs to a generation that is over, and the records will be
-   * read again from the committed offsets by whoever owns them now.
+   * Makes the local tasks match the newest assignment. Anything processed since the last
+   * commit is dropped first: it belongs to a generation that is over, and the records
+   * will be read again from the committed offsets by whoever owns them now. A task is
+   * kept only if this member owned it in every generation since its tasks were built
+   * (see tasksOwnedThroughout); any other is built again from its changelog.
    */
   private async handleAssignment(): Promise<void> {
-    while (this.pendingAssignment) {
-      const assignment = this.pendingAssignment;
-      this.pendingAssignment = undefined;
+    while (this.assignmentPending) {
+      const received = this.received.splice(0);
+      const latest = received.at(-1) as ReceivedAssignment;
       this.metrics.rebalances.inc({ application: this.config.applicationId });
       this.discardUncommitted();
-      const wanted = new Map<string, TaskId>();
-      for (const tp of assignment) {
-        const id = taskOf(this.layout, tp);
-        if (id) wanted.set(taskIdString(id), id);
-      }
+      const kept = tasksOwnedThroughout(this.layout, this.handled?.generation, received);
       for (const [key, task] of this.tasks) {
-        if (!wanted.has(key)) {
+        if (!kept.has(key)) {
           task.close();
           this.tasks.delete(key);
         }
       }
-      this.tasksByPartition.clear();
-      for (const [key, id] of wanted) {
-        // stop() during a long restore: the rest of the assignment is not needed, and
-        // positions are not rewound yet, so stop() must not commit them.
-        if (this.loop !== undefined && !this.running) {
-          this.abandoned = true;
-          return;
-        }
-        let task = this.tasks.get(key);
-        if (!task) {
-          task = await this.createTask(id);
-          this.tasks.set(key, task);
-        } else {
-          task.resetGraph();
-        }
-        for (const topic of this.layout.get(id.subtopology) ?? []) {
-          this.tasksByPartition.set(partitionKey({ topic, partition: id.partition }), task);
-        }
-      }
-      await this.seekToCommitted(assignment);
+      this.handled = latest;
+      if (!(await this.openTasks(latest.partitions))) return;
       this.lastCommit = Date.now();
       if (this.running && this.appState === "rebalancing") this.setState("running");
     }
+  }
+
+  /**
+   * Builds the tasks of `partitions` that are not open (restoring their stores), resets
+   * the open ones, and sets every position to the group's committed offset. False when
+   * stop() came during a restore.
+   *
+   * The committed offsets are read first, and stable: a previous owner's transaction that
+   * commits offsets for these partitions has ended by then, so the restore that follows
+   * reaches its changelog writes. Restoring first could stop at that transaction's open
+   * records and then start from the offsets it committed: its interval's state lost.
+   */
+  private async openTasks(partitions: readonly TopicPartition[]): Promise<boolean> {
+    const committed = await this.member.committedOffsets(partitions);
+    const wanted = new Map<string, TaskId>();
+    for (const tp of partitions) {
+      const id = taskOf(this.layout, tp);
+      if (id) wanted.set(taskIdString(id), id);
+    }
+    for (const [key, task] of this.tasks) {
+      if (!wanted.has(key)) {
+        task.close();
+        this.tasks.delete(key);
+      }
+    }
+    this.tasksByPartition.clear();
+    for (const [key, id] of wanted) {
+      // stop() during a long restore: the rest of the assignment is not needed, and
+      // positions are not rewound yet, so stop() must not commit them.
+      if (this.loop !== undefined && !this.running) {
+        this.abandoned = true;
+        return false;
+      }
+      let task = this.tasks.get(key);
+      if (!task) {
+        task = await this.createTask(id);
+        this.tasks.set(key, task);
+      } else {
+        task.resetGraph();
+      }
+      for (const topic of this.layout.get(id.subtopology) ?? []) {
+        this.tasksByPartition.set(partitionKey({ topic, partition: id.partition }), task);
+      }
+    }
+    for (const tp of partitions) {
+      const task = this.tasksByPartition.get(partitionKey(tp));
+      if (!task) continue;
+      let offset = committed.get(partitionKey(tp));
+      if (offset === undefined) {
+        const edge =
+          this.config.startFrom === "latest"
+            ? await this.admin.endOffsets(tp.topic, "read_committed")
+            : await this.admin.startOffsets(tp.topic);
+        offset = edge[tp.partition] ?? 0n;
+      }
+      task.setPosition(tp, offset, true);
+    }
+    return true;
   }
 
   private async createTask(id: TaskId): Promise<StreamTask> {
@@ -526,45 +573,6 @@ export class StreamsApp {
     };
   }
 
-  private async seekToCommitted(assignment: readonly TopicPartition[]): Promise<void> {
-    const committed = await this.member.committedOffsets(assignment);
-    for (const tp of assignment) {
-      const task = this.tasksByPartition.get(partitionKey(tp));
-      if (!task) continue;
-      let offset = committed.get(partitionKey(tp));
-      if (offset === undefined) {
-        const edge =
-          this.config.startFrom === "latest"
-            ? await this.admin.endOffsets(tp.topic, "read_committed")
-            : await this.admin.startOffsets(tp.topic);
-        offset = edge[tp.partition] ?? 0n;
-      }
-      task.setPosition(tp, offset, true);
-    }
-  }
-
-  /**
-   * After a failed transactional commit nobody knows whether it committed: EndTxn may have
-   * succeeded with its answer lost. Its changelog records and its input offsets went
-   * together either way, so every task's state is rebuilt from the changelog (from its
-   * checkpoint) and processing resumes from the committed offsets: both then agree,
-   * whichever way the transaction went. Keeping the stores as they were (without the
-   * interval's writes) double-counted an interval whose commit had in fact succeeded.
-   */
-  private async recreateTasks(): Promise<void> {
-    const ids = [...this.tasks.values()].map((task) => task.id);
-    for (const task of this.tasks.values()) task.close();
-    this.tasks.clear();
-    this.tasksByPartition.clear();
-    for (const id of ids) {
-      const task = await this.createTask(id);
-      this.tasks.set(taskIdString(id), task);
-      for (const topic of this.layout.get(id.subtopology) ?? []) {
-        this.tasksByPartition.set(partitionKey({ topic, partition: id.partition }), task);
-      }
-    }
-  }
-
   private discardUncommitted(): void {
     this.collected = [];
     for (const task of this.tasks.values()) {
@@ -578,7 +586,7 @@ export class StreamsApp {
   private async runLoop(): Promise<void> {
     try {
       while (this.running) {
-        if (this.pendingAssignment) {
+        if (this.assignmentPending) {
           // Whatever was processed in the old generation is not committed: drop it.
           await this.handleAssignment();
           continue;
@@ -595,7 +603,7 @@ export class StreamsApp {
         const fetched =
           positions.length > 0 ? await this.fetcher.fetch(positions, { maxWaitMs: 100 }) : [];
         await this.processFetched(fetched);
-        if (this.pendingAssignment || !this.running) continue;
+        if (this.assignmentPending || !this.running) continue;
         this.punctuateWallClock();
         if (this.commitDue()) await this.commit();
       }
@@ -654,10 +662,10 @@ export class StreamsApp {
         counter.e2e.observe((Date.now() - Number(record.timestamp)) / 1000);
         const commitDue = this.commitDue();
         const sliceOver = performance.now() - sliceStarted >= this.config.maxBlockMs;
-        if (!commitDue && !sliceOver && this.running && !this.pendingAssignment) continue;
+        if (!commitDue && !sliceOver && this.running && !this.assignmentPending) continue;
         count();
         this.advancePositions(task, cursors);
-        if (!this.running || this.pendingAssignment) return;
+        if (!this.running || this.assignmentPending) return;
         if (commitDue) {
           this.punctuateWallClock();
           // A failed commit rewound every position: the rest of this fetch is stale.
@@ -665,7 +673,7 @@ export class StreamsApp {
         } else {
           await yieldToEventLoop();
         }
-        if (!this.running || this.pendingAssignment) return;
+        if (!this.running || this.assignmentPending) return;
         sliceStarted = performance.now();
         countedFrom = sliceStarted;
       }
@@ -683,7 +691,7 @@ export class StreamsApp {
           Number(batch.highWatermark - batch.nextOffset),
         );
       }
-      if (this.pendingAssignment || !this.running) return;
+      if (this.assignmentPending || !this.running) return;
     }
   }
 
@@ -892,7 +900,7 @@ export class StreamsApp {
         const tx = await this.producer.transaction();
         try {
           positions = await tx.send(records.map(toOutRecord));
-          await tx.sendGroupOffsets(this.member, offsets);
+          await tx.sendGroupOffsets(this.member, offsets, this.handled?.generation);
           await tx.commit();
         } catch (error) {
           await tx.abort().catch(() => {});
@@ -900,6 +908,10 @@ export class StreamsApp {
         }
       } else {
         positions = await this.producer.send(records.map(toOutRecord));
+        // The member commits under its current generation; one newer than the tasks'
+        // would pass offsets of partitions another member may own by now.
+        if (!sameGeneration(this.member.generation(), this.handled?.generation))
+          throw new Error("the group rebalanced since the assignment being processed");
         await this.member.commit(offsets);
       }
     } catch (error) {
@@ -932,8 +944,19 @@ export class StreamsApp {
       );
       await sleep(Math.min(5_000, 100 * 2 ** this.failedCommits));
       this.discardUncommitted();
-      if (this.config.processingGuarantee === "exactly_once") await this.recreateTasks();
-      await this.seekToCommitted(tasks.flatMap((t) => [...t.positions.values()].map((p) => p.tp)));
+      // Under exactly_once nobody knows whether the transaction committed: EndTxn may have
+      // succeeded with its answer lost. Its changelog records and its input offsets went
+      // together either way, so every task is built again from its changelog and resumes
+      // from the committed offsets: both then agree, whichever way it went. Keeping the
+      // stores (without the interval's writes) double-counted an interval that had in
+      // fact committed.
+      if (this.config.processingGuarantee === "exactly_once") {
+        for (const task of this.tasks.values()) task.close();
+        this.tasks.clear();
+        this.tasksByPartition.clear();
+      }
+      // A rebalance under way builds the tasks it keeps itself.
+      if (!this.assignmentPending && this.handled) await this.openTasks(this.handled.partitions);
       return false;
     }
     endSpan(commitSpan);
@@ -1076,4 +1099,8 @@ function changelogConfig(store: StoreSpec): Record<string, string> {
     "cleanup.policy": "compact,delete",
     "retention.ms": String((store.retentionMs ?? DAY_MS) + DAY_MS),
   };
+}
+
+function sameGeneration(a: Generation, b: Generation | undefined): boolean {
+  return b !== undefined && a.generationId === b.generationId && a.memberId === b.memberId;
 }
