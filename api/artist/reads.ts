@@ -10,6 +10,8 @@ import { IdParams } from "../http/schemas.ts";
 import type { ReadPluginOptions } from "../read/context.ts";
 import { decodeCursor, limitOf, page } from "../read/cursor.ts";
 import {
+  IdList,
+  idsOf,
   iso,
   NullableString,
   Page,
@@ -23,8 +25,6 @@ import { audioUrl } from "./audio.ts";
 import { publicAlbum, publicArtist, publicTrack } from "./visibility.ts";
 
 /** How many tracks one `GET /tracks?ids=` may ask for (a page of any list is at most 100). */
-const maxTracksAsked = 100;
-const uuidPattern = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}";
 
 const Artist = Type.Object(
   {
@@ -326,11 +326,7 @@ const artistReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
         description:
           "In the order asked; an id that is not a public track is left out (so a list may be shorter than asked), and one asked twice is answered once.",
         querystring: Query({
-          ids: Type.String({
-            pattern: `^${uuidPattern}(?:,${uuidPattern}){0,${maxTracksAsked - 1}}$`,
-            maxLength: 37 * maxTracksAsked,
-            description: `Track ids separated by commas, 1..${maxTracksAsked}`,
-          }),
+          ids: IdList(100, "Track ids"),
         }),
         response: readResponses({
           200: Type.Object({ items: Type.Array(Track) }, { additionalProperties: false }),
@@ -339,7 +335,7 @@ const artistReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app, { 
       preHandler,
     },
     async (req) => {
-      const ids = [...new Set(req.query.ids.toLowerCase().split(","))];
+      const ids = idsOf(req.query.ids);
       const rows = await view.query<Row>(
         `select * from ${t("tracks")}
           where track_id = any($1::uuid[]) and not deleted and ${publicTrack(t, t("tracks"))}`,

@@ -9,12 +9,13 @@
  * vobe-trending-tracks), as the listening view stored them: nothing is counted here.
  */
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
-import { badRequest } from "../http/errors.ts";
 import { caller } from "../http/request-context.ts";
 import { Uuid } from "../http/schemas.ts";
 import type { ReadPluginOptions } from "../read/context.ts";
 import { decodeCursor, limitOf, page } from "../read/cursor.ts";
 import {
+  IdList,
+  idsOf,
   iso,
   Page,
   pagination,
@@ -110,22 +111,8 @@ const TrackStats = Type.Object(
   { additionalProperties: false },
 );
 
-/** Up to 100 track ids, comma-separated: an album's or an artist's tracks in one call. */
-const TrackIds = Type.String({
-  pattern: "^[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36}){0,99}$",
-  description: "Track ids (UUIDs), comma-separated, 1..100",
-});
-const uuidText = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const trackIdsOf = (text: string) => {
-  const ids = [...new Set(text.split(",").map((id) => id.toLowerCase()))];
-  const bad = ids.find((id) => !uuidText.test(id));
-  if (bad !== undefined) {
-    throw badRequest("invalid_request", `${bad} is not a track id`, [
-      { path: "query.trackIds", message: "must be UUIDs, comma-separated" },
-    ]);
-  }
-  return ids;
-};
+/** An album's or an artist's tracks in one call. */
+const TrackIds = IdList(100, "Track ids");
 
 /** The key of listening.trending's one list (processors/topologies/trending-tracks.ts). */
 const trendingList = "last-hour";
@@ -350,7 +337,7 @@ const listeningReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app,
     },
     async (req) => {
       const me = caller(req);
-      const ids = trackIdsOf(req.query.trackIds);
+      const ids = idsOf(req.query.trackIds);
       const rows = await view.query<{ track_id: string; liked_at: Date }>(
         `select track_id, liked_at from ${view.table("user_likes")}
           where user_id = $1 and liked and track_id = any($2::uuid[])`,
@@ -390,7 +377,7 @@ const listeningReads: FastifyPluginAsyncTypebox<ReadPluginOptions> = async (app,
       preHandler,
     },
     async (req) => {
-      const ids = trackIdsOf(req.query.trackIds);
+      const ids = idsOf(req.query.trackIds);
       const rows = await view.query<{
         track_id: string;
         plays: string | null;

@@ -3199,7 +3199,7 @@ export interface paths {
     get: {
       parameters: {
         query: {
-          /** @description Track ids separated by commas, 1..100 */
+          /** @description Track ids: UUIDs separated by commas, 1..100 */
           ids: string;
           /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
@@ -10939,7 +10939,7 @@ export interface paths {
     get: {
       parameters: {
         query: {
-          /** @description Track ids (UUIDs), comma-separated, 1..100 */
+          /** @description Track ids: UUIDs separated by commas, 1..100 */
           trackIds: string;
           /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
@@ -11157,7 +11157,7 @@ export interface paths {
     get: {
       parameters: {
         query: {
-          /** @description Track ids (UUIDs), comma-separated, 1..100 */
+          /** @description Track ids: UUIDs separated by commas, 1..100 */
           trackIds: string;
           /** @description Positions a command answered, `<topic>:<partition>:<offset>` (a command's 202 has it as `position`), 1 to 20 comma-separated: answer only once the view has consumed past all of them. A topic the view does not read, a partition the topic does not have, or an offset not yet written: 400 invalid_position / position_not_in_view */
           after?: string;
