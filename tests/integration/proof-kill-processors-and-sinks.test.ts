@@ -29,6 +29,7 @@ import {
 } from "../support/platform-children.ts";
 import { processorsCaughtUp } from "../support/processors-caught-up.ts";
 import { freePort, type ProcessorsProcess } from "../support/processors-process.ts";
+import { readAll } from "../support/streams.ts";
 
 /**
  * Issue 11, proof 3, with issue 16's instances: three processors instances (`vobe serve
@@ -303,6 +304,14 @@ describe("the processors and the sinks killed with SIGKILL at random while plays
         `  plays counted: derived ${total(fromDerived("plays"))}, view ${total(fromView(viewRows.rows, "plays"))}, API ${total(apiPlays)}`,
         `  ${problems.length} differences`,
         ...(problems.length === 0 ? [] : byPartition(truth.byTrack, derived)),
+        ...(problems.length === 0
+          ? []
+          : await derivedHistories(
+              prefixed("listening.track-play-counts"),
+              decoder,
+              expected,
+              derived,
+            )),
         ...events.map((e) => `  ${e}`),
       ].join("\n"),
     );
@@ -346,6 +355,37 @@ function byPartition(
       ([p, s]) =>
         `  listening.plays partition ${p}: ${s.expected} distinct plays, ${s.found} in the derived topic; ${s.off} of ${s.tracks} tracks differ`,
     );
+}
+
+/**
+ * For a few tracks whose count in the derived topic is wrong: every record of theirs, as
+ * partition:offset=plays in log order, to tell a lost interval (a step missing) from a
+ * repeated one or a count written out of order.
+ */
+async function derivedHistories(
+  topic: string,
+  decoder: { decode: (value: Buffer) => Promise<unknown> },
+  expected: ReadonlyMap<string, number>,
+  derived: ReadonlyMap<string, { plays: number }>,
+): Promise<string[]> {
+  const wrong = [...expected]
+    .filter(([track, n]) => Number(derived.get(track)?.plays ?? 0) !== n)
+    .slice(0, 3)
+    .map(([track]) => track);
+  const records = await readAll(topic);
+  const lines: string[] = [];
+  for (const track of wrong) {
+    const steps: string[] = [];
+    for (const r of records) {
+      if (!r.value) continue;
+      const value = (await decoder.decode(r.value)) as { trackId: string; plays: number };
+      if (value.trackId !== track && r.key?.toString() !== track) continue;
+      const key = r.key?.toString() === track ? "" : ` key ${r.key?.toString("hex") ?? "null"}`;
+      steps.push(`${r.partition}:${r.offset}=${value.plays}${key}`);
+    }
+    lines.push(`  ${track} (expected ${expected.get(track)}): ${steps.join(" ")}`);
+  }
+  return lines;
 }
 
 /** Like and unlike events, a few dozen a second, over few tracks and listeners (many changes). */
