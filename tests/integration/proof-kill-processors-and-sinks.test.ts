@@ -359,8 +359,8 @@ function byPartition(
 
 /**
  * For a few tracks whose count in the derived topic is wrong: every record of theirs, as
- * partition:offset=plays in log order, to tell a lost interval (a step missing) from a
- * repeated one or a count written out of order.
+ * partition:offset=plays in log order (tombstones too), to tell a lost interval (a step
+ * missing) from a repeated one, a tombstone, or a count written out of order.
  */
 async function derivedHistories(
   topic: string,
@@ -377,11 +377,12 @@ async function derivedHistories(
   for (const track of wrong) {
     const steps: string[] = [];
     for (const r of records) {
-      if (!r.value) continue;
-      const value = (await decoder.decode(r.value)) as { trackId: string; plays: number };
-      if (value.trackId !== track && r.key?.toString() !== track) continue;
+      const value = r.value
+        ? ((await decoder.decode(r.value)) as { trackId: string; plays: number })
+        : null;
+      if (value?.trackId !== track && r.key?.toString() !== track) continue;
       const key = r.key?.toString() === track ? "" : ` key ${r.key?.toString("hex") ?? "null"}`;
-      steps.push(`${r.partition}:${r.offset}=${value.plays}${key}`);
+      steps.push(`${r.partition}:${r.offset}=${value?.plays ?? "tombstone"}${key}`);
     }
     lines.push(`  ${track} (expected ${expected.get(track)}): ${steps.join(" ")}`);
   }
