@@ -24,8 +24,6 @@ import {
 import { audioUrl } from "./audio.ts";
 import { publicAlbum, publicArtist, publicTrack } from "./visibility.ts";
 
-/** How many tracks one `GET /tracks?ids=` may ask for (a page of any list is at most 100). */
-
 const Artist = Type.Object(
   {
     artistId: Type.String(),

@@ -1,5 +1,5 @@
 import type { Generation, TopicPartition } from "../../../platform/kafka/index.ts";
-import { taskIdString } from "../processor/record.ts";
+import { type TaskId, taskIdString } from "../processor/record.ts";
 import { type TaskLayout, taskOf } from "./assignor.ts";
 
 /** An assignment as the group member received it, in the generation that made it. */
@@ -35,17 +35,23 @@ export function tasksOwnedThroughout(
     if (!unbroken) return new Set();
     previous = generation;
   }
-  const [first, ...rest] = received.map((assignment) => tasksIn(layout, assignment.partitions));
+  const [first, ...rest] = received.map(
+    (assignment) => new Set(assignedTasks(layout, assignment.partitions).keys()),
+  );
   const kept = first ?? new Set<string>();
   for (const tasks of rest) for (const key of kept) if (!tasks.has(key)) kept.delete(key);
   return kept;
 }
 
-function tasksIn(layout: TaskLayout, partitions: readonly TopicPartition[]): Set<string> {
-  const tasks = new Set<string>();
+/** The tasks of an assignment's partitions, by their string id. */
+export function assignedTasks(
+  layout: TaskLayout,
+  partitions: readonly TopicPartition[],
+): Map<string, TaskId> {
+  const tasks = new Map<string, TaskId>();
   for (const tp of partitions) {
     const id = taskOf(layout, tp);
-    if (id) tasks.add(taskIdString(id));
+    if (id) tasks.set(taskIdString(id), id);
   }
   return tasks;
 }

@@ -45,7 +45,7 @@ import {
   type Topology,
 } from "../topology/spec.ts";
 import type { TaskEnvironment } from "../topology/task-graph.ts";
-import { taskAssignor, taskOf } from "./assignor.ts";
+import { taskAssignor } from "./assignor.ts";
 import {
   type ErrorAction,
   type StreamsConfig,
@@ -53,7 +53,7 @@ import {
   streamsConfig,
 } from "./config.ts";
 import { StreamsMetrics } from "./metrics.ts";
-import { type ReceivedAssignment, tasksOwnedThroughout } from "./ownership.ts";
+import { assignedTasks, type ReceivedAssignment, tasksOwnedThroughout } from "./ownership.ts";
 import { type RestoreProgress, StateManager } from "./state-manager.ts";
 import { StreamTask } from "./task.ts";
 
@@ -461,8 +461,8 @@ export class StreamsApp {
 
   /**
    * Builds the tasks of `partitions` that are not open (restoring their stores), resets
-   * the open ones, and sets every position to the group's committed offset. False when
-   * stop() came during a restore.
+   * the open ones, and sets every position to the group's committed offset. Tasks outside
+   * `partitions` are closed by the caller first. False when stop() came during a restore.
    *
    * The committed offsets are read first, and stable: a previous owner's transaction that
    * commits offsets for these partitions has ended by then, so the restore that follows
@@ -471,19 +471,8 @@ export class StreamsApp {
    */
   private async openTasks(partitions: readonly TopicPartition[]): Promise<boolean> {
     const committed = await this.member.committedOffsets(partitions);
-    const wanted = new Map<string, TaskId>();
-    for (const tp of partitions) {
-      const id = taskOf(this.layout, tp);
-      if (id) wanted.set(taskIdString(id), id);
-    }
-    for (const [key, task] of this.tasks) {
-      if (!wanted.has(key)) {
-        task.close();
-        this.tasks.delete(key);
-      }
-    }
     this.tasksByPartition.clear();
-    for (const [key, id] of wanted) {
+    for (const [key, id] of assignedTasks(this.layout, partitions)) {
       // stop() during a long restore: the rest of the assignment is not needed, and
       // positions are not rewound yet, so stop() must not commit them.
       if (this.loop !== undefined && !this.running) {
