@@ -10,15 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createGroupMember,
   createProducer,
-  type KafkaProducer,
   type OutRecord,
-  type ProducerOptions,
   partitionKey,
 } from "../../platform/kafka/index.ts";
 import { Serdes, StreamsBuilder } from "../../processors/engine/index.ts";
 import { StreamsApp } from "../../processors/engine/runtime/streams-app.ts";
 import { brokers, testAdmin, uniqueName } from "../support/kafka.ts";
-import { readAll } from "../support/streams.ts";
+import { readAll, transactionsThrough } from "../support/streams.ts";
 
 const BACKLOG = 120_000;
 const PARTITIONS = 2;
@@ -26,30 +24,21 @@ const PARTITIONS = 2;
 /** The real producer; remembers how many records each transaction carried. */
 function recordingProducer() {
   const perCommit: number[] = [];
-  const supplier = (options: ProducerOptions): KafkaProducer => {
-    const real = createProducer(options);
+  const supplier = transactionsThrough(async (start) => {
+    const tx = await start();
+    let records = 0;
     return {
-      ...real,
-      send: (records) => real.send(records),
-      initTransactions: () => real.initTransactions(),
-      close: () => real.close(),
-      async transaction() {
-        const tx = await real.transaction();
-        let records = 0;
-        return {
-          ...tx,
-          async send(batch) {
-            records += batch.length;
-            return tx.send(batch);
-          },
-          async commit() {
-            await tx.commit();
-            perCommit.push(records);
-          },
-        };
+      ...tx,
+      async send(batch) {
+        records += batch.length;
+        return tx.send(batch);
+      },
+      async commit() {
+        await tx.commit();
+        perCommit.push(records);
       },
     };
-  };
+  });
   return { supplier, perCommit };
 }
 

@@ -2,11 +2,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createProducer,
-  type KafkaProducer,
-  type ProducerOptions,
-} from "../../platform/kafka/index.ts";
 import { StreamsApp } from "../../processors/engine/runtime/streams-app.ts";
 import { countingTopology } from "../support/fixtures/counting-topology.ts";
 import { brokers, testAdmin, uniqueName } from "../support/kafka.ts";
@@ -16,6 +11,7 @@ import {
   eventually,
   expectFinalCounts,
   readAll,
+  transactionsThrough,
   valuesByKey,
 } from "../support/streams.ts";
 
@@ -29,28 +25,19 @@ const keys = Array.from({ length: 10 }, (_, i) => `key-${i}`);
 function losingCommitAnswers(lose: (commit: number) => boolean) {
   let commits = 0;
   let lost = 0;
-  const supplier = (options: ProducerOptions): KafkaProducer => {
-    const real = createProducer(options);
+  const supplier = transactionsThrough(async (start) => {
+    const tx = await start();
     return {
-      ...real,
-      send: (records) => real.send(records),
-      initTransactions: () => real.initTransactions(),
-      close: () => real.close(),
-      async transaction() {
-        const tx = await real.transaction();
-        return {
-          ...tx,
-          async commit() {
-            await tx.commit();
-            if (lose(++commits)) {
-              lost += 1;
-              throw new Error("the answer to EndTxn was lost (test)");
-            }
-          },
-        };
+      ...tx,
+      async commit() {
+        await tx.commit();
+        if (lose(++commits)) {
+          lost += 1;
+          throw new Error("the answer to EndTxn was lost (test)");
+        }
       },
     };
-  };
+  });
   return { supplier, lost: () => lost };
 }
 

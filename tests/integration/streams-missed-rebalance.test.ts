@@ -3,11 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  createProducer,
-  type KafkaProducer,
-  type ProducerOptions,
-} from "../../platform/kafka/index.ts";
 import { StreamsApp } from "../../processors/engine/runtime/streams-app.ts";
 import { countingTopology } from "../support/fixtures/counting-topology.ts";
 import { brokers, testAdmin, uniqueName } from "../support/kafka.ts";
@@ -17,6 +12,7 @@ import {
   eventually,
   expectFinalCounts,
   readAll,
+  transactionsThrough,
   valuesByKey,
 } from "../support/streams.ts";
 
@@ -46,26 +42,17 @@ function gatedCommits(at: GateAt) {
     reached();
     await opened;
   };
-  const supplier = (options: ProducerOptions): KafkaProducer => {
-    const real = createProducer(options);
+  const supplier = transactionsThrough(async (start) => {
+    if (at === "before the transaction") await hold();
+    const tx = await start();
     return {
-      ...real,
-      send: (records) => real.send(records),
-      initTransactions: () => real.initTransactions(),
-      close: () => real.close(),
-      async transaction() {
-        if (at === "before the transaction") await hold();
-        const tx = await real.transaction();
-        return {
-          ...tx,
-          async commit() {
-            await tx.commit();
-            if (at === "after the transaction committed") await hold();
-          },
-        };
+      ...tx,
+      async commit() {
+        await tx.commit();
+        if (at === "after the transaction committed") await hold();
       },
     };
-  };
+  });
   return {
     supplier,
     arm: () => {

@@ -5,6 +5,9 @@ import {
   createFetcher,
   createProducer,
   type InRecord,
+  type KafkaProducer,
+  type KafkaTransaction,
+  type ProducerOptions,
 } from "../../platform/kafka/index.ts";
 import { brokers } from "./kafka.ts";
 
@@ -33,6 +36,26 @@ export async function readAll(topic: string, from: string[] = brokers()): Promis
     await fetcher.close();
     await admin.close();
   }
+}
+
+/**
+ * A producer supplier for StreamsApp (its third argument): the real producer, with every
+ * transaction opened through `open`, which gets the real opening and may hold it, wrap
+ * the transaction, or both. The crash and rebalance tests fault or watch commits with it.
+ */
+export function transactionsThrough(
+  open: (start: () => Promise<KafkaTransaction>) => Promise<KafkaTransaction>,
+): (options: ProducerOptions) => KafkaProducer {
+  return (options) => {
+    const real = createProducer(options);
+    return {
+      ...real,
+      send: (records) => real.send(records),
+      initTransactions: () => real.initTransactions(),
+      close: () => real.close(),
+      transaction: () => open(() => real.transaction()),
+    };
+  };
 }
 
 /** Output values per key, in offset order (one key lives in one partition). */
