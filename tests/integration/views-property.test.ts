@@ -34,6 +34,7 @@ import { activate, createSinkRuntime, type SinkRuntime, sinkFor } from "../../si
 import { aliasName, type SearchIndex } from "../../sinks/search/contract.ts";
 import { searchView } from "../../sinks/search/view.ts";
 import { postgresViews } from "../../sinks/views.ts";
+import { keyHistories } from "../support/key-histories.ts";
 import { processorsCaughtUp } from "../support/processors-caught-up.ts";
 import { cleanup, sinkTestRun, viewPool } from "../support/sinks-fixtures.ts";
 import { testAccounts } from "../support/test-accounts.ts";
@@ -443,6 +444,7 @@ interface Request {
 }
 
 const positionOf = (p: Position) => `${p.topic}/${p.partition}@${p.offset}`;
+const uuidPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 describe("the views against a model of the topics (property)", () => {
   const endpoints = inject("endpoints");
@@ -1042,11 +1044,21 @@ describe("the views against a model of the topics (property)", () => {
             if (lines.length > 0) {
               const shown = lines.slice(0, 60);
               const more = lines.length - shown.length;
+              // Where each wrong row's story went wrong: its source events, snapshots and
+              // derived records, in offset order.
+              const ids = new Set(shown.flatMap((l) => l.match(uuidPattern) ?? []));
+              const histories = await keyHistories(
+                endpoints,
+                entries.map((t) => t.name),
+                new Set([...ids].slice(0, 5)),
+              );
               throw new Error(
                 [
                   `run ${runNumber} (sinks ${sinksFollow ? "following the commands" : "started after them"}): ${lines.length} difference(s) between the views and the model of the topics:`,
                   ...shown.map((l) => `  ${l}`),
                   ...(more > 0 ? [`  … and ${more} more`] : []),
+                  "the records of the first of those keys in the run's topics:",
+                  ...histories.map((l) => `  ${l}`),
                   "the run's commands and the API's answers:",
                   ...trace,
                 ].join("\n"),
