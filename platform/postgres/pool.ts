@@ -12,6 +12,15 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
     // The pool replaces the client by itself: the next query works or fails on its own.
     processLog().warn({ err: error }, "postgres pool: idle client error");
   });
+  // A checked-out client has no error listener of the pool's: a connection lost between two
+  // queries would be an unhandled 'error' event and end the process. The next query fails
+  // instead, and its caller reports it. One listener per connection, made here: each user
+  // adding its own piled them up on the pooled clients (a sink per view and version).
+  pool.on("connect", (client) => {
+    client.on("error", (error) => {
+      processLog().debug({ err: error }, "postgres pool: a checked-out client lost its connection");
+    });
+  });
   return pool;
 }
 

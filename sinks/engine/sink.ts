@@ -125,17 +125,9 @@ export function createSink(options: SinkOptions): Sink {
   let failing: { since: number; lastError: string } | undefined;
   let attempts = 0;
 
-  // A checked-out client has no error listener of the pool's: a connection lost between
-  // two queries would be an unhandled 'error' event. The next query fails instead.
-  const guarded = new WeakSet<PoolClient>();
-  const connect = async () => {
-    const client = await pool.connect();
-    if (!guarded.has(client)) {
-      guarded.add(client);
-      client.on("error", (error) => log.warn(`${name}: connection lost: ${describeError(error)}`));
-    }
-    return client;
-  };
+  // The pool guards its clients against a connection lost while checked out
+  // (platform/postgres/pool.ts): the next query fails, and the follower retries.
+  const connect = () => pool.connect();
 
   /** The positions committed with the rows: where the follower starts, and restarts. */
   const storedPositions = async () => {
