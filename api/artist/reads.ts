@@ -6,12 +6,10 @@
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import { notFound } from "../http/errors.ts";
 import { caller } from "../http/request-context.ts";
-import { IdParams } from "../http/schemas.ts";
+import { IdList, IdParams, idsOf } from "../http/schemas.ts";
 import type { ReadPluginOptions } from "../read/context.ts";
 import { decodeCursor, limitOf, page } from "../read/cursor.ts";
 import {
-  IdList,
-  idsOf,
   iso,
   NullableString,
   Page,

@@ -15,6 +15,24 @@ const multiLine =
 
 export const Uuid = Type.String({ format: "uuid", maxLength: 36 });
 
+/** A UUID in any case, as a pattern to embed (IdList) or test whole (isUuid). */
+const uuidPattern = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}";
+const wholeUuid = new RegExp(`^${uuidPattern}$`);
+
+/** For ids that arrive outside a schema (inside a cursor). */
+export const isUuid = (text: string): boolean => wholeUuid.test(text);
+
+/** Up to `max` UUIDs separated by commas, checked whole by the schema (a bad one is a 400). */
+export const IdList = (max: number, description: string) =>
+  Type.String({
+    pattern: `^${uuidPattern}(?:,${uuidPattern}){0,${max - 1}}$`,
+    maxLength: 37 * max,
+    description: `${description}: UUIDs separated by commas, 1..${max}`,
+  });
+
+/** An IdList's ids: lower case, each once, in the order asked. */
+export const idsOf = (list: string): string[] => [...new Set(list.toLowerCase().split(","))];
+
 /** A name or title: one line, length 1..max, NFC, visible, no bidi overrides. */
 export const Name = (maxLength: number) =>
   Type.String({ minLength: 1, maxLength, pattern: oneLine, "x-vobe-text": "name" });

@@ -10,12 +10,10 @@
  */
 import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import { caller } from "../http/request-context.ts";
-import { Uuid } from "../http/schemas.ts";
+import { IdList, idsOf, Uuid } from "../http/schemas.ts";
 import type { ReadPluginOptions } from "../read/context.ts";
 import { decodeCursor, limitOf, page } from "../read/cursor.ts";
 import {
-  IdList,
-  idsOf,
   iso,
   Page,
   pagination,

@@ -20,7 +20,7 @@ import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typ
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { endSpan, SpanKind, startSpan } from "../../platform/telemetry/tracing.ts";
 import { ApiError, unavailable } from "../http/errors.ts";
-import { ErrorReply, Uuid } from "../http/schemas.ts";
+import { ErrorReply, IdList, idsOf, Uuid } from "../http/schemas.ts";
 import type { ViewSource } from "../state/topic-view.ts";
 import {
   createLiveFollower,
@@ -49,11 +49,7 @@ export interface LiveRoutesOptions {
 /** Tracks one stream may watch: the tracks on one screen. */
 export const maxTracksPerStream = 200;
 
-const TrackList = Type.String({
-  pattern: "^[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36})*$",
-  maxLength: maxTracksPerStream * 37,
-  description: `Comma-separated track ids (at most ${maxTracksPerStream})`,
-});
+const TrackList = IdList(maxTracksPerStream, "Track ids");
 
 /**
  * What a stream route answers: the event stream, or a refusal in the usual error shape
@@ -68,8 +64,6 @@ const streamResponses = {
   400: ErrorReply,
   503: ErrorReply,
 };
-
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (app, options) => {
   const follower =
@@ -214,14 +208,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRoutesOptions> = async (a
       },
     },
     async (request, reply) => {
-      const tracks = [...new Set(request.query.tracks.toLowerCase().split(","))];
-      if (tracks.length > maxTracksPerStream || !tracks.every((t) => uuid.test(t))) {
-        throw new ApiError(
-          400,
-          "invalid_request",
-          `tracks: 1 to ${maxTracksPerStream} track ids (UUIDs), comma-separated`,
-        );
-      }
+      const tracks = idsOf(request.query.tracks);
       await open(request, reply, "plays", tracks);
     },
   );

@@ -5,13 +5,13 @@
  * cursor never shift a page (no duplicates, no gaps), unlike an offset.
  */
 import { badRequest } from "../http/errors.ts";
+import { isUuid } from "../http/schemas.ts";
 
 export type SortKey = string | number;
 
 /** What a list sorts by: a timestamp (Postgres' JSON text of it, microseconds kept), text, a number. */
 export type KeyKind = "timestamp" | "text" | "number";
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const timestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:\d{2})?)$/;
 
 const validKey: Record<KeyKind, (key: unknown) => boolean> = {
@@ -53,7 +53,7 @@ export function decodeCursor(
     parsed === null ||
     !validKey[kind](c.k) ||
     typeof c.id !== "string" ||
-    !uuid.test(c.id)
+    !isUuid(c.id)
   ) {
     throw invalid("the cursor is not one this API made");
   }

@@ -83,19 +83,6 @@ export function readResponses<S extends Record<number, TSchema>>(success: S) {
   return { ...responses(success), 500: ErrorReply, 504: NotReachedReply };
 }
 
-const uuid = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}";
-
-/** Up to `max` UUIDs separated by commas, checked whole by the schema (a bad one is a 400). */
-export const IdList = (max: number, description: string) =>
-  Type.String({
-    pattern: `^${uuid}(?:,${uuid}){0,${max - 1}}$`,
-    maxLength: 37 * max,
-    description: `${description}: UUIDs separated by commas, 1..${max}`,
-  });
-
-/** An IdList's ids: lower case, each once, in the order asked. */
-export const idsOf = (list: string): string[] => [...new Set(list.toLowerCase().split(","))];
-
 export const Timestamp = Type.String({ format: "date-time" });
 export const NullableString = Type.Union([Type.String(), Type.Null()]);
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { maxTracksPerStream } from "../../api/live/index.ts";
 import { type LiveApi, startLiveApi } from "../support/api-live-app.ts";
 import { eventually } from "../support/streams.ts";
 
@@ -129,9 +130,16 @@ describe("live updates (SSE)", () => {
     again.close();
   });
 
-  it("refuses a malformed track list", async () => {
-    const res = await fetch(`${live.address}/api/live/plays?tracks=not-a-uuid`);
-    expect(res.status).toBe(400);
-    await res.text();
+  it("refuses a malformed track list, and one longer than a screen's tracks", async () => {
+    const ids = (n: number) => Array.from({ length: n }, () => randomUUID()).join(",");
+    for (const tracks of ["not-a-uuid", `${randomUUID()},`, ids(maxTracksPerStream + 1)]) {
+      const res = await fetch(`${live.address}/api/live/plays?tracks=${tracks}`);
+      expect(res.status, tracks.slice(0, 40)).toBe(400);
+      const { error } = (await res.json()) as {
+        error: { code: string; fields: { path: string }[] };
+      };
+      expect(error.code).toBe("invalid_request");
+      expect([...new Set(error.fields.map((f) => f.path))]).toEqual(["querystring.tracks"]);
+    }
   });
 });

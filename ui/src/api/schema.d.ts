@@ -18089,7 +18089,7 @@ export interface paths {
     get: {
       parameters: {
         query: {
-          /** @description Comma-separated track ids (at most 200) */
+          /** @description Track ids: UUIDs separated by commas, 1..200 */
           tracks: string;
         };
       };
