@@ -7,9 +7,10 @@
  *   const lines = await keyHistories(endpoints, ["t_1_content.posts", "t_1_content.post-details"], ids);
  */
 import type { Endpoints } from "../../platform/config/endpoints.ts";
-import { createAdmin, createFetcher, type FetchPosition } from "../../platform/kafka/index.ts";
+import { createAdmin } from "../../platform/kafka/index.ts";
 import { createSchemaRegistry } from "../../platform/registry/schema-registry.ts";
 import { eventHeaders } from "../../producers/index.ts";
+import { readAll } from "./streams.ts";
 
 /** Fields that tell one version of an entity from another, where a record has them. */
 const telling = ["title", "name", "body", "editedAt", "plays", "likes", "comments", "deleted"];
@@ -22,49 +23,23 @@ export async function keyHistories(
 ): Promise<string[]> {
   if (keys.size === 0) return [];
   const admin = createAdmin({ brokers: endpoints.kafkaBrokers, clientId: "vobe-tests-history" });
-  const fetcher = createFetcher({
-    brokers: endpoints.kafkaBrokers,
-    clientId: "vobe-tests-history",
-  });
+  // A catalog topic the run never made (nothing was derived into it) has no history.
+  const existing = new Set(await admin.listTopics().finally(() => admin.close()));
   const registry = createSchemaRegistry(endpoints.schemaRegistryUrl);
   const lines: string[] = [];
-  try {
-    const all = new Set(await admin.listTopics());
-    for (const topic of topics.filter((t) => all.has(t))) {
-      const ends = await admin.endOffsets(topic, "read_committed");
-      let positions: FetchPosition[] = [];
-      ends.forEach((end, partition) => {
-        if (end > 0n) positions.push({ topic, partition, offset: 0n });
-      });
-      for (let idle = 0; positions.length > 0 && idle < 20; ) {
-        let progressed = false;
-        for (const part of await fetcher.fetch(positions)) {
-          const end = ends[part.partition] ?? 0n;
-          for (const record of part.records) {
-            const key = record.key?.toString() ?? "";
-            if (record.offset >= end || !keys.has(key)) continue;
-            const type = record.headers.get(eventHeaders.eventType)?.toString() ?? "?";
-            const value =
-              record.value === null
-                ? "tombstone"
-                : summary(await registry.decode(record.value).catch((e: Error) => e.message));
-            lines.push(
-              `${topic} ${key} ${part.partition}:${record.offset} ${type.split(".").at(-1)} ${value}`,
-            );
-          }
-          const position = positions.find((p) => p.partition === part.partition);
-          if (position && part.nextOffset > position.offset) {
-            position.offset = part.nextOffset;
-            progressed = true;
-          }
-        }
-        idle = progressed ? 0 : idle + 1;
-        positions = positions.filter((p) => p.offset < (ends[p.partition] ?? 0n));
-      }
+  for (const topic of topics.filter((t) => existing.has(t))) {
+    for (const record of await readAll(topic, endpoints.kafkaBrokers)) {
+      const key = record.key?.toString() ?? "";
+      if (!keys.has(key)) continue;
+      const type = record.headers.get(eventHeaders.eventType)?.toString() ?? "?";
+      const value =
+        record.value === null
+          ? "tombstone"
+          : summary(await registry.decode(record.value).catch((e: Error) => e.message));
+      lines.push(
+        `${topic} ${key} ${record.partition}:${record.offset} ${type.split(".").at(-1)} ${value}`,
+      );
     }
-  } finally {
-    await fetcher.close();
-    await admin.close();
   }
   const more = lines.length - limit;
   return more > 0 ? [...lines.slice(0, limit), `… and ${more} more`] : lines;
