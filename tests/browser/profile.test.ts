@@ -27,7 +27,7 @@ afterAll(async () => web?.close());
 describe("profile", () => {
   it("edits the display name and bio", async () => {
     await page.getByTestId("signed-in").click();
-    await page.getByRole("heading", { name: "My account" }).waitFor();
+    await page.getByRole("heading", { name: "My account", level: 1 }).waitFor();
     await web.checkA11y(page, "account");
     await page.getByLabel("Display name").fill("Night Listener");
     await page.getByLabel("About me").fill("Mostly ambient, after midnight.");
